@@ -1,0 +1,41 @@
+# Run `make` (or `make help`) to list the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_VERSION := 26.3
+SETUPTOOLS_VERSION := 84.2.1
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup reports test test-fast lab bench strip clean
+
+help: ## List the targets with a one-line description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name antt --display-name "antt (project)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv with the pinned dependencies and the project installed (editable)
+
+reports: $(STAMP) ## Run the pipeline: raw data -> processed data -> executed notebooks and HTML reports
+	$(VENV)/bin/antt run
+
+test: $(STAMP) ## Run the whole test suite (unit, property, notebook and report tests)
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## Run the tests that do not execute notebooks
+	$(PY) -m pytest -m "not slow and not browser"
+
+strip: $(STAMP) ## Strip outputs and execution counts from notebooks/ (keeps kernelspec and tags)
+	$(VENV)/bin/antt strip-notebooks
+
+clean: ## Remove .venv and caches (never data/raw, data/processed or committed reports)
+	rm -rf $(VENV) .pytest_cache .hypothesis reports/build reports/failed reports/.cache src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,238 @@
+"""Raw figures → tidy, validated indicators (``data/processed/indicators.csv``) and a quality report.
+
+"Make it tidy" (parse each figure, normalise places and periods) is separate from
+"make it right" (``quality_checks``): the checks flag, they never drop or edit a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from antt import codebook as cb
+from antt import paths, schemas
+from antt.errors import DataError
+from antt.io import csv_text, read_csv_text, validate, write_text_atomic
+from antt.numerals import FigureParseError, parse_figure
+from antt.text import canonical_tone
+
+# Which parsed kinds an indicator of a given codebook kind may take.
+ALLOWED_KINDS = {
+    "count": {"count", "magnitude", "stated_zero"},
+    "fraction": {"fraction"},
+    "percent": {"percent"},
+    "rank": {"rank"},
+}
+# Value kinds compared by the repeated-value check (ranks and percentages repeat by nature).
+COMPARABLE_KINDS = {"count", "fraction", "magnitude"}
+
+COMMUNE = re.compile(r"^(?:xã|phường|thị trấn)\s+(?P<name>[^()]+?)\s*(?:\((?P<district>[^()]+)\))?$", re.IGNORECASE)
+DISTRICT = re.compile(r"^(?:huyện|thị xã|thành phố)\s+(?P<name>[^()]+?)\s*$", re.IGNORECASE)
+PROVINCE = re.compile(r"^tỉnh\s+(?P<name>[^()]+?)\s*$", re.IGNORECASE)
+WHOLE_PROVINCE = re.compile(r"^(?:toàn|trong)\s+tỉnh$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RawData:
+    sources: pd.DataFrame
+    figures: pd.DataFrame
+    exclusions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    indicators: pd.DataFrame
+    quality: pd.DataFrame
+
+
+def _load(path: Path, schema) -> pd.DataFrame:
+    return validate(read_csv_text(path, list(schema.columns)), schema, path)
+
+
+def load_raw(raw_dir: str | Path | None = None) -> RawData:
+    """Load and validate ``sources.csv``, ``figures.csv`` and ``exclusions.csv`` (never modified)."""
+    raw_dir = Path(raw_dir or paths.RAW)
+    return RawData(
+        sources=_load(raw_dir / "sources.csv", schemas.SOURCES),
+        figures=_load(raw_dir / "figures.csv", schemas.FIGURES),
+        exclusions=_load(raw_dir / "exclusions.csv", schemas.EXCLUSIONS),
+    )
+
+
+def parse_place(place: str, province: str) -> dict[str, str | None]:
+    """A place as the article names it → ``geo_level``, ``geo_name``, ``district``, ``province``.
+
+    «xã Ngọc Lũ (Bình Lục)» → commune, Ngọc Lũ, Bình Lục; «toàn tỉnh»/«trong tỉnh» → the source's
+    province. Names get one tone-placement style (``canonical_tone``). Raises ValueError otherwise.
+    """
+    place = " ".join(canonical_tone(place).split())
+    province = canonical_tone(province)
+    if m := COMMUNE.match(place):
+        district = m["district"]
+        return {"geo_level": "commune", "geo_name": m["name"], "district": district and district.strip(), "province": province}
+    if m := DISTRICT.match(place):
+        return {"geo_level": "district", "geo_name": m["name"], "district": m["name"], "province": province}
+    if m := PROVINCE.match(place):
+        return {"geo_level": "province", "geo_name": m["name"], "district": None, "province": m["name"]}
+    if WHOLE_PROVINCE.match(place):
+        return {"geo_level": "province", "geo_name": province, "district": None, "province": province}
+    raise ValueError(f"unrecognised place {place!r}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»")
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | Path = "figures.csv") -> pd.DataFrame:
+    """One processed row per raw figure, in the raw order. Errors name the figures file, row and column."""
+    sources = raw.sources.set_index("source_id")
+    kinds = dict(zip(codebook["indicator"], codebook["kind"]))
+    levels = dict(zip(codebook["indicator"], codebook["geo_level"]))
+    rows = []
+    for position, fig in enumerate(raw.figures.itertuples(index=False), start=1):
+        def fail(column: str, message: str) -> DataError:
+            return DataError(figures_path, message, row=position, column=column)
+
+        if fig.source_id not in sources.index:
+            raise fail("source_id", f"unknown source_id {fig.source_id!r}; known: {', '.join(sources.index)}")
+        if fig.indicator not in kinds:
+            raise fail("indicator", f"unknown indicator {fig.indicator!r}: add it to data/codebook/indicators.csv first")
+        try:
+            parsed = parse_figure(fig.raw_text)
+        except FigureParseError as exc:
+            raise fail("raw_text", str(exc)) from None
+        if parsed.kind not in ALLOWED_KINDS[kinds[fig.indicator]]:
+            raise fail("raw_text", f"{fig.raw_text!r} parses as a {parsed.kind}, but indicator {fig.indicator!r} is a {kinds[fig.indicator]}")
+        try:
+            place = parse_place(fig.place, sources.loc[fig.source_id, "province"])
+        except ValueError as exc:
+            raise fail("place", str(exc)) from None
+        if place["geo_level"] != levels[fig.indicator]:
+            raise fail("place", f"{fig.place!r} is a {place['geo_level']}, but indicator {fig.indicator!r} is defined at {levels[fig.indicator]} level")
+        start, end = _year(fig.period_start), _year(fig.period_end)
+        if fig.period_basis == "stated" and (start is None or end is None):
+            raise fail("period_start", "a stated period needs both period_start and period_end")
+        if start is not None and end is not None and start > end:
+            raise fail("period_end", f"period_end {end} is before period_start {start}")
+        rows.append(
+            {
+                "figure_id": fig.figure_id,
+                "source_id": fig.source_id,
+                "indicator": fig.indicator,
+                **place,
+                "period_start": start,
+                "period_end": end,
+                "period_basis": fig.period_basis,
+                "kind": parsed.kind,
+                "value": parsed.value,
+                "denominator": parsed.denominator,
+                "lower": parsed.lower,
+                "upper": parsed.upper,
+                "qualifier": parsed.qualifier,
+                "needs_review": parsed.needs_review,
+                "unit": fig.unit,
+                "raw_text": fig.raw_text,
+                "paragraph": int(fig.paragraph),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(schemas.INDICATORS.columns))
+    return validate(table, schemas.INDICATORS, "indicators (in memory)")
+
+
+def _row(check: str, status: str, figure_ids, message: str) -> dict[str, str]:
+    ids = figure_ids if isinstance(figure_ids, str) else ";".join(figure_ids)
+    return {"check": check, "status": status, "figure_ids": ids, "message": message}
+
+
+def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.DataFrame:
+    """Checks that flag, never fix. ``status``: pass, flag (verify at source) or fail (impossible as written)."""
+    out = []
+    for fig in indicators[indicators["kind"] == "fraction"].itertuples():
+        ok = fig.value <= fig.denominator
+        out.append(_row("numerator_within_denominator", "pass" if ok else "fail", fig.figure_id,
+                        f"{fig.raw_text}: numerator {'≤' if ok else '>'} denominator"))
+    key = ["source_id", "geo_name", "period_start", "period_end"]
+    for rel in part_whole.itertuples():
+        parts = indicators[indicators["indicator"] == rel.part]
+        wholes = indicators[indicators["indicator"] == rel.whole]
+        for part in parts.itertuples():
+            same = wholes[(wholes[key] == pd.Series({k: getattr(part, k) for k in key})).all(axis=1)]
+            for whole in same.itertuples():
+                ok = part.upper <= whole.lower
+                out.append(_row("part_within_whole", "pass" if ok else "fail", [part.figure_id, whole.figure_id],
+                                f"{rel.part} ({part.raw_text}) {'≤' if ok else '>'} {rel.whole} ({whole.raw_text})"))
+    comparable = indicators[indicators["kind"].isin(COMPARABLE_KINDS)]
+    numbers = pd.concat([
+        comparable[["figure_id", "indicator", "source_id", "value", "raw_text"]].assign(role="value"),
+        comparable[["figure_id", "indicator", "source_id", "denominator", "raw_text"]].rename(columns={"denominator": "value"}).assign(role="denominator"),
+    ]).dropna(subset=["value"])
+    for (source, value), group in numbers.groupby(["source_id", "value"], sort=True):
+        if group["indicator"].nunique() > 1:
+            described = "; ".join(f"{r.indicator} ({r.role} of {r.raw_text})" for r in group.itertuples())
+            out.append(_row("repeated_value", "flag", sorted(group["figure_id"]),
+                            f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error."))
+    for fig in indicators.itertuples():
+        if fig.period_basis != "stated":
+            out.append(_row("period_not_stated", "flag", fig.figure_id,
+                            f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}"))
+        if fig.needs_review:
+            out.append(_row("needs_review", "flag", fig.figure_id, f"{fig.raw_text!r} is ambiguous: check the source"))
+    return validate(pd.DataFrame(out, columns=list(schemas.QUALITY.columns)), schemas.QUALITY, "quality (in memory)")
+
+
+def _period(fig) -> str:
+    start = "?" if pd.isna(fig.period_start) else str(fig.period_start)
+    end = "?" if pd.isna(fig.period_end) else str(fig.period_end)
+    return f"{start}–{end}"
+
+
+def failures(quality: pd.DataFrame) -> pd.DataFrame:
+    return quality[quality["status"] == "fail"]
+
+
+def clean(raw_dir: str | Path | None = None, codebook_dir: str | Path | None = None,
+          processed_dir: str | Path | None = None, write: bool = True,
+          fail_on_quality_error: bool = True) -> CleanResult:
+    """Run the whole cleaning step; write ``indicators.csv`` and ``quality.csv`` atomically.
+
+    Everything is computed and validated (and, with ``fail_on_quality_error``, failed quality
+    checks raise) before the first byte is written, so bad input leaves ``processed_dir`` as it was.
+    """
+    raw_dir = Path(raw_dir or paths.RAW)
+    raw = load_raw(raw_dir)
+    codebook = cb.load_indicators(codebook_dir)
+    known = set(raw.sources["source_id"])
+    for position, source_id in enumerate(raw.exclusions["source_id"], start=1):
+        if source_id not in known:
+            raise DataError(raw_dir / "exclusions.csv", f"unknown source_id {source_id!r}", row=position, column="source_id")
+    indicators = build_indicators(raw, codebook, raw_dir / "figures.csv")
+    quality = quality_checks(indicators, cb.load_part_whole(codebook_dir))
+    if fail_on_quality_error:
+        raise_on_failures(quality, raw_dir / "figures.csv")
+    if write:
+        processed_dir = Path(processed_dir or paths.PROCESSED)
+        texts = {processed_dir / "indicators.csv": csv_text(indicators), processed_dir / "quality.csv": csv_text(quality)}
+        for path, text in texts.items():
+            write_text_atomic(text, path)
+    return CleanResult(indicators, quality)
+
+
+def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """Read ``indicators.csv`` back, typed and validated by the same schema it was written with."""
+    path = Path(path or paths.INDICATORS_CSV)
+    table = read_csv_text(path, list(schemas.INDICATORS.columns))
+    table = table.replace("", None)
+    # astype(bool) would read the text "False" as True: map the two spellings explicitly.
+    table["needs_review"] = table["needs_review"].map({"True": True, "False": False})
+    return validate(table, schemas.INDICATORS, path)
+
+
+def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures.csv") -> None:
+    """Stop with one message listing every failed check (flags do not stop a run)."""
+    failed = failures(quality)
+    if len(failed):
+        lines = "\n".join(f"- {r.check}: {r.message} [{r.figure_ids}]" for r in failed.itertuples())
+        raise DataError(figures_path, f"{len(failed)} quality check(s) failed; correct the transcription or the source:\n{lines}")

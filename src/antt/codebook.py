@@ -1,0 +1,52 @@
+"""The codebook: indicator keys with Vietnamese and English labels, units and definitions;
+the article's abbreviations; implied part–whole relations; the data dictionary of every table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from antt import paths, schemas
+from antt.io import read_csv_text, validate
+
+LANGS = ("vi", "en")
+
+
+def _load(name: str, schema, codebook_dir: str | Path | None) -> pd.DataFrame:
+    path = Path(codebook_dir or paths.CODEBOOK) / name
+    return validate(read_csv_text(path, list(schema.columns)), schema, path)
+
+
+def load_indicators(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per indicator key (``indicator``), with labels, units, kind and place level."""
+    return _load("indicators.csv", schemas.CODEBOOK_INDICATORS, codebook_dir)
+
+
+def load_abbreviations(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    return _load("abbreviations.csv", schemas.ABBREVIATIONS, codebook_dir)
+
+
+def load_part_whole(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    """Pairs of indicators where the first is a part of the second (same source, place and period)."""
+    return _load("part_whole.csv", schemas.PART_WHOLE, codebook_dir)
+
+
+def load_columns(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    """The data dictionary: one row per (table, column)."""
+    return _load("columns.csv", schemas.COLUMNS, codebook_dir)
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
+
+
+def labels(codebook: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Indicator key → label in ``lang`` ('vi' or 'en')."""
+    return dict(zip(codebook["indicator"], codebook[f"label_{check_lang(lang)}"]))
+
+
+def units(codebook: pd.DataFrame, lang: str) -> dict[str, str]:
+    return dict(zip(codebook["indicator"], codebook[f"unit_{check_lang(lang)}"]))

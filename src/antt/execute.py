@@ -1,0 +1,105 @@
+"""Execute one notebook job with papermill and write its outputs atomically (runs in a worker).
+
+The executed notebook is normalised before it is saved, so an unchanged input gives a
+byte-identical output: papermill's per-cell timing and run metadata are removed and cell ids
+are renumbered (papermill gives its injected-parameters cell a random id).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill as pm
+
+from antt import paths
+from antt.io import write_text_atomic
+
+
+def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop run-specific metadata (times, durations, paths) and give cells stable ids."""
+    run_meta = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": run_meta.get("parameters", {})}
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:02d}"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+@contextmanager
+def _kernel_env(**values: str):
+    """Environment for the kernel papermill starts (it inherits this process's environment)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _publish(staging: Path) -> None:
+    """Move the figures and results a successful run wrote into ``reports/`` (atomic per file)."""
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = paths.REPORTS / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target.with_name(f".{target.name}.tmp"))
+        os.replace(target.with_name(f".{target.name}.tmp"), target)
+
+
+def _failure_message(job, nb: nbformat.NotebookNode | None, exc: BaseException) -> str:
+    where = ""
+    if nb is not None:
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    where = f", cell {index} ({cell.source.splitlines()[0][:60] if cell.source else ''!r})"
+                    ename, evalue = output.get("ename", ""), output.get("evalue", "")
+                    return f"notebook {job.name} failed{where}: {ename}: {evalue}"
+    return f"notebook {job.name} failed{where}: {type(exc).__name__}: {exc}"
+
+
+def execute_job(job) -> dict[str, Any]:
+    """Run ``job`` (an ``antt.runner.Job``); returns manifest info. On failure the executed
+    notebook is kept under ``reports/failed/`` and the last good outputs stay untouched."""
+    from antt.report import render_report
+
+    out_nb = paths.REPORTS / "notebooks" / f"{job.name}.ipynb"
+    out_html = paths.REPORTS / "html" / f"{job.name}.html"
+    failed_dir = paths.REPORTS / "failed"
+    with tempfile.TemporaryDirectory(prefix="antt-run-") as tmp:
+        tmp_nb = Path(tmp) / f"{job.name}.ipynb"
+        staging = Path(tmp) / "reports"
+        try:
+            with _kernel_env(ANTT_REPORTS_DIR=str(staging), ANTT_JOB=job.name):
+                pm.execute_notebook(
+                    str(job.spec.path), str(tmp_nb), parameters=job.params, cwd=str(paths.NOTEBOOKS),
+                    progress_bar=False, log_output=False, report_mode=False,
+                )
+        except BaseException as exc:
+            nb = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
+            if nb is not None:
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                nbformat.write(normalise(nb), failed_dir / f"{job.name}.ipynb")
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise RuntimeError(_failure_message(job, nb, exc)) from None
+        nb = normalise(nbformat.read(tmp_nb, as_version=4))
+        _publish(staging)
+    html = render_report(nb, job)
+    write_text_atomic(nbformat.writes(nb) + "\n", out_nb)
+    write_text_atomic(html, out_html)
+    (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)
+    return {"notebook": out_nb.relative_to(paths.ROOT).as_posix(), "html": out_html.relative_to(paths.ROOT).as_posix()}

@@ -1,0 +1,363 @@
+"""Figures: one theme, one deterministic export (PNG + SVG), one function per figure.
+
+Every figure function takes tidy DataFrames plus caller-supplied text (title, caption naming source
+and method) and returns a bare ``matplotlib.figure.Figure``, built inside a clean rc context: it starts
+from matplotlib's defaults plus ``theme_rc()``, so neither importing nor calling this module changes
+global matplotlib state, and a user's rcParams or matplotlibrc cannot change the output.
+User-facing strings are normalised to NFC (matplotlib does no text shaping, so decomposed
+diacritics would render as loose marks); only the generic axis words in ``WORDS`` live here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import os
+import tempfile
+import textwrap
+import unicodedata
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from cycler import cycler
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+FIGSIZE = (8.0, 4.5)  # inches; fixed so that outputs are deterministic
+MIN_DPI = 150
+CAPTION_SIZE = 7.5
+TITLE_SIZE = 13.0
+PALETTE = sns.color_palette("colorblind")
+EXPORT_RC = {"svg.hashsalt": "antt-figures", "svg.fonttype": "path", "svg.id": None,
+             "savefig.bbox": "standard", "savefig.transparent": False,
+             "savefig.facecolor": "white", "savefig.edgecolor": "white"}
+METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
+
+WORDS: dict[str, dict[str, str]] = {
+    "vi": {"year": "Năm", "attainment": "Tỷ lệ đạt", "estimate": "Tỷ lệ quan sát",
+           "new_addicts": "Số người nghiện mới", "count": "Số lượng", "log": "thang logarit",
+           "approximate": "Số gần đúng (có khoảng)", "simulated": "mô phỏng", "observed": "Quan sát",
+           "fitted": "Mô hình ước lượng", "counterfactual": "Phản thực tế (không can thiệp)",
+           "power": "Lực kiểm định", "outlined": "ô viền đen", "baseline_rate": "Tỷ suất nền mỗi năm",
+           "relative_drop": "Mức giảm tương đối", "years_each_side": "Số năm mỗi phía",
+           "undated": "Không rõ thời điểm"},
+    "en": {"year": "Year", "attainment": "Attainment rate", "estimate": "Observed proportion",
+           "new_addicts": "New addicts", "count": "Count", "log": "log scale",
+           "approximate": "Approximate figure (with bounds)", "simulated": "simulated",
+           "observed": "Observed", "fitted": "Fitted model", "counterfactual": "Counterfactual (no intervention)",
+           "power": "Power", "outlined": "outlined", "baseline_rate": "Baseline rate per year",
+           "relative_drop": "Relative drop", "years_each_side": "Years each side",
+           "undated": "Period not stated"},
+}
+
+
+# ---------------------------------------------------------------- theme and export
+def theme_rc() -> dict:
+    """The one theme as rcParams: seaborn white grid, colour-blind palette, DejaVu Sans."""
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.85)}
+    rc.update({"axes.prop_cycle": cycler(color=PALETTE), "font.family": ["DejaVu Sans"],
+               "font.sans-serif": ["DejaVu Sans"], "figure.titlesize": TITLE_SIZE,
+               "figure.titleweight": "bold", "legend.fontsize": 8})
+    return rc
+
+
+def apply_theme() -> None:
+    """Opt-in *global* theme for notebooks; the figure functions do not need it."""
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
+                  font="DejaVu Sans", font_scale=0.85, rc=theme_rc())
+
+
+@contextlib.contextmanager
+def _clean_rc(extra: Mapping) -> Iterator[None]:
+    with mpl.rc_context():
+        mpl.rcdefaults()  # start from matplotlib's defaults, not the caller's state
+        mpl.rcParams.update(extra)
+        yield
+
+
+def _themed(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _clean_rc(theme_rc()):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Path]:
+    """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``."""
+    if dpi < MIN_DPI:
+        raise ValueError(f"dpi={dpi} is below the minimum {MIN_DPI}")
+    if not name or name.startswith(".") or Path(name).name != name:
+        raise ValueError(f"figure name {name!r} must be a plain file stem (no folders, no leading dot)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, Path] = {}
+    try:
+        with _clean_rc({**theme_rc(), **EXPORT_RC}):
+            for ext, meta in METADATA.items():  # stage both, then replace both
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}.tmp", dir=out)
+                staged[ext] = Path(tmp)
+                with os.fdopen(fd, "wb") as fh:
+                    fig.savefig(fh, format=ext, dpi=dpi, metadata=meta)
+                os.chmod(tmp, 0o644)
+        paths = {}
+        for ext, tmp in staged.items():
+            paths[ext] = out / f"{name}.{ext}"
+            os.replace(tmp, paths[ext])
+        return paths
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        plt.close(fig)
+
+
+# ---------------------------------------------------------------- helpers
+def _nfc(text) -> str:
+    return unicodedata.normalize("NFC", str(text)).strip()
+
+
+def _wrap(text, width: int) -> str:
+    return textwrap.fill(_nfc(text), width, break_long_words=False, break_on_hyphens=False)
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang not in WORDS:
+        raise ValueError(f"lang must be one of {sorted(WORDS)}, got {lang!r}")
+    return WORDS[lang]
+
+
+def _require(df: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; expected {columns}")
+    return df.reset_index(drop=True)
+
+
+def _num(x: float, lang: str, decimals: int = 0, strip: bool = False) -> str:
+    """1234.5 -> '1.234,5' (vi) or '1,234.5' (en)."""
+    s = f"{x:,.{decimals}f}"
+    if strip and decimals:
+        s = s.rstrip("0").rstrip(".")
+    return s.translate(str.maketrans(",.", ".,")) if lang == "vi" else s
+
+
+def _pct(x: float, lang: str) -> str:
+    return _num(100 * x, lang, 1, strip=True) + "%"
+
+
+def _new_figure(title: str, caption: str, nrows: int = 1, ncols: int = 1, **gridspec) -> tuple[Figure, np.ndarray]:
+    """Fixed-size figure with the title on top and the wrapped caption in a reserved bottom strip."""
+    if not _nfc(caption):
+        raise ValueError("every figure needs a caption naming its source and method")
+    caption = _wrap(caption, int(FIGSIZE[0] * 72 / (CAPTION_SIZE * 0.55)))
+    bottom = ((caption.count("\n") + 1) * CAPTION_SIZE * 1.3 + 8) / 72 / FIGSIZE[1]
+    fig = Figure(figsize=FIGSIZE, layout=ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
+    fig.suptitle(_wrap(title, int(FIGSIZE[0] * 72 / (TITLE_SIZE * 0.62))), parse_math=False)
+    fig.text(0.012, 0.012, caption, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
+             parse_math=False, gid="caption")
+    return fig, fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=gridspec or None)
+
+
+def _rows(ax, labels, width: int = 26) -> np.ndarray:
+    """One horizontal row per label, first label on top."""
+    y = np.arange(len(labels))
+    ax.set_yticks(y, [_wrap(label, width) for label in labels])
+    ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    return y
+
+
+def _legend_above(ax, handles=None, labels=None, ncols: int = 3) -> None:
+    args = (handles, labels) if handles is not None else ()
+    ax.legend(*args, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, frameon=False)
+
+
+# ---------------------------------------------------------------- figures
+@_themed
+def timeline_figure(events: pd.DataFrame, indicators: pd.DataFrame, title: str, caption: str,
+                    lang: str = "vi") -> Figure:
+    """Events (vertical lines) on a year axis against indicators (annotated points); undated
+    indicators (year missing) go into a note box beside the axis, never onto it."""
+    w = _words(lang)
+    ev = _require(events, ["label", "year"], "events")
+    ind = _require(indicators, ["label", "year", "value_text"], "indicators")
+    dated, notes = ind[ind["year"].notna()], ind[ind["year"].isna()]
+    years = [float(y) for y in [*ev["year"], *dated["year"]]]
+    if not years:
+        raise ValueError("timeline: no dated event or indicator to place on the year axis")
+    fig, axes = _new_figure(title, caption, ncols=2 if len(notes) else 1,
+                            **({"width_ratios": [3, 1]} if len(notes) else {}))
+    ax = axes[0, 0]
+    lo, hi = min(years) - 1, max(years) + 1
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for i, (label, year) in enumerate(zip(ev["label"], ev["year"])):
+        color = PALETTE[(i + 1) % len(PALETTE)]
+        ax.axvline(float(year), color=color, ls="--", lw=1.6)
+        ax.text(float(year), 1.02, _wrap(label, 26), transform=ax.get_xaxis_transform(), ha="center",
+                va="bottom", fontsize=8.5, fontweight="bold", color=color, parse_math=False)
+    y = _rows(ax, dated["label"], width=30)
+    ax.scatter(dated["year"].astype(float), y, s=45, color=PALETTE[0], zorder=3)
+    for yi, year, text in zip(y, dated["year"].astype(float), dated["value_text"]):
+        right = year <= (lo + hi) / 2  # annotate towards the middle so text stays inside
+        ax.annotate(_wrap(text, 30), (year, yi), xytext=(8 if right else -8, 0), textcoords="offset points",
+                    ha="left" if right else "right", va="center", fontsize=8, parse_math=False)
+    ax.set_xlabel(w["year"])
+    if len(notes):
+        axes[0, 1].axis("off")
+        body = "\n\n".join(_wrap(t if isinstance(t, str) and t.strip() else lab, 22)
+                           for lab, t in zip(notes["label"], notes["value_text"]))
+        axes[0, 1].text(0.04, 1.0, f"{w['undated']}:\n{body}", transform=axes[0, 1].transAxes, va="top",
+                        ha="left", fontsize=8, parse_math=False, gid="undated-note",
+                        bbox={"boxstyle": "round,pad=0.6", "fc": "#f2f2f2", "ec": "0.6"})
+    return fig
+
+
+@_themed
+def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi",
+                      method_label: str = "") -> Figure:
+    """Attainment rates by kind of unit: point and interval, percent axis, 'successes/total' at right."""
+    w = _words(lang)
+    if not _nfc(method_label):
+        raise ValueError("attainment_figure: method_label must name the interval method (e.g. 'Clopper–Pearson 95%')")
+    d = _require(df, ["label", "proportion", "lower", "upper", "successes", "total"], "attainment")
+    p, lo, hi = (d[c].astype(float).to_numpy() for c in ("proportion", "lower", "upper"))
+    if not np.all((lo >= 0) & (lo <= p) & (p <= hi) & (hi <= 1)) or (d["successes"] > d["total"]).any():
+        raise ValueError("attainment: need 0 ≤ lower ≤ proportion ≤ upper ≤ 1 and successes ≤ total")
+    fig, axes = _new_figure(title, caption)
+    ax = axes[0, 0]
+    y = _rows(ax, d["label"])
+    ax.hlines(y, lo, hi, color=PALETTE[0], lw=3, label=_nfc(method_label))
+    ax.plot(p, y, "o", ms=8, color=PALETTE[3], mec="white", label=w["estimate"], zorder=3)
+    for yi, s, n in zip(y, d["successes"], d["total"]):
+        ax.text(1.02, yi, f"{_num(s, lang)}/{_num(n, lang)}", transform=ax.get_yaxis_transform(),
+                ha="left", va="center", fontsize=8.5)
+    left = max(0.0, math.floor((lo.min() - 0.02) * 20) / 20)
+    ax.set_xlim(left, 1 + 0.02 * (1 - left))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _pct(v, lang)))
+    ax.set_xlabel(w["attainment"])
+    _legend_above(ax, ncols=2)
+    return fig
+
+
+@_themed
+def its_figure(observed: pd.DataFrame, fitted: pd.DataFrame, counterfactual: pd.DataFrame,
+               interventions: Mapping[str, float], title: str, caption: str, lang: str = "vi",
+               *, xlabel: str | None = None, ylabel: str | None = None) -> Figure:
+    """Interrupted time series: observed points, fitted line and band, dashed counterfactual and band,
+    labelled vertical lines at the interventions."""
+    w = _words(lang)
+    obs = _require(observed, ["time", "count"], "observed")
+    bands = [(_require(fitted, ["time", "mean", "lower", "upper"], "fitted"), PALETTE[0], "-", w["fitted"]),
+             (_require(counterfactual, ["time", "mean", "lower", "upper"], "counterfactual"),
+              PALETTE[1], "--", w["counterfactual"])]
+    fig, axes = _new_figure(title, caption)
+    ax = axes[0, 0]
+    handles = [ax.scatter(obs["time"], obs["count"], s=22, color="0.15", zorder=3)]
+    for frame, color, ls, _ in bands:
+        band = ax.fill_between(frame["time"], frame["lower"], frame["upper"], color=color, alpha=0.2, lw=0)
+        (line,) = ax.plot(frame["time"], frame["mean"], color=color, ls=ls, lw=2)
+        handles.append((line, band))
+    for name, t in interventions.items():
+        ax.axvline(t, color="0.35", ls=":", lw=1.4)
+        ax.annotate(_wrap(name, 30), (t, 1), xycoords=ax.get_xaxis_transform(), xytext=(-3, -4),
+                    textcoords="offset points", rotation=90, ha="right", va="top", fontsize=8, parse_math=False)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(_nfc(xlabel) if xlabel else w["year"])
+    ax.set_ylabel(_nfc(ylabel) if ylabel else w["new_addicts"])
+    _legend_above(ax, handles, [w["observed"]] + [b[3] for b in bands])
+    return fig
+
+
+@_themed
+def power_heatmap(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", simulated: bool = True,
+                  *, threshold: float = 0.8) -> Figure:
+    """Power by baseline rate × relative drop, one panel per years-each-side; cells ≥ threshold outlined.
+    With ``simulated`` the title always carries the word for simulated in ``lang``."""
+    w = _words(lang)
+    d = _require(df, ["baseline_rate", "relative_drop", "years_each_side", "power"], "power")
+    if not d["power"].between(0, 1).all():
+        raise ValueError("power: every value must lie in [0, 1]")
+    title = _nfc(title)
+    if simulated and w["simulated"].casefold() not in title.casefold():
+        title = f"{title} ({w['simulated']})"
+    panels = sorted(d["years_each_side"].unique())
+    ncols = min(len(panels), 3)
+    fig, axes = _new_figure(title, caption, nrows=math.ceil(len(panels) / ncols), ncols=ncols)
+    for k, (ax, n) in enumerate(zip(axes.flat, panels)):
+        grid = (d[d["years_each_side"] == n]
+                .pivot(index="baseline_rate", columns="relative_drop", values="power")
+                .sort_index(ascending=False))
+        labels = grid.map(lambda v: "" if pd.isna(v) else _num(v, lang, 2)).to_numpy()
+        sns.heatmap(grid, ax=ax, vmin=0, vmax=1, cmap="viridis", annot=labels, fmt="", cbar=False,
+                    linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7.5},
+                    xticklabels=[_pct(c, lang) for c in grid.columns],
+                    yticklabels=[_num(r, lang, 2, strip=True) for r in grid.index] if k % ncols == 0 else False)
+        for i, j in zip(*np.nonzero(grid.to_numpy() >= threshold)):
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
+        ax.set(xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
+               ylabel=w["baseline_rate"] if k % ncols == 0 else "",
+               title=f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}")
+        ax.tick_params(axis="both", labelrotation=0, labelsize=8)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), "viridis"), ax=axes.ravel().tolist(), shrink=0.9,
+                        label=f"{w['power']} ({w['outlined']}: ≥ {_num(threshold, lang, 2, strip=True)})")
+    cbar.ax.axhline(threshold, color="black", lw=1.6)
+    cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, lang, 1)))
+    return fig
+
+
+@_themed
+def activity_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", *,
+                    log_scale: bool = False, xlabel: str | None = None) -> Figure:
+    """Provincial activity counts as horizontal bars, whiskers where lower/upper differ from value,
+    value labels with their qualifier ('gần 20.000'). ``log_scale`` draws points instead of bars:
+    a bar's length on a log axis depends on an arbitrary axis minimum."""
+    w = _words(lang)
+    d = _require(df, ["label", "value", "lower", "upper", "qualifier"], "activity")
+    v = d["value"].astype(float).to_numpy()
+    lo, hi = (d[c].astype(float).fillna(d["value"].astype(float)).to_numpy() for c in ("lower", "upper"))
+    if not np.all((lo <= v) & (v <= hi)) or (log_scale and (lo <= 0).any()):
+        raise ValueError("activity: need lower ≤ value ≤ upper (and lower > 0 with log_scale)")
+    qualifiers = ["" if pd.isna(q) else _nfc(q) for q in d["qualifier"]]
+    approx = (lo != v) | (hi != v) | np.array([bool(q) for q in qualifiers])
+    fig, axes = _new_figure(title, caption)
+    ax = axes[0, 0]
+    y = _rows(ax, d["label"], width=30)
+    if log_scale:
+        ax.set_xscale("log")
+        ax.scatter(v, y, s=55, color=PALETTE[0], zorder=3)
+        ax.scatter(v[approx], y[approx], s=20, color="white", zorder=4)
+        key = Line2D([], [], marker="o", ls="", color=PALETTE[0], mfc="white", mew=3)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        for bar, a in zip(ax.barh(y, v, height=0.6, color=PALETTE[0]), approx):
+            bar.set(hatch="///" if a else None, edgecolor="white")
+        key = Patch(facecolor=PALETTE[0], hatch="///", edgecolor="white")
+    spread = (lo != v) | (hi != v)
+    if spread.any():
+        ax.errorbar(v[spread], y[spread], xerr=[(v - lo)[spread], (hi - v)[spread]], fmt="none",
+                    ecolor="black", elinewidth=1.2, capsize=4, zorder=5)
+    for yi, val, top, q in zip(y, v, hi, qualifiers):
+        ax.annotate(f"{q} {_num(val, lang)}".strip(), (top, yi), xytext=(8 if log_scale else 4, 0), textcoords="offset points",
+                    va="center", fontsize=8, parse_math=False)
+    ax.set_xlim(lo.min() / 2 if log_scale else 0, hi.max() * (4 if log_scale else 1.2))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _num(x, lang)))
+    label = _nfc(xlabel) if xlabel else w["count"]
+    ax.set_xlabel(f"{label} ({w['log']})" if log_scale else label)
+    if approx.any():
+        _legend_above(ax, [key], [w["approximate"]])
+    return fig

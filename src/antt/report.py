@@ -1,0 +1,161 @@
+"""HTML reports for analysts (nbconvert) and the index page.
+
+Each report is one self-contained file: code hidden, prose in the run's language only (cells
+tagged ``lang-vi``/``lang-en``), figures embedded as data URIs, our own stylesheet inlined, and no
+script, style or font fetched from anywhere (nbconvert's ``basic`` template, wrapped in our page,
+instead of the ``lab`` template that pulls MathJax and require.js from a CDN). Text that comes from
+data is escaped. Nothing in a page depends on when it was built, so reruns are byte-identical.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from antt import __version__, paths
+from antt.clean import load_raw
+from antt.io import write_text_atomic
+
+CSS = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+COMMANDS = ("make reports", "make test")
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+    """A copy without the prose cells of the other language and without the parameters cells."""
+    nb = copy.deepcopy(nb)
+    drop = {f"lang-{other}" for other in ("vi", "en") if other != lang} | {"parameters", "injected-parameters"}
+    nb.cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
+    return nb
+
+
+def title_of(nb: nbformat.NotebookNode) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+def data_version() -> str:
+    """Short SHA-256 of the raw data and codebook: which data a report was built from."""
+    digest = hashlib.sha256()
+    for tree in (paths.RAW, paths.CODEBOOK):
+        for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(paths.ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def load_results(name: str) -> dict[str, Any]:
+    path = paths.RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _sources_html(lang: str) -> str:
+    sources = load_raw().sources
+    items = []
+    for s in sources.itertuples():
+        date = s.publication_date if s.publication_date != "unknown" else ("không rõ" if lang == "vi" else "not stated")
+        items.append(f"<li>{_esc(s.citation)} ({_esc(date)})</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def _header(title: str, job, lang: str, results: dict[str, Any]) -> str:
+    words = {
+        "vi": ("Tham số", "Nguồn dữ liệu", "Thời kỳ của dữ liệu", "Ngày của dữ liệu", "Phiên bản", "Bản tiếng Anh"),
+        "en": ("Parameters", "Data sources", "Period of the data", "Date of the data", "Version", "Vietnamese version"),
+    }[lang]
+    params = ", ".join(f"{_esc(k)} = {_esc(v)}" for k, v in sorted(job.params.items()))
+    period = results.get("data_period", "")
+    data_date = results.get("data_date", {}).get(lang, "")
+    version = f"antt {__version__}, {'dữ liệu' if lang == 'vi' else 'data'} {data_version()}"
+    return (
+        f'<header class="report"><h1>{_esc(title)}</h1><dl>'
+        f"<dt>{words[0]}</dt><dd>{params}</dd>"
+        f"<dt>{words[1]}</dt><dd>{_sources_html(lang)}</dd>"
+        f"<dt>{words[2]}</dt><dd>{_esc(period)}</dd>"
+        f"<dt>{words[3]}</dt><dd>{_esc(data_date)}</dd>"
+        f"<dt>{words[4]}</dt><dd>{_esc(version)}</dd>"
+        f"</dl></header>"
+    )
+
+
+def _limitations(lang: str, results: dict[str, Any]) -> str:
+    heading = "Giới hạn của phân tích" if lang == "vi" else "Limitations"
+    items = results.get("limitations", {}).get(lang, [])
+    more = ("Xem thêm nhật ký dữ liệu và các giả định trong kho mã nguồn (docs/caveats.md)." if lang == "vi"
+            else "See also the data log and the assumptions in the repository (docs/caveats.md).")
+    body = "".join(f"<li>{_esc(i)}</li>" for i in items)
+    return f'<section class="limitations"><h2>{heading}</h2><ul>{body}</ul><p>{_esc(more)}</p></section>'
+
+
+def page(title: str, lang: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_esc(title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def render_report(nb: nbformat.NotebookNode, job) -> str:
+    """The analyst's HTML page for an executed notebook."""
+    lang = job.params.get("lang", "vi")
+    shown = select_language(nb, lang)
+    title = title_of(shown) or job.spec.name
+    if job.label:
+        title = f"{title} ({job.label})"
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, anchor_link_text="")
+    body, _ = exporter.from_notebook_node(shown)
+    results = load_results(job.name)
+    main = f"<main>\n{body}\n</main>"
+    return page(title, lang, _header(title, job, lang, results) + main + _limitations(lang, results))
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def write_index(lang: str = "vi") -> Path:
+    """``reports/index.html``: one card per report with its key findings, a thumbnail and links."""
+    words = {
+        "vi": ("Báo cáo an ninh trật tự cơ sở tỉnh Hà Nam", "Báo cáo", "Sổ tay đã chạy", "Nguồn", "Cách tạo lại các báo cáo",
+               "Trên máy chỉ có python3 và make, hai lệnh sau cài đặt mọi thứ, chạy lại toàn bộ và kiểm thử:"),
+        "en": ("Community security and order reports, Hà Nam province", "Report", "Executed notebook", "Sources", "How to reproduce",
+               "On a machine with only python3 and make, these two commands install everything, rebuild and test:"),
+    }[lang]
+    manifest = json.loads((paths.REPORTS / "manifest.json").read_text(encoding="utf-8"))
+    cards = []
+    for name in sorted(manifest):
+        results = load_results(name)
+        findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
+        thumb = ""
+        if results.get("thumbnail") and (paths.REPORTS / results["thumbnail"]).exists():
+            thumb = f'<img src="{_data_uri(paths.REPORTS / results["thumbnail"])}" alt="{_esc(results.get("title", name))}">'
+        executed = paths.REPORTS / "notebooks" / f"{name}.ipynb"
+        title = title_of(select_language(nbformat.read(executed, as_version=4), lang)) or name
+        cards.append(
+            f'<article class="card">{thumb}<h2>{_esc(title)}</h2><ul>{findings}</ul>'
+            f'<a href="html/{_esc(name)}.html">{words[1]}</a> · <a href="notebooks/{_esc(name)}.ipynb">{words[2]}</a></article>'
+        )
+    commands = "".join(f"<li><code>{c}</code></li>" for c in COMMANDS)
+    body = (
+        f'<header class="report"><h1>{_esc(words[0])}</h1></header><main>'
+        f'<section class="cards">{"".join(cards)}</section>'
+        f"<h2>{words[3]}</h2>{_sources_html(lang)}"
+        f"<h2>{words[4]}</h2><p>{_esc(words[5])}</p><ol>{commands}</ol></main>"
+    )
+    return write_text_atomic(page(words[0], lang, body), paths.REPORTS / "index.html")

@@ -1,0 +1,201 @@
+"""Pandera schemas for every table the project reads or writes.
+
+Raw tables are validated as text (cells exactly as written); processed tables are typed.
+Column lists here are the contract that ``data/codebook/columns.csv`` documents (a test checks both agree).
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+KEY = r"^[a-z][a-z0-9_]*$"
+YEAR_OR_EMPTY = r"^(?:(?:19|20)[0-9]{2})?$"
+SHA256 = r"^[0-9a-f]{64}$"
+
+PERIOD_BASES = ["stated", "implied", "not_stated"]
+EXCLUSION_REASONS = [
+    "year", "year_range", "date", "time", "programme_number", "document_number", "licence_number",
+    "phone_number", "name_with_number", "page_furniture",
+]
+FIGURE_KINDS = ["count", "fraction", "percent", "rank", "stated_zero", "magnitude"]
+INDICATOR_KINDS = ["count", "fraction", "percent", "rank"]
+GEO_LEVELS = ["commune", "district", "province"]
+QUALIFIERS = ["exact", "nearly", "more_than", "about", "order_of_magnitude", "stated_absence"]
+QUALITY_STATUSES = ["pass", "flag", "fail"]
+
+
+def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
+    return pa.Column(str, checks=list(checks), unique=unique)
+
+
+NON_EMPTY = pa.Check.str_length(min_value=1)
+NO_EDGE_SPACE = pa.Check(lambda s: s == s.str.strip(), element_wise=False, error="no leading/trailing spaces")
+MAX_15_WORDS = pa.Check(lambda s: s.str.split().str.len() <= 15, error="at most 15 words (licence rule)")
+
+SOURCES = pa.DataFrameSchema(
+    {
+        "source_id": _text(pa.Check.str_matches(SLUG), unique=True),
+        "title": _text(NON_EMPTY),
+        "publisher": _text(NON_EMPTY),
+        "author": _text(),
+        "place": _text(NON_EMPTY),
+        "province": _text(NON_EMPTY),
+        "language": _text(pa.Check.isin(["vi", "en"])),
+        "publication_date": _text(pa.Check.str_matches(r"^(?:unknown|[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)$")),
+        "publication_date_note": _text(),
+        "access_date": _text(pa.Check.str_matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+        "url": _text(),
+        "text_file": _text(NON_EMPTY),
+        "sha256": _text(pa.Check.str_matches(SHA256)),
+        "licence": _text(NON_EMPTY),
+        "citation": _text(NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+)
+
+FIGURES = pa.DataFrameSchema(
+    {
+        "figure_id": _text(pa.Check.str_matches(SLUG), unique=True),
+        "source_id": _text(NON_EMPTY),
+        "paragraph": _text(pa.Check.str_matches(r"^[1-9][0-9]*$")),
+        "raw_text": _text(NON_EMPTY, NO_EDGE_SPACE),
+        "evidence": _text(NON_EMPTY, NO_EDGE_SPACE, MAX_15_WORDS),
+        "indicator": _text(pa.Check.str_matches(KEY)),
+        "place": _text(NON_EMPTY),
+        "period_text": _text(NON_EMPTY),
+        "period_start": _text(pa.Check.str_matches(YEAR_OR_EMPTY)),
+        "period_end": _text(pa.Check.str_matches(YEAR_OR_EMPTY)),
+        "period_basis": _text(pa.Check.isin(PERIOD_BASES)),
+        "unit": _text(NON_EMPTY),
+        "note": _text(),
+    },
+    strict=True,
+    ordered=True,
+)
+
+EXCLUSIONS = pa.DataFrameSchema(
+    {
+        "source_id": _text(NON_EMPTY),
+        "paragraph": _text(pa.Check.str_matches(r"^[1-9][0-9]*$")),
+        "raw_text": _text(NON_EMPTY, NO_EDGE_SPACE),
+        "evidence": _text(NON_EMPTY, NO_EDGE_SPACE, MAX_15_WORDS),
+        "reason": _text(pa.Check.isin(EXCLUSION_REASONS)),
+        "note": _text(),
+    },
+    strict=True,
+    ordered=True,
+)
+
+CODEBOOK_INDICATORS = pa.DataFrameSchema(
+    {
+        "indicator": _text(pa.Check.str_matches(KEY), unique=True),
+        "topic": _text(pa.Check.str_matches(KEY)),
+        "kind": _text(pa.Check.isin(INDICATOR_KINDS)),
+        "geo_level": _text(pa.Check.isin(GEO_LEVELS)),
+        "unit_vi": _text(NON_EMPTY),
+        "unit_en": _text(NON_EMPTY),
+        "label_vi": _text(NON_EMPTY),
+        "label_en": _text(NON_EMPTY),
+        "definition_en": _text(NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+)
+
+ABBREVIATIONS = pa.DataFrameSchema(
+    {
+        "abbreviation": _text(NON_EMPTY, unique=True),
+        "expansion_vi": _text(NON_EMPTY),
+        "expansion_en": _text(NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+)
+
+PART_WHOLE = pa.DataFrameSchema(
+    {"part": _text(pa.Check.str_matches(KEY)), "whole": _text(pa.Check.str_matches(KEY)), "reason": _text(NON_EMPTY)},
+    strict=True,
+    ordered=True,
+)
+
+COLUMNS = pa.DataFrameSchema(
+    {
+        "table": _text(NON_EMPTY),
+        "column": _text(NON_EMPTY),
+        "type": _text(pa.Check.isin(["string", "integer", "number", "year", "boolean"])),
+        "required": _text(pa.Check.isin(["yes", "no"])),
+        "unit": _text(),
+        "description_en": _text(NON_EMPTY),
+        "description_vi": _text(NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+    unique=["table", "column"],
+)
+
+_nullable_float = dict(nullable=True, coerce=True)
+
+INDICATORS = pa.DataFrameSchema(
+    {
+        "figure_id": pa.Column(str, pa.Check.str_matches(SLUG), unique=True),
+        "source_id": pa.Column(str, pa.Check.str_matches(SLUG)),
+        "indicator": pa.Column(str, pa.Check.str_matches(KEY)),
+        "geo_level": pa.Column(str, pa.Check.isin(GEO_LEVELS)),
+        "geo_name": pa.Column(str, NON_EMPTY),
+        "district": pa.Column(str, nullable=True),
+        "province": pa.Column(str, NON_EMPTY),
+        "period_start": pa.Column("Int64", pa.Check.in_range(1900, 2100), nullable=True, coerce=True),
+        "period_end": pa.Column("Int64", pa.Check.in_range(1900, 2100), nullable=True, coerce=True),
+        "period_basis": pa.Column(str, pa.Check.isin(PERIOD_BASES)),
+        "kind": pa.Column(str, pa.Check.isin(FIGURE_KINDS)),
+        "value": pa.Column(float, pa.Check.ge(0), **_nullable_float),
+        "denominator": pa.Column(float, pa.Check.gt(0), **_nullable_float),
+        "lower": pa.Column(float, pa.Check.ge(0), **_nullable_float),
+        "upper": pa.Column(float, pa.Check.ge(0), **_nullable_float),
+        "qualifier": pa.Column(str, pa.Check.isin(QUALIFIERS)),
+        "needs_review": pa.Column(bool, coerce=True),
+        "unit": pa.Column(str, NON_EMPTY),
+        "raw_text": pa.Column(str, NON_EMPTY),
+        "paragraph": pa.Column(int, pa.Check.ge(1), coerce=True),
+    },
+    checks=[
+        pa.Check(lambda df: (df["lower"] <= df["upper"]) | df["lower"].isna() | df["upper"].isna(), error="lower <= upper"),
+        pa.Check(
+            lambda df: df["value"].isna() | ((df["lower"] <= df["value"]) & (df["value"] <= df["upper"])),
+            error="lower <= value <= upper",
+        ),
+        pa.Check(
+            lambda df: df["period_start"].isna() | df["period_end"].isna() | (df["period_start"] <= df["period_end"]),
+            error="period_start <= period_end",
+        ),
+    ],
+    strict=True,
+    ordered=True,
+)
+
+QUALITY = pa.DataFrameSchema(
+    {
+        "check": pa.Column(str, pa.Check.str_matches(KEY)),
+        "status": pa.Column(str, pa.Check.isin(QUALITY_STATUSES)),
+        "figure_ids": pa.Column(str, NON_EMPTY),
+        "message": pa.Column(str, NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+)
+
+# Yearly (or monthly) counts for the interrupted-time-series model; see data/codebook/columns.csv.
+SERIES = pa.DataFrameSchema(
+    {
+        "source_id": pa.Column(str, NON_EMPTY),
+        "place": pa.Column(str, NON_EMPTY),
+        "indicator": pa.Column(str, pa.Check.str_matches(KEY)),
+        "year": pa.Column(int, pa.Check.in_range(1900, 2100), coerce=True),
+        "month": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True, coerce=True, required=False),
+        "count": pa.Column(int, pa.Check.ge(0), coerce=True),
+        "population": pa.Column(float, pa.Check.gt(0), nullable=True, coerce=True, required=False),
+    },
+    strict=True,
+)

@@ -1,0 +1,173 @@
+"""Reading Vietnamese text safely, and the normal forms used to compare names.
+
+Conventions:
+
+* Files are UTF-8 only (a UTF-8 BOM is tolerated and dropped). Legacy Vietnamese encodings
+  (Windows-1258, TCVN3, VNI), UTF-16, binary files and text damaged by a wrong conversion are
+  refused with a :class:`TextEncodingError` that names the file; nothing is guessed silently.
+* Every string leaves this module in Unicode NFC with ``\\n`` line ends.
+* Tone placement: the "old" style (tone on the first vowel of a syllable-final oa, oe, uy:
+  ``hòa``, ``khỏe``, ``thủy``) is the canonical one, see :func:`canonical_tone`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+__all__ = ["TextEncodingError", "read_text", "nfc", "paragraphs", "canonical_tone", "key"]
+
+
+class TextEncodingError(ValueError):
+    """A text file that cannot be read as UTF-8 Vietnamese text; the message names the file."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{path}: {problem}")
+
+
+_RESAVE = "re-save it as UTF-8"
+# Control bytes that never occur in text (tab, LF, VT, FF, CR are allowed).
+_CONTROL = frozenset(range(32)) - {9, 10, 11, 12, 13} | {127}
+_MAX_CONTROL_SHARE = 0.10  # more than 10 % control bytes: binary
+
+# Mojibake: UTF-8 bytes of Vietnamese letters decoded as Windows-1252/1258 or Latin-1. A lead
+# character (Ã Ä Å Æ from 2-byte letters, Ì from NFD combining marks, áº/á» from the U+1EA0-1EF9
+# block) followed by what a continuation byte 0x80-0xBF decodes to. Punctuation that may follow
+# a genuine capital Ã or Ì (quotes, dashes, guillemets, NBSP...) does not count, so genuine
+# Vietnamese text can never match.
+_WORD_END_PUNCT = "\u00a0«»‹›‘’‚“”„…–—•·´"
+
+
+def _continuations() -> str:
+    chars = {"\ufffd"}
+    for byte in range(0x80, 0xC0):
+        chars.add(chr(byte))
+        for codec in ("cp1252", "cp1258"):
+            try:
+                chars.add(bytes([byte]).decode(codec))
+            except UnicodeDecodeError:
+                pass
+    return "".join(sorted(chars - set(_WORD_END_PUNCT)))
+
+
+_MOJIBAKE_RE = re.compile(f"(?:[ÃÄÅÆÌ]|á[º»])[{re.escape(_continuations())}]")
+_MOJIBAKE_MIN = 2
+# VNI shown as Latin-1: a vowel followed by a VNI tone/diacritic byte that is not a Vietnamese
+# letter there (Ngoïc, Vieät, nhaø, khaùc), or ñ for đ. Refused only when such words are at least
+# three AND outnumber the words with letters only Vietnamese has (ă đ ĩ ũ ơ ư, U+1EA0-1EF9).
+_VNI_RE = re.compile(r"[aeiouyâêôö][äåëïøûüù]|^ñ", re.IGNORECASE)
+_VIET_RE = re.compile("[ăâđĩũơưĂĐĨŨƠƯ\u1ea0-\u1ef9]")
+_VNI_MIN = 3
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def nfc(s: str) -> str:
+    """Return ``s`` in Unicode NFC."""
+    return unicodedata.normalize("NFC", s)
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file: NFC, ``\\r\\n`` and ``\\r`` turned into ``\\n``, BOM dropped.
+
+    Raises :class:`TextEncodingError` (naming the file) for an empty or whitespace-only file,
+    a binary file, UTF-16, bytes that are not UTF-8 (legacy encodings), UTF-8 mojibake of
+    Vietnamese, or VNI-encoded text shown as Latin-1.
+    """
+    data = Path(path).read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TextEncodingError(path, f"is UTF-16, not UTF-8; {_RESAVE}")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        raise TextEncodingError(path, "file is empty")
+    if b"\x00" in data or sum(b in _CONTROL for b in data) > _MAX_CONTROL_SHARE * len(data):
+        raise TextEncodingError(path, "looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TextEncodingError(
+            path,
+            f"is not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); it may be in a "
+            f"legacy Vietnamese encoding (Windows-1258, TCVN3, VNI): convert it and {_RESAVE}",
+        ) from None
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        raise TextEncodingError(path, "file is empty")
+    _refuse_damaged(path, text)
+    return text
+
+
+def _refuse_damaged(path: str | Path, text: str) -> None:
+    bad = _MOJIBAKE_RE.findall(text)
+    if len(bad) >= _MOJIBAKE_MIN:
+        raise TextEncodingError(
+            path,
+            f"looks like mojibake: UTF-8 Vietnamese read as Windows-1252/1258 (e.g. {bad[:3]}); "
+            f"undo the wrong conversion (open the original as UTF-8) and {_RESAVE}",
+        )
+    words = _WORD_RE.findall(text)
+    vni = [w for w in words if _VNI_RE.search(w)]
+    if len(vni) >= _VNI_MIN and len(vni) > sum(bool(_VIET_RE.search(w)) for w in words):
+        raise TextEncodingError(
+            path,
+            f"looks like VNI-encoded Vietnamese shown as Latin-1 (e.g. {vni[:3]}); convert it "
+            f"from VNI to Unicode (e.g. with Unikey's converter) and {_RESAVE}",
+        )
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split ``text`` into paragraphs separated by one or more blank (empty or whitespace) lines.
+
+    Each paragraph is stripped, its lines kept joined with ``\\n``; no paragraph is empty.
+    Paragraph numbers elsewhere in the project are 1-based positions in this list.
+    """
+    blocks: list[list[str]] = [[]]
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [p for p in ("\n".join(b).strip() for b in blocks) if p]
+
+
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+_OLD_STYLE_PAIRS = frozenset({"oa", "oe", "uy"})
+_SYLLABLE_RE = re.compile(r"(?:[^\W\d_][\u0300-\u036f]*)+")
+_LETTER_RE = re.compile(r"[^\W\d_][\u0300-\u036f]*")
+
+
+def _old_style(match: re.Match[str]) -> str:
+    letters = _LETTER_RE.findall(match.group())
+    if len(letters) < 2:
+        return match.group()
+    first, last = letters[-2], letters[-1]
+    before = letters[-3][0].lower() if len(letters) > 2 else ""
+    if (
+        (first[0] + last[0]).lower() in _OLD_STYLE_PAIRS
+        and len(first) == 1
+        and len(last) == 2
+        and last[1] in _TONES
+        and before != "q"
+    ):
+        letters[-2:] = [first + last[1], last[0]]
+    return "".join(letters)
+
+
+def canonical_tone(s: str) -> str:
+    """NFC, with the tone of a syllable-final oa, oe, uy on the first vowel (old style).
+
+    ``hoà`` -> ``hòa``, ``khoẻ`` -> ``khỏe``, ``Thuỷ`` -> ``Thủy``, ``uỷ`` -> ``ủy``. Unchanged:
+    after ``q`` (``quý``: the u belongs to the consonant) and before a final consonant
+    (``hoàng``, ``toán``, ``khuyến``). Case is preserved; NFC or NFD input gives the same result.
+    """
+    return nfc(_SYLLABLE_RE.sub(_old_style, unicodedata.normalize("NFD", s)))
+
+
+def key(s: str) -> str:
+    """The form used to compare place and indicator names.
+
+    :func:`canonical_tone`, casefolded, internal whitespace collapsed to one space, stripped:
+    ``key("Ngọc Lũ")`` (NFD) == ``key("ngọc  lũ")``, ``key("Hòa")`` == ``key("hoà")``.
+    """
+    return nfc(" ".join(canonical_tone(s).casefold().split()))

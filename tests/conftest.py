@@ -1,0 +1,50 @@
+"""Shared fixtures. Notebooks run by tests (papermill, nbval) write figures and results to a
+temporary reports folder, never into the committed ``reports/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seeds" / "000_185f12b80bd82d9c.txt"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+def pytest_configure(config):
+    # Set before any kernel starts: nbval's and papermill's kernels inherit it.
+    os.environ.setdefault("ANTT_REPORTS_DIR", tempfile.mkdtemp(prefix="antt-test-reports-"))
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip(f"the source article is not redistributed; it is read from {SEED}, which is absent here")
+    from antt.text import read_text
+
+    return read_text(SEED)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's data, notebooks and params in a temporary root (for ANTT_ROOT)."""
+    root = tmp_path / "project"
+    for name in ("data", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("params.yaml", "pyproject.toml", "requirements.lock"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return root
+
+
+def run_antt(root: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """``python -m antt ARGS`` with the project root at ``root``."""
+    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports")}
+    return subprocess.run([sys.executable, "-m", "antt", *args], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=timeout)
