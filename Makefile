@@ -9,7 +9,7 @@ PIP_VERSION := 26.3
 SETUPTOOLS_VERSION := 84.2.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup reports test test-fast lab bench strip clean
+.PHONY: help setup browser reports test test-fast lab bench strip clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +24,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## Create .venv with the pinned dependencies and the project installed (editable)
 
+browser: ## Install Debian's chromium for the browser tests (needs root and apt-get; skipped otherwise)
+	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium not installed and cannot install it here: browser tests will skip"; fi
+
 reports: $(STAMP) ## Run the pipeline: raw data -> processed data -> executed notebooks and HTML reports
 	$(VENV)/bin/antt run
 
@@ -32,6 +38,13 @@ test: $(STAMP) ## Run the whole test suite (unit, property, notebook and report 
 
 test-fast: $(STAMP) ## Run the tests that do not execute notebooks
 	$(PY) -m pytest -m "not slow and not browser"
+
+lab: $(STAMP) ## Start JupyterLab at notebooks/ with the "antt (project)" kernel (LAB_ARGS=... adds options)
+	@test -f $(VENV)/share/jupyter/kernels/antt/kernel.json || $(PY) -m ipykernel install --sys-prefix --name antt --display-name "antt (project)" >/dev/null
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+bench: $(STAMP) ## Benchmark the pipeline: import floor, naive CLIs, antt run --force, antt run (cached)
+	$(PY) benchmarks/bench_pipeline.py
 
 strip: $(STAMP) ## Strip outputs and execution counts from notebooks/ (keeps kernelspec and tags)
 	$(VENV)/bin/antt strip-notebooks

@@ -236,3 +236,9 @@ def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures
     if len(failed):
         lines = "\n".join(f"- {r.check}: {r.message} [{r.figure_ids}]" for r in failed.itertuples())
         raise DataError(figures_path, f"{len(failed)} quality check(s) failed; correct the transcription or the source:\n{lines}")
+
+
+def load_quality(path: str | Path | None = None) -> pd.DataFrame:
+    """Read ``quality.csv`` back, validated."""
+    path = Path(path or paths.QUALITY_CSV)
+    return validate(read_csv_text(path, list(schemas.QUALITY.columns)), schemas.QUALITY, path)

@@ -32,6 +32,12 @@ def load_part_whole(codebook_dir: str | Path | None = None) -> pd.DataFrame:
     return _load("part_whole.csv", schemas.PART_WHOLE, codebook_dir)
 
 
+def load_ratios(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    """Descriptive ratios the article invites: ``numerator`` and ``denominator`` are sums of indicator
+    keys (``a+b``); ``key:denominator`` takes the denominator of an ``a/b`` figure."""
+    return _load("ratios.csv", schemas.RATIOS, codebook_dir)
+
+
 def load_columns(codebook_dir: str | Path | None = None) -> pd.DataFrame:
     """The data dictionary: one row per (table, column)."""
     return _load("columns.csv", schemas.COLUMNS, codebook_dir)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import papermill as pm
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
 
 from antt import paths
 from antt.io import write_text_atomic
@@ -35,21 +36,6 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-@contextmanager
-def _kernel_env(**values: str):
-    """Environment for the kernel papermill starts (it inherits this process's environment)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 def _publish(staging: Path) -> None:
     """Move the figures and results a successful run wrote into ``reports/`` (atomic per file)."""
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
@@ -59,21 +45,45 @@ def _publish(staging: Path) -> None:
         os.replace(target.with_name(f".{target.name}.tmp"), target)
 
 
+class WarmEngine(NBClientEngine):
+    """papermill engine that executes on the kernel manager passed as ``km``."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, km=None, **kwargs):
+        kwargs.pop("input_path", None)
+        kwargs.pop("timeout", None)
+        kwargs.pop("startup_timeout", None)
+        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, log_output=log_output,
+                                         stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        return client.execute()
+
+
+papermill_engines.register("antt-warm", WarmEngine)
+
+
+PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+
+
 def _failure_message(job, nb: nbformat.NotebookNode | None, exc: BaseException) -> str:
-    where = ""
+    """'notebook X failed, cell N ("first line"): Error: message', N counted in the notebook file
+    (papermill's injected cells are not counted)."""
     if nb is not None:
-        for index, cell in enumerate(nb.cells):
+        own = [c for c in nb.cells if not PAPERMILL_TAGS & set(c.metadata.get("tags", []))]
+        for index, cell in enumerate(own):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
-                    where = f", cell {index} ({cell.source.splitlines()[0][:60] if cell.source else ''!r})"
-                    ename, evalue = output.get("ename", ""), output.get("evalue", "")
-                    return f"notebook {job.name} failed{where}: {ename}: {evalue}"
-    return f"notebook {job.name} failed{where}: {type(exc).__name__}: {exc}"
+                    first = cell.source.splitlines()[0][:60] if cell.source else ""
+                    return f"notebook {job.name} failed, cell {index} ({first!r}): {output.get('ename', '')}: {output.get('evalue', '')}"
+    return f"notebook {job.name} failed: {type(exc).__name__}: {exc}"
 
 
-def execute_job(job) -> dict[str, Any]:
-    """Run ``job`` (an ``antt.runner.Job``); returns manifest info. On failure the executed
-    notebook is kept under ``reports/failed/`` and the last good outputs stay untouched."""
+def execute_job(job, km) -> dict[str, Any]:
+    """Run ``job`` (an ``antt.runner.Job``) on the started kernel ``km``; returns manifest info.
+    On failure the executed notebook is kept under ``reports/failed/`` and the last good outputs
+    stay untouched."""
+    from antt.kernels import set_environment
     from antt.report import render_report
 
     out_nb = paths.REPORTS / "notebooks" / f"{job.name}.ipynb"
@@ -83,11 +93,10 @@ def execute_job(job) -> dict[str, Any]:
         tmp_nb = Path(tmp) / f"{job.name}.ipynb"
         staging = Path(tmp) / "reports"
         try:
-            with _kernel_env(ANTT_REPORTS_DIR=str(staging), ANTT_JOB=job.name):
-                pm.execute_notebook(
-                    str(job.spec.path), str(tmp_nb), parameters=job.params, cwd=str(paths.NOTEBOOKS),
-                    progress_bar=False, log_output=False, report_mode=False,
-                )
+            set_environment(km, {"ANTT_REPORTS_DIR": str(staging), "ANTT_JOB": job.name})
+            # No cwd here: the kernel was started in notebooks/, and papermill's chdir is process-wide.
+            pm.execute_notebook(str(job.spec.path), str(tmp_nb), parameters=job.params, engine_name="antt-warm",
+                                km=km, progress_bar=False, log_output=False, report_mode=False)
         except BaseException as exc:
             nb = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
             if nb is not None:

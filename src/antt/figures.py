@@ -156,13 +156,16 @@ def _pct(x: float, lang: str) -> str:
     return _num(100 * x, lang, 1, strip=True) + "%"
 
 
-def _new_figure(title: str, caption: str, nrows: int = 1, ncols: int = 1, **gridspec) -> tuple[Figure, np.ndarray]:
-    """Fixed-size figure with the title on top and the wrapped caption in a reserved bottom strip."""
+def _new_figure(title: str, caption: str, nrows: int = 1, ncols: int = 1, height: float | None = None,
+                **gridspec) -> tuple[Figure, np.ndarray]:
+    """Fixed-size figure (``FIGSIZE``, or a given height in inches for long lists) with the title on
+    top and the wrapped caption in a reserved bottom strip."""
     if not _nfc(caption):
         raise ValueError("every figure needs a caption naming its source and method")
-    caption = _wrap(caption, int(FIGSIZE[0] * 72 / (CAPTION_SIZE * 0.55)))
-    bottom = ((caption.count("\n") + 1) * CAPTION_SIZE * 1.3 + 8) / 72 / FIGSIZE[1]
-    fig = Figure(figsize=FIGSIZE, layout=ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
+    size = (FIGSIZE[0], height or FIGSIZE[1])
+    caption = _wrap(caption, int(size[0] * 72 / (CAPTION_SIZE * 0.55)))
+    bottom = ((caption.count("\n") + 1) * CAPTION_SIZE * 1.3 + 8) / 72 / size[1]
+    fig = Figure(figsize=size, layout=ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
     fig.suptitle(_wrap(title, int(FIGSIZE[0] * 72 / (TITLE_SIZE * 0.62))), parse_math=False)
     fig.text(0.012, 0.012, caption, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
              parse_math=False, gid="caption")
@@ -334,9 +337,10 @@ def activity_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi"
         raise ValueError("activity: need lower ≤ value ≤ upper (and lower > 0 with log_scale)")
     qualifiers = ["" if pd.isna(q) else _nfc(q) for q in d["qualifier"]]
     approx = (lo != v) | (hi != v) | np.array([bool(q) for q in qualifiers])
-    fig, axes = _new_figure(title, caption)
+    # Long lists get taller figures (0.45 in a row) so that wrapped labels never overlap.
+    fig, axes = _new_figure(title, caption, height=max(FIGSIZE[1], 0.45 * len(d) + 2.0))
     ax = axes[0, 0]
-    y = _rows(ax, d["label"], width=30)
+    y = _rows(ax, d["label"], width=34)
     if log_scale:
         ax.set_xscale("log")
         ax.scatter(v, y, s=55, color=PALETTE[0], zorder=3)

@@ -42,6 +42,7 @@ class NotebookSpec:
     description: str
     depends_on: tuple[str, ...]
     parameters: dict[str, Parameter]
+    kernel_name: str = "python3"
 
 
 def read_spec(path: str | Path) -> NotebookSpec:
@@ -61,7 +62,8 @@ def read_spec(path: str | Path) -> NotebookSpec:
         help_text = line.split("#", 1)[1].strip() if "#" in line else ""
         params[node.target.id] = Parameter(node.target.id, ast.unparse(node.annotation), ast.literal_eval(node.value), help_text)
     meta = nb.get("metadata", {}).get("antt", {})
-    return NotebookSpec(path.stem, path, meta.get("description", ""), tuple(meta.get("depends_on", [])), params)
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+    return NotebookSpec(path.stem, path, meta.get("description", ""), tuple(meta.get("depends_on", [])), params, kernel)
 
 
 def discover(notebooks_dir: str | Path) -> list[NotebookSpec]:

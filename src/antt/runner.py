@@ -15,7 +15,7 @@ import re
 import sys
 import time
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,13 +159,6 @@ def load_manifest() -> dict[str, Any]:
         return {}
 
 
-def _execute(job: Job) -> dict[str, Any]:
-    """Worker: execute one notebook and export its report (imports the heavy stack)."""
-    from antt.execute import execute_job
-
-    return execute_job(job)
-
-
 class Progress:
     """One line per notebook; on a terminal also the 'running' lines."""
 
@@ -196,40 +189,81 @@ def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list
         else:
             pending.append(job)
     ran: list[str] = []
-    workers = max(1, min(jobs_limit or os.cpu_count() or 1, len(pending) or 1))
-    done_names = {j.spec.name for j in keyed if j not in pending}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        while pending:
-            wave = [j for j in pending if all(d in done_names or d not in {p.spec.name for p in pending} for d in j.spec.depends_on)]
-            pending = [j for j in pending if j not in wave]
-            started = {}
-            futures = {}
-            for job in wave:
-                progress("running", job.name)
-                started[job.name] = time.monotonic()
-                futures[pool.submit(_execute, job)] = job
-            failure = None
-            for future in as_completed(futures):
-                job = futures[future]
-                seconds = time.monotonic() - started[job.name]
-                try:
-                    info = future.result()
-                except Exception as exc:  # report every failure of the wave, then stop
-                    progress("failed", job.name, seconds)
-                    failure = failure or exc
-                    continue
-                progress("done", job.name, seconds)
-                manifest[job.name] = {"key": job.key, "seconds": round(seconds, 1), **info}
-                ran.append(job.name)
-            _write_manifest(manifest)
-            if failure:
-                raise RunError(str(failure)) from None
-            done_names |= {j.spec.name for j in wave}
-    if ran:
+    if pending:
+        ran = _run_pending(pending, manifest, progress, max(1, min(jobs_limit or os.cpu_count() or 1, len(pending))))
         from antt.report import write_index
 
         write_index()
     return ran
+
+
+def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progress, workers: int) -> list[str]:
+    """Run jobs in waves of independent notebooks, ``workers`` at a time, each on a fresh warm kernel.
+
+    Threads drive the kernels (separate processes), so notebooks run in parallel; every kernel is
+    shut down when the run ends, fails or is interrupted.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from antt.kernels import KernelPool
+
+    kernel = pending[0].spec.kernel_name
+    first_wave = _next_wave(pending, set())
+    pool = KernelPool(kernel, paths.NOTEBOOKS, size=min(workers, len(first_wave)), needed=len(pending))
+    try:  # the heavy imports overlap with the kernels' warm-up
+        from antt.execute import execute_job
+        from antt.report import render_report  # noqa: F401
+    except BaseException:
+        pool.close()
+        raise
+    ran: list[str] = []
+    waiting = list(pending)
+    done_names: set[str] = set()
+
+    def one(job: Job) -> tuple[Job, float, dict[str, Any]]:
+        km = pool.acquire()
+        started = time.monotonic()
+        progress("running", job.name)
+        try:
+            info = execute_job(job, km)
+            return job, time.monotonic() - started, info
+        except BaseException as exc:
+            exc.add_note(f"{time.monotonic() - started:.1f}")
+            raise
+        finally:
+            pool.release(km)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as threads:
+            while waiting:
+                wave = _next_wave(waiting, done_names)
+                waiting = [j for j in waiting if j not in wave]
+                futures = {threads.submit(one, job): job for job in wave}
+                failure = None
+                for future in as_completed(futures):
+                    try:
+                        job, seconds, info = future.result()
+                    except Exception as exc:
+                        notes = getattr(exc, "__notes__", ["0"])
+                        progress("failed", futures[future].name, float(notes[-1]))
+                        failure = failure or exc
+                        continue
+                    progress("done", job.name, seconds)
+                    manifest[job.name] = {"key": job.key, **info}
+                    ran.append(job.name)
+                _write_manifest(manifest)
+                if failure:
+                    raise RunError(str(failure)) from None
+                done_names |= {j.spec.name for j in wave}
+    finally:
+        pool.close()
+    return ran
+
+
+def _next_wave(waiting: list[Job], done_names: set[str]) -> list[Job]:
+    """The jobs none of whose dependencies is still waiting."""
+    names_waiting = {j.spec.name for j in waiting} - done_names
+    return [j for j in waiting if not any(d in names_waiting for d in j.spec.depends_on)]
 
 
 def _write_manifest(manifest: dict[str, Any]) -> None:

@@ -120,6 +120,21 @@ PART_WHOLE = pa.DataFrameSchema(
     ordered=True,
 )
 
+RATIO_TERMS = r"^[a-z][a-z0-9_]*(?::denominator)?(?:\+[a-z][a-z0-9_]*(?::denominator)?)*$"
+RATIOS = pa.DataFrameSchema(
+    {
+        "ratio": _text(pa.Check.str_matches(KEY), unique=True),
+        "numerator": _text(pa.Check.str_matches(RATIO_TERMS)),
+        "denominator": _text(pa.Check.str_matches(RATIO_TERMS)),
+        "label_vi": _text(NON_EMPTY),
+        "label_en": _text(NON_EMPTY),
+        "unit_vi": _text(NON_EMPTY),
+        "unit_en": _text(NON_EMPTY),
+    },
+    strict=True,
+    ordered=True,
+)
+
 COLUMNS = pa.DataFrameSchema(
     {
         "table": _text(NON_EMPTY),

@@ -85,3 +85,93 @@ def quality_summary(quality: pd.DataFrame, lang: str) -> pd.DataFrame:
     counts["check"] = counts["check"].map(t)
     counts["status"] = counts["status"].map(t)
     return counts.rename(columns={c: t(c) for c in counts.columns})
+
+
+def show(table: pd.DataFrame, index: bool = False):
+    """Display a table as plain, escaped HTML without the row index (deterministic: no random ids,
+    unlike ``DataFrame.style``); full cell text, no truncation."""
+    from IPython.display import HTML
+
+    with pd.option_context("display.max_colwidth", None):
+        return HTML(table.to_html(index=index, escape=True, border=0, na_rep="–"))
+
+
+def show_findings(findings: dict, lang: str):
+    """The headline findings of a notebook as an escaped HTML list."""
+    import html
+
+    from IPython.display import HTML
+
+    items = "".join(f"<li>{html.escape(str(item))}</li>" for item in findings.get("headline", {}).get(lang, []))
+    return HTML(f'<ul class="findings">{items}</ul>')
+
+
+def format_percent(share: float, lang: str, decimals: int = 1) -> str:
+    """0.981 → '98,1%' (vi) or '98.1%' (en)."""
+    text = f"{100 * share:.{decimals}f}%"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def format_p(p: float, lang: str) -> str:
+    """p-values with three decimals; below 0.001 as '< 0,001'."""
+    text = "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def proportion_table(props: pd.DataFrame, labels: dict[str, str], lang: str) -> pd.DataFrame:
+    """Proportions with their interval, method and level in words."""
+    t = translator(lang)
+    rows = []
+    for r in props.itertuples():
+        level = format_percent(1 - r.alpha, lang, 0)
+        rows.append({
+            t("indicator"): labels[r.indicator],
+            t("raw_text"): f"{format_number(r.successes, lang)}/{format_number(r.total, lang)}",
+            t("proportion"): format_percent(r.proportion, lang),
+            t("interval"): f"{format_percent(r.lower, lang)} – {format_percent(r.upper, lang)} ({level})",
+            t("method"): t(r.method),
+            t("derived"): t("yes") if r.derived else t("no"),
+        })
+    return pd.DataFrame(rows)
+
+
+def homogeneity_table(result, lang: str) -> pd.DataFrame:
+    """The chi-square test and the exact test side by side."""
+    t = translator(lang)
+    doubtful = ("xấp xỉ đáng ngờ: " if lang == "vi" else "approximation doubtful: ") if result.approximation_doubtful else ""
+    expected = ("giá trị kỳ vọng nhỏ nhất " if lang == "vi" else "smallest expected count ") + format_number(round(result.expected_min, 2), lang)
+    return pd.DataFrame([
+        {t("test"): t("chi2"), t("statistic"): format_number(round(result.chi2, 3), lang), t("df"): result.dof,
+         t("p_value"): format_p(result.p_value, lang), t("bounds_note"): doubtful + expected},
+        {t("test"): t("exact_test"), t("statistic"): "–", t("df"): "–",
+         t("p_value"): format_p(result.exact.p_value, lang), t("bounds_note"): f"{result.exact.method}, {result.exact.n_tables}"},
+    ])
+
+
+def pairwise_table(result, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    pw = result.pairwise
+    return pd.DataFrame({
+        t("group_a"): pw["group_a"], t("group_b"): pw["group_b"],
+        t("p_value"): [format_p(p, lang) for p in pw["p_value"]],
+        t("p_holm"): [format_p(p, lang) for p in pw["p_holm"]],
+        t("different"): [t("yes") if r else t("no") for r in pw["reject"]],
+    })
+
+
+def ratio_table(ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    fmt = lambda x: format_number(None if x is None or pd.isna(x) else round(x, 2), lang)  # noqa: E731
+    return pd.DataFrame({
+        t("ratio"): ratios["label"], t("value"): [fmt(v) for v in ratios["value"]],
+        t("bounds"): [f"[{fmt(lo)}; {fmt(up)}]" for lo, up in zip(ratios["lower"], ratios["upper"])],
+        t("unit"): ratios["unit"],
+    })
+
+
+def show_figures(exported: dict[str, dict]) -> None:
+    """Display exported figures (their PNG files) inline, in order."""
+    from IPython.display import Image, display
+
+    for files in exported.values():
+        display(Image(filename=str(files["png"]), width=800))

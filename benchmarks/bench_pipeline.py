@@ -1,0 +1,82 @@
+"""Pipeline benchmark (make bench): one run on this machine, four timings.
+
+(a) floor: one Python process importing pandas, statsmodels.api, seaborn, papermill and nbconvert;
+(b) naive: every notebook job through the ``papermill`` CLI, then ``jupyter nbconvert --to html``, one after the other;
+(c) ``antt run --force``;
+(d) ``antt run`` with nothing changed.
+Targets: (c) <= (b)/2, (c) <= 3 x (a), (d) < 1 s. Runs in a temporary copy of the project, so the
+committed reports are not touched. Prints the figures; exits 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def copy_project(target: Path) -> Path:
+    for name in ("data", "notebooks"):
+        shutil.copytree(ROOT / name, target / name)
+    for name in ("params.yaml", "pyproject.toml", "requirements.lock"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return target
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    from antt import notebooks, runner
+
+    with tempfile.TemporaryDirectory(prefix="antt-bench-") as tmp:
+        project = copy_project(Path(tmp) / "project")
+        env = {**os.environ, "ANTT_ROOT": str(project), "ANTT_REPORTS_DIR": str(project / "reports"), "CI": "1"}
+        floor = timed([sys.executable, "-c", "import pandas, statsmodels.api, seaborn, papermill, nbconvert"], env, project)
+
+        jobs = runner.plan(notebooks.discover(project / "notebooks"), runner.load_params(project / "params.yaml"), {})
+        naive_dir = Path(tmp) / "naive"
+        naive_dir.mkdir()
+        start = time.perf_counter()
+        for job in jobs:
+            out = naive_dir / f"{job.name}.ipynb"
+            args = [str(BIN / "papermill"), str(job.spec.path), str(out), "--cwd", str(project / "notebooks"), "--no-progress-bar"]
+            for name, value in job.params.items():
+                args += ["-y", f"{name}: {value!r}"] if not isinstance(value, str) else ["-p", name, value]
+            subprocess.run(args, env={**env, "ANTT_JOB": job.name}, cwd=project, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(out)], env=env, cwd=project, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        naive = time.perf_counter() - start
+
+        forced = timed([str(BIN / "antt"), "run", "--force"], env, project)
+        unchanged = timed([str(BIN / "antt"), "run"], env, project)
+
+    checks = [
+        ("(c) <= (b) / 2", forced <= naive / 2),
+        ("(c) <= 3 x (a)", forced <= 3 * floor),
+        ("(d) < 1 s", unchanged < 1.0),
+    ]
+    print(f"notebook jobs: {len(jobs)} on {os.cpu_count()} cores")
+    print(f"(a) floor, import pandas/statsmodels/seaborn/papermill/nbconvert: {floor:6.2f} s")
+    print(f"(b) naive, papermill CLI + nbconvert CLI, sequential:             {naive:6.2f} s")
+    print(f"(c) antt run --force:                                             {forced:6.2f} s  ({forced / naive:.2f} x b, {forced / floor:.2f} x a)")
+    print(f"(d) antt run, nothing changed:                                    {unchanged:6.2f} s")
+    for name, ok in checks:
+        print(f"  {'ok  ' if ok else 'MISS'} {name}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Provincial figures → model inputs and tables: attainment proportions with intervals, the
+homogeneity test across kinds of unit, descriptive ratios, activity counts.
+
+Glue between the processed data (``indicators.csv``, codebook) and ``antt.models``; the models
+know nothing of files, this module knows nothing of notebooks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from antt.models.proportions import homogeneity_test, proportion_interval
+from antt.models.ratios import derived_ratio, sum_bounded
+
+ATTAINMENT_TOPIC = "safe_standard"
+
+
+def _by_indicator(indicators: pd.DataFrame, geo_level: str = "province") -> pd.DataFrame:
+    rows = indicators[indicators["geo_level"] == geo_level]
+    if rows["indicator"].duplicated().any():
+        raise ValueError("several figures for one provincial indicator: choose a period before computing ratios")
+    return rows.set_index("indicator")
+
+
+def proportions(indicators: pd.DataFrame, codebook: pd.DataFrame, part_whole: pd.DataFrame,
+                alpha: float = 0.05, method: str = "wilson") -> pd.DataFrame:
+    """Every ``a/b`` figure, and every part/whole pair of counts, as a proportion with its
+    interval (Wilson by default, Clopper–Pearson with ``method='clopper-pearson'``) at 1 − alpha."""
+    topics = dict(zip(codebook["indicator"], codebook["topic"]))
+    rows = []
+    for fig in indicators[indicators["kind"] == "fraction"].itertuples():
+        est = proportion_interval(int(fig.value), int(fig.denominator), alpha=alpha, method=method)
+        rows.append({"indicator": fig.indicator, "topic": topics[fig.indicator], "figure_ids": fig.figure_id,
+                     "derived": False, **est.to_dict()})
+    counts = _by_indicator(indicators)
+    for rel in part_whole.itertuples():
+        if rel.part in counts.index and rel.whole in counts.index:
+            part, whole = counts.loc[rel.part], counts.loc[rel.whole]
+            if part["qualifier"] == "exact" and whole["qualifier"] == "exact":
+                est = proportion_interval(int(part["value"]), int(whole["value"]), alpha=alpha, method=method)
+                rows.append({"indicator": rel.part, "topic": topics[rel.part],
+                             "figure_ids": f"{part['figure_id']};{whole['figure_id']}", "derived": True, **est.to_dict()})
+    return pd.DataFrame(rows)
+
+
+def attainment(proportions_table: pd.DataFrame) -> pd.DataFrame:
+    """The units assessed for the «An toàn về ANTT» standard (one row per kind of unit)."""
+    return proportions_table[proportions_table["topic"] == ATTAINMENT_TOPIC].reset_index(drop=True)
+
+
+def homogeneity(attainment_table: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05):
+    """Chi-square test of one attainment rate across the kinds of unit, with the exact test and
+    Holm-corrected pairwise Fisher tests beside it (see ``antt.models.proportions``)."""
+    return homogeneity_test([labels[k] for k in attainment_table["indicator"]],
+                            attainment_table["successes"].tolist(), attainment_table["total"].tolist(), alpha=alpha)
+
+
+def _bounded_term(counts: pd.DataFrame, term: str) -> tuple[float | None, float, float]:
+    key, _, part = term.partition(":")
+    if key not in counts.index:
+        raise KeyError(f"ratio term {term!r}: no provincial figure for indicator {key!r}")
+    fig = counts.loc[key]
+    if part == "denominator":
+        return (fig["denominator"], fig["denominator"], fig["denominator"])
+    value = None if pd.isna(fig["value"]) else float(fig["value"])
+    return (value, float(fig["lower"]), float(fig["upper"]))
+
+
+def ratios(indicators: pd.DataFrame, ratio_table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Descriptive ratios with bounds carried through from the qualifiers (interval arithmetic,
+    not sampling intervals): «gần 20 nghìn» members over 1 307 teams is 11.5–15.3, not 15.3."""
+    counts = _by_indicator(indicators)
+    rows = []
+    for r in ratio_table.itertuples():
+        terms = {side: getattr(r, side).split("+") for side in ("numerator", "denominator")}
+        num = sum_bounded(*(_bounded_term(counts, t) for t in terms["numerator"]))
+        den = sum_bounded(*(_bounded_term(counts, t) for t in terms["denominator"]))
+        est = derived_ratio(num, den)
+        ids = sorted({counts.loc[t.partition(":")[0], "figure_id"] for side in terms.values() for t in side})
+        rows.append({"ratio": r.ratio, "label": getattr(r, f"label_{lang}"), "unit": getattr(r, f"unit_{lang}"),
+                     "value": est.value, "lower": est.lower, "upper": est.upper, "note": est.note,
+                     "figure_ids": ";".join(ids)})
+    return pd.DataFrame(rows)
+
+
+def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Provincial counts (not ranks, shares or proportions) for the activity figure."""
+    labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
+    rows = indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])]
+    return pd.DataFrame({"label": rows["indicator"].map(labels), "value": rows["value"], "lower": rows["lower"],
+                         "upper": rows["upper"], "qualifier": rows["qualifier"], "figure_id": rows["figure_id"]}).reset_index(drop=True)
+
+
+def source_line(sources: pd.DataFrame, lang: str) -> str:
+    """'Nguồn: Báo Hà Nam điện tử (Trần Ích)' for figure captions."""
+    label = "Nguồn" if lang == "vi" else "Source"
+    names = "; ".join(f"{s.publisher} ({s.author})" if s.author else s.publisher for s in sources.itertuples())
+    return f"{label}: {names}"
+
+
+def make_figures(props: pd.DataFrame, counts: pd.DataFrame, sources: pd.DataFrame, codebook: pd.DataFrame,
+                 lang: str, out_dir, prefix: str) -> dict[str, dict]:
+    """Attainment and activity figures, exported (PNG + SVG) to ``out_dir``; returns the figures and paths."""
+    from antt import figures
+    from antt.tables import format_percent, translator
+
+    t = translator(lang)
+    units = dict(zip(codebook["indicator"], codebook[f"unit_{lang}"]))
+    table = attainment(props)
+    level = format_percent(1 - float(table["alpha"].iloc[0]), lang, 0)
+    method = t(table["method"].iloc[0])
+    data = table.assign(label=table["indicator"].map(units))
+    source = source_line(sources, lang)
+    caption = f"{source}. {t('interval')} {method} {level}."
+    attain = figures.attainment_figure(data, t("fig_attainment_title"), caption, lang, method_label=f"{method} {level}")
+    shown = counts[counts["value"].notna()].copy()
+    shown["qualifier"] = [t(f"qualifier_word_{q}") if q not in ("exact",) else "" for q in shown["qualifier"]]
+    omitted = len(counts) - len(shown)
+    note = f" {t('magnitude_omitted')} ({omitted})." if omitted else ""
+    activity = figures.activity_figure(shown, t("fig_activity_title"), f"{source}. {t('bounds_by_convention')}.{note}",
+                                       lang, log_scale=True)
+    out = {}
+    for name, fig in (("attainment", attain), ("activity", activity)):
+        out[name] = figures.export(fig, f"{prefix}_{name}", out_dir)
+    return out

@@ -1,0 +1,120 @@
+"""The runner: parameters refused before any kernel starts, --list, parameter sets, caching,
+failures that keep the last good outputs, byte-identical reruns."""
+
+import json
+import time
+
+import nbformat
+import pytest
+
+from antt import notebooks, paths, runner
+from conftest import ROOT, run_antt
+
+SPECS = notebooks.discover(ROOT / "notebooks")
+CLEAN = "01_clean_source_statistics"
+
+
+def _plan(params=None, overrides=None):
+    return runner.plan(SPECS, params if params is not None else runner.load_params(), overrides or {})
+
+
+def test_every_notebook_declares_typed_documented_parameters():
+    for spec in SPECS:
+        assert spec.description, spec.name
+        assert "lang" in spec.parameters, spec.name
+        for p in spec.parameters.values():
+            assert p.type_name in {"str", "int", "float", "bool", "dict", "list", "str | None", "dict[str, int]"}, (spec.name, p)
+            assert p.help, f"{spec.name}.{p.name} has no help comment"
+
+
+def test_unknown_parameter_is_refused_with_the_list():
+    with pytest.raises(runner.RunError) as err:
+        _plan(overrides={"langue": "en"})
+    message = str(err.value)
+    assert "langue" in message and "lang: str = 'vi'" in message and CLEAN in message
+
+
+def test_wrong_type_is_refused():
+    with pytest.raises(runner.RunError, match="'fail_on_quality_error' must be bool"):
+        _plan(overrides={"fail_on_quality_error": "yes"})
+
+
+def test_params_file_with_unknown_notebook_is_refused():
+    with pytest.raises(runner.RunError, match="unknown notebook"):
+        _plan(params={"99_nothing": [{}]})
+
+
+def test_override_applies_and_parameter_sets_get_names():
+    spec = next(s for s in SPECS if s.name == CLEAN)
+    jobs = runner.plan([spec], {CLEAN: [{"lang": "vi"}, {"lang": "en"}]}, {})
+    assert [j.name for j in jobs] == [f"{CLEAN}__lang-vi", f"{CLEAN}__lang-en"]
+    assert [j.label for j in jobs] == ["lang = vi", "lang = en"]
+    single = runner.plan([spec], {CLEAN: [{}]}, {"lang": "en"})
+    assert single[0].name == CLEAN and single[0].params["lang"] == "en"
+
+
+def test_slug_of_vietnamese_values():
+    assert runner.slug("commune-Công Lý") == "commune-cong-ly"
+    assert runner.slug("Đồng Văn") == "dong-van"
+
+
+def test_override_values_are_yaml_and_nfc():
+    import unicodedata
+
+    name, value = runner.parse_override(unicodedata.normalize("NFD", 'commune="Công Lý"'))
+    assert (name, value) == ("commune", "Công Lý")
+    assert runner.parse_override("alpha=0.1") == ("alpha", 0.1)
+
+
+def test_refusal_happens_before_any_kernel(project_copy):
+    result = run_antt(project_copy, "run", "-p", "nonsense=1")
+    assert result.returncode == 1 and "unknown parameter" in result.stderr
+    assert not (project_copy / "reports").exists()
+
+
+def test_list_prints_every_notebook():
+    result = run_antt(ROOT, "run", "--list")
+    assert result.returncode == 0
+    for spec in SPECS:
+        assert spec.name in result.stdout
+        for name in spec.parameters:
+            assert name in result.stdout
+
+
+@pytest.mark.slow
+def test_cache_force_and_invalidation(project_copy):
+    assert run_antt(project_copy, "run", "--only", "01").returncode == 0
+    report = project_copy / "reports" / "html" / f"{CLEAN}.html"
+    first = report.read_bytes()
+    again = run_antt(project_copy, "run", "--only", "01")
+    assert f"[ cached] {CLEAN}" in again.stderr
+    started = time.monotonic()
+    forced = run_antt(project_copy, "run", "--only", "01", "--force")
+    assert f"[   done] {CLEAN}" in forced.stderr and time.monotonic() - started > 1
+    assert report.read_bytes() == first, "a forced rerun must give byte-identical HTML"
+    codebook = project_copy / "data" / "codebook" / "labels.csv"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("Mã số liệu", "Mã"), encoding="utf-8")
+    changed = run_antt(project_copy, "run", "--only", "01")
+    assert f"[   done] {CLEAN}" in changed.stderr
+    assert report.read_bytes() != first
+
+
+@pytest.mark.slow
+def test_a_failing_cell_is_named_and_kept(project_copy):
+    nb_path = project_copy / "notebooks" / f"{CLEAN}.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('deliberate failure for the test')"))
+    nbformat.write(nb, nb_path)
+    result = run_antt(project_copy, "run", "--only", "01")
+    assert result.returncode == 1
+    assert CLEAN in result.stderr and f"cell {len(nb.cells) - 1}" in result.stderr
+    assert "ValueError: deliberate failure for the test" in result.stderr
+    assert (project_copy / "reports" / "failed" / f"{CLEAN}.ipynb").exists()
+    assert not (project_copy / "reports" / "html" / f"{CLEAN}.html").exists()
+    assert not (project_copy / "reports" / "results").exists(), "results of a failed run must not be published"
+
+
+def test_manifest_has_no_unfinished_entries():
+    manifest = json.loads((paths.ROOT / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    for name, entry in manifest.items():
+        assert (ROOT / entry["html"]).exists() and (ROOT / entry["notebook"]).exists(), name
