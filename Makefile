@@ -9,7 +9,7 @@ PIP_VERSION := 26.3
 SETUPTOOLS_VERSION := 84.2.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup browser reports test test-fast lab bench strip clean
+.PHONY: help setup browser reports test test-fast lab bench bench-extract strip clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,8 +43,11 @@ lab: $(STAMP) ## Start JupyterLab at notebooks/ with the "antt (project)" kernel
 	@test -f $(VENV)/share/jupyter/kernels/antt/kernel.json || $(PY) -m ipykernel install --sys-prefix --name antt --display-name "antt (project)" >/dev/null
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-bench: $(STAMP) ## Benchmark the pipeline: import floor, naive CLIs, antt run --force, antt run (cached)
-	$(PY) benchmarks/bench_pipeline.py
+bench: $(STAMP) ## Benchmarks: pipeline timings (import floor, naive CLIs, antt run) and the extractor's scores
+	$(PY) benchmarks/bench_pipeline.py; status=$$?; $(PY) benchmarks/bench_extract.py || status=1; exit $$status
+
+bench-extract: $(STAMP) ## Score `antt extract` on the first article against the hand-checked figures
+	$(PY) benchmarks/bench_extract.py
 
 strip: $(STAMP) ## Strip outputs and execution counts from notebooks/ (keeps kernelspec and tags)
 	$(VENV)/bin/antt strip-notebooks

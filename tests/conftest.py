@@ -35,7 +35,7 @@ def seed_text() -> str:
 def project_copy(tmp_path: Path) -> Path:
     """A copy of the project's data, notebooks and params in a temporary root (for ANTT_ROOT)."""
     root = tmp_path / "project"
-    for name in ("data", "notebooks"):
+    for name in ("data", "notebooks", "docs"):
         shutil.copytree(ROOT / name, root / name)
     for name in ("params.yaml", "pyproject.toml", "requirements.lock"):
         shutil.copy(ROOT / name, root / name)

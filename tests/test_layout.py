@@ -85,3 +85,14 @@ def test_no_sentence_of_the_article_is_committed():
             body = path.read_text(encoding="utf-8", errors="ignore")
             hits = [p for p in long_pieces if p in body]
             assert not hits, f"{name} holds text of the article (all rights reserved): {hits[0]!r}"
+
+
+def test_readme_headline_findings_come_from_the_results():
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "reports" / "results").glob("*.json"))]
+    published = {line for r in results for line in r.get("headline", {}).get("en", [])}
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Headline findings", 1)[1].split("\n## ", 1)[0]
+    bullets = [line[2:] for line in block.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 4
+    for bullet in bullets:
+        assert bullet in published, f"README headline not in reports/results: {bullet!r}"

@@ -23,7 +23,7 @@ def test_every_notebook_declares_typed_documented_parameters():
         assert spec.description, spec.name
         assert "lang" in spec.parameters, spec.name
         for p in spec.parameters.values():
-            assert p.type_name in {"str", "int", "float", "bool", "dict", "list", "str | None", "dict[str, int]"}, (spec.name, p)
+            assert p.type_name in {"str", "int", "float", "bool", "dict", "list"}, (spec.name, p)
             assert p.help, f"{spec.name}.{p.name} has no help comment"
 
 
@@ -47,10 +47,20 @@ def test_params_file_with_unknown_notebook_is_refused():
 def test_override_applies_and_parameter_sets_get_names():
     spec = next(s for s in SPECS if s.name == CLEAN)
     jobs = runner.plan([spec], {CLEAN: [{"lang": "vi"}, {"lang": "en"}]}, {})
-    assert [j.name for j in jobs] == [f"{CLEAN}__lang-vi", f"{CLEAN}__lang-en"]
-    assert [j.label for j in jobs] == ["lang = vi", "lang = en"]
+    assert [j.name for j in jobs] == [CLEAN, f"{CLEAN}__en"]
+    assert [j.label for j in jobs] == ["", "lang = en"]
     single = runner.plan([spec], {CLEAN: [{}]}, {"lang": "en"})
-    assert single[0].name == CLEAN and single[0].params["lang"] == "en"
+    assert single[0].name == f"{CLEAN}__en" and single[0].params["lang"] == "en"
+    default = runner.plan([spec], {CLEAN: [{}]}, {})
+    assert default[0].name == CLEAN
+
+
+def test_one_report_per_commune():
+    jobs = [j for j in _plan() if j.spec.name == "03_intervention_effect"]
+    assert [j.name for j in jobs] == ["03_intervention_effect__ngoc-lu", "03_intervention_effect__cong-ly"]
+    assert [j.label for j in jobs] == ["commune = Ngọc Lũ", "commune = Công Lý"]
+    english = [j for j in _plan(overrides={"lang": "en"}) if j.spec.name == "03_intervention_effect"]
+    assert [j.name for j in english] == ["03_intervention_effect__ngoc-lu__en", "03_intervention_effect__cong-ly__en"]
 
 
 def test_slug_of_vietnamese_values():

@@ -61,3 +61,11 @@ def test_statements_and_word_forms_are_transcribed(raw):
     for form in ("1.630", "gần 20 nghìn", "1.216/2.018", "100%", "trên 100", "hàng trăm", "thứ nhất",
                  "không phát sinh người nghiện mới"):
         assert form in written, form
+
+
+def test_check_source_command_passes_on_the_first_article(seed_text):
+    from conftest import ROOT, run_antt
+
+    result = run_antt(ROOT, "check-source", SOURCE_ID, str(SEED))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok:")

@@ -217,6 +217,11 @@ def clean(raw_dir: str | Path | None = None, codebook_dir: str | Path | None = N
         texts = {processed_dir / "indicators.csv": csv_text(indicators), processed_dir / "quality.csv": csv_text(quality)}
         for path, text in texts.items():
             write_text_atomic(text, path)
+        if processed_dir.resolve() == paths.PROCESSED.resolve():
+            # The data package descriptor records the files' hashes: refresh it with them.
+            from antt.datapackage import write_descriptor
+
+            write_descriptor()
     return CleanResult(indicators, quality)
 
 

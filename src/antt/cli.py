@@ -34,6 +34,70 @@ def _cmd_strip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_extract(args: argparse.Namespace) -> int:
+    import re
+    from pathlib import Path
+
+    from antt import schemas
+    from antt.extract import extract
+    from antt.io import csv_text, write_text_atomic
+    from antt.text import TextEncodingError
+
+    def _read_error(message: object) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+    article = Path(args.article)
+    if not article.is_file():
+        return _read_error(f"{article}: file not found")
+    if not re.fullmatch(schemas.SLUG, args.source_id):
+        return _read_error(f"source id {args.source_id!r} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)")
+    try:
+        candidates, excluded = extract(article, args.source_id)
+    except TextEncodingError as exc:
+        return _read_error(exc)
+    counts = candidates["confidence"].value_counts()
+    if args.figures_only:
+        candidates = candidates[list(schemas.FIGURES.columns)]
+    if args.out:
+        write_text_atomic(csv_text(candidates), args.out)
+    else:
+        sys.stdout.write(csv_text(candidates))
+    print(f"{len(candidates)} candidate figure(s) ({', '.join(f'{counts.get(c, 0)} {c}' for c in ('high', 'medium', 'low'))} "
+          f"confidence) and {len(excluded)} exclusion(s) from {article}; indicator is left for you to assign",
+          file=sys.stderr)
+    if args.exclusions_out:
+        write_text_atomic(csv_text(excluded), args.exclusions_out)
+        print(f"exclusions written to {args.exclusions_out}", file=sys.stderr)
+    else:
+        for row in excluded.itertuples():
+            print(f"  excluded: paragraph {row.paragraph}: {row.raw_text!r} ({row.reason}) «{row.evidence}»", file=sys.stderr)
+        if len(excluded):
+            print("  (write them in exclusions.csv format with --exclusions-out FILE)", file=sys.stderr)
+    return 0
+
+
+def _cmd_check_source(args: argparse.Namespace) -> int:
+    from antt.extract import check_source
+    from antt.text import TextEncodingError
+
+    try:
+        problems, warnings, article = check_source(args.source_id, args.article, args.raw_dir)
+    except TextEncodingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for problem in problems:
+        print(f"{problem.kind}: {problem.message}")
+    if problems:
+        print(f"{len(problems)} problem(s): transcribe or exclude every number listed, and correct every row not found "
+              f"in the text (data/raw/figures.csv, data/raw/exclusions.csv)", file=sys.stderr)
+        return 1
+    print(f"ok: every number in {article} is a figure or an exclusion of {args.source_id}, and every row is found in the text")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="antt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -50,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("strip-notebooks", help="remove outputs and execution counts from notebooks")
     st.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
     st.set_defaults(func=_cmd_strip)
+    ex = sub.add_parser("extract", help="draft figures.csv rows (and exclusions) from an article's UTF-8 text")
+    ex.add_argument("article", metavar="ARTICLE.txt", help="the article's plain text, UTF-8")
+    ex.add_argument("--source-id", required=True, metavar="ID", help="the source_id the rows will carry (as in sources.csv)")
+    ex.add_argument("--out", metavar="FILE", help="write the candidate rows here (default: standard output)")
+    ex.add_argument("--exclusions-out", metavar="FILE", help="write the numbers that are not statistics here, in exclusions.csv format")
+    ex.add_argument("--figures-only", action="store_true", help="only the figures.csv columns (drop the review columns)")
+    ex.set_defaults(func=_cmd_extract)
+    cs = sub.add_parser("check-source", help="check that every number of a source's text is a figure or an exclusion")
+    cs.add_argument("source_id", metavar="ID", help="the source_id in data/raw/sources.csv")
+    cs.add_argument("article", metavar="ARTICLE.txt", nargs="?",
+                    help="the source's plain text, UTF-8 (default: its text_file in ../shared/seeds)")
+    cs.add_argument("--raw-dir", metavar="DIR", help="the folder with sources.csv, figures.csv, exclusions.csv (default: data/raw)")
+    cs.set_defaults(func=_cmd_check_source)
     return parser
 
 

@@ -128,3 +128,120 @@ def province(props: pd.DataFrame, homogeneity, ratios: pd.DataFrame, indicators:
         "limitations": limitations,
         "thumbnail": thumbnail,
     }
+
+
+def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str, Any], refusal: dict[str, str],
+                 zero: Any, bounds: pd.DataFrame, needed: pd.DataFrame, figures_table: pd.DataFrame,
+                 sources: pd.DataFrame, interventions: dict[str, int | None], thumbnail: str) -> dict[str, Any]:
+    """Key numbers of the intervention analysis and what it can and cannot say (vi, en)."""
+    alpha = float(bounds["alpha"].iloc[0]) if len(bounds) else 0.05
+    level = f"{100 * (1 - alpha):.0f}"
+    fitted = analysis["result"] is not None
+
+    def effect(lang: str) -> str:
+        if not fitted:
+            return refusal[lang]
+        rr = analysis["result"].rate_ratios
+        head = rr[rr["headline"] & (rr["kind"] == "level")].iloc[0]
+        if lang == "vi":
+            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {_dec(head.rate_ratio, lang, 2)} "
+                    f"(KTC {level}% {_dec(head.lower, lang, 2)}–{_dec(head.upper, lang, 2)}, {head.model}).")
+        return (f"Rate ratio (level change) of «{head.intervention}»: {_dec(head.rate_ratio, lang, 2)} "
+                f"({level}% CI {_dec(head.lower, lang, 2)}–{_dec(head.upper, lang, 2)}, {head.model}).")
+
+    def zero_text(lang: str) -> list[str]:
+        if zero is None or bounds.empty:
+            return []
+        first, last = bounds.iloc[0], bounds.iloc[-1]
+        if lang == "vi":
+            return [f"«{zero.raw_text}» không có nghĩa là tỷ suất bằng 0: với thời gian theo dõi {_dec(first.followup_years, lang, 0)} năm, "
+                    f"tỷ suất thật có thể tới {_dec(first.upper_rate_per_year, lang)} ca/năm; với {_dec(last.followup_years, lang, 0)} năm, "
+                    f"tới {_dec(last.upper_rate_per_year, lang)} ca/năm (cận trên chính xác Poisson {level}%, một phía). Bài báo không nêu thời gian."]
+        return [f"«{zero.raw_text}» (no new addicts) does not mean a zero rate: over {_dec(first.followup_years, lang, 0)} year(s) of follow-up "
+                f"the true rate could be up to {_dec(first.upper_rate_per_year, lang)} per year; over {_dec(last.followup_years, lang, 0)} years, "
+                f"up to {_dec(last.upper_rate_per_year, lang)} per year (exact one-sided {level}% Poisson bound). The article does not state the period."]
+
+    def power_text(lang: str) -> list[str]:
+        longest = int(needed.attrs.get("max_years", 0))
+        lines = []
+        for drop in sorted(set(needed["relative_drop"])):
+            if drop not in (0.5, 1.0):
+                continue
+            parts = []
+            for r in needed[needed["relative_drop"] == drop].itertuples():
+                if pd.isna(r.years_each_side):
+                    years = f"> {longest}"
+                else:
+                    years = str(int(r.years_each_side))
+                parts.append(f"{_dec(r.baseline_rate, lang, 0)} → {years}")
+            pct = f"{100 * drop:.0f}%"
+            lines.append((f"Mô phỏng: để phát hiện mức giảm {pct} với khả năng 80% cần (số ca mỗi năm trước can thiệp → số năm mỗi phía) "
+                          if lang == "vi" else
+                          f"Simulated: to detect a {pct} drop with 80% power you need (cases per year before → years on each side) ")
+                         + "; ".join(parts) + ".")
+        return lines
+
+    years = pd.concat([figures_table["period_start"], figures_table["period_end"]]).dropna()
+    limitations = {
+        "vi": ["Bài báo chỉ có số liệu của một năm (2022) cho xã và một câu «không phát sinh người nghiện mới» không nêu thời gian: không thể ước lượng tác động.",
+               "Các con số do Công an xã và Chủ tịch Ủy ban MTTQ xã cung cấp cho báo; chưa có số liệu gốc theo năm.",
+               "Số liệu mô phỏng chỉ dùng để tính khả năng phát hiện; chúng không phải số liệu của xã."],
+        "en": ["The article gives one year (2022) of figures for the commune and one undated statement «không phát sinh người nghiện mới» (no new addicts): no effect can be estimated.",
+               "The figures come from the commune police and the chair of the commune's Front committee, as reported to the newspaper; no yearly records were available.",
+               "Simulated data are used only to compute power; they are not the commune's data."],
+    }
+    return {
+        "commune": commune,
+        "interventions": interventions,
+        "status": analysis["status"],
+        "verdict": None if analysis["verdict"] is None else analysis["verdict"].to_dict(),
+        "unknown_starts": analysis["unknown_starts"],
+        "fit": analysis["result"].to_dict() if fitted else None,
+        "p_value_reported": fitted,
+        "zero_count_bounds": bounds.to_dict(orient="records"),
+        "years_needed": needed.to_dict(orient="records"),
+        "data_period": f"{int(years.min())}–{int(years.max())}" if len(years) else "",
+        "data_date": {lang: data_date(sources, figures_table, lang) if len(figures_table) else "" for lang in ("vi", "en")},
+        "headline": {lang: [effect(lang)] + zero_text(lang) + power_text(lang) for lang in ("vi", "en")},
+        "limitations": limitations,
+        "thumbnail": thumbnail,
+    }
+
+
+def validation(coverage: dict, true_rr: float, comparison: pd.DataFrame, bias: pd.DataFrame, refusal: str,
+               thumbnail: str) -> dict[str, Any]:
+    """Key numbers of the method validation on simulated data (vi, en)."""
+    t_row = comparison.set_index("reference_distribution")
+    naive, segmented = bias.iloc[0], bias.iloc[1]
+
+    def lines(lang: str) -> list[str]:
+        cov = f"{_pct(coverage['coverage'], lang)} ({_pct(coverage['coverage_lower'], lang)}–{_pct(coverage['coverage_upper'], lang)})"
+        fp_t, fp_z = _pct(t_row.loc["t", "false_positive_rate"], lang), _pct(t_row.loc["z", "false_positive_rate"], lang)
+        if lang == "vi":
+            return [f"Mô phỏng: khoảng 95% của tỷ số tỷ suất phủ giá trị thật {_dec(true_rr, lang, 2)} trong {cov} của {coverage['n_sim']} chuỗi.",
+                    f"Mô phỏng, chuỗi ngắn không có tác động: tỷ lệ dương tính giả {fp_t} với phân phối t, {fp_z} với phân phối z (danh nghĩa 5%).",
+                    f"Mô phỏng, xu hướng giảm sẵn có và không có tác động: so sánh trước–sau cho trung vị {_dec(naive.median_rate_ratio, lang, 2)}, "
+                    f"mô hình phân đoạn {_dec(segmented.median_rate_ratio, lang, 2)} (giá trị thật 1)."]
+        return [f"Simulated: the 95% interval of the rate ratio covers the true value {_dec(true_rr, lang, 2)} in {cov} of {coverage['n_sim']} series.",
+                f"Simulated short series with no effect: false-positive rate {fp_t} with a t reference, {fp_z} with z (nominal 5%).",
+                f"Simulated falling trend, no effect: the naive before/after ratio has median {_dec(naive.median_rate_ratio, lang, 2)}, "
+                f"the segmented model {_dec(segmented.median_rate_ratio, lang, 2)} (true value 1)."]
+
+    return {
+        "simulated": True,
+        "coverage": coverage,
+        "true_rate_ratio": true_rr,
+        "reference_comparison": comparison.to_dict(orient="records"),
+        "trend_bias": bias.to_dict(orient="records"),
+        "refusal_on_short_series": refusal,
+        "data_period": "",
+        "data_date": {"vi": "Dữ liệu mô phỏng (không phải số liệu thật)", "en": "Simulated data (not real data)"},
+        "headline": {lang: lines(lang) for lang in ("vi", "en")},
+        "limitations": {
+            "vi": ["Mọi số liệu trong báo cáo này là mô phỏng: chúng kiểm tra phương pháp, không nói gì về Hà Nam.",
+                   "Mô phỏng giả định số đếm Poisson (hoặc nhị thức âm) độc lập giữa các năm; số liệu thật có thể tự tương quan."],
+            "en": ["Every number in this report is simulated: it checks the method and says nothing about Hà Nam.",
+                   "The simulations assume Poisson (or negative binomial) counts independent across years; real data may be autocorrelated."],
+        },
+        "thumbnail": thumbnail,
+    }

@@ -14,6 +14,7 @@ import copy
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +94,26 @@ def _header(title: str, job, lang: str, results: dict[str, Any]) -> str:
     )
 
 
+def _caveats_html(lang: str) -> str:
+    """The data log and caveats (docs/caveats[.vi].md) rendered to HTML, links reduced to their text
+    (they point into the repository, not next to the report)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    path = paths.ROOT / "docs" / ("caveats.vi.md" if lang == "vi" else "caveats.md")
+    if not path.exists():
+        return ""
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", path.read_text(encoding="utf-8"))
+    return markdown2html_mistune(text)
+
+
 def _limitations(lang: str, results: dict[str, Any]) -> str:
-    heading = "Giới hạn của phân tích" if lang == "vi" else "Limitations"
-    items = results.get("limitations", {}).get(lang, [])
-    more = ("Xem thêm nhật ký dữ liệu và các giả định trong kho mã nguồn (docs/caveats.md)." if lang == "vi"
-            else "See also the data log and the assumptions in the repository (docs/caveats.md).")
-    body = "".join(f"<li>{_esc(i)}</li>" for i in items)
-    return f'<section class="limitations"><h2>{heading}</h2><ul>{body}</ul><p>{_esc(more)}</p></section>'
+    """This report's limitations (from its results), then the project's data log and caveats, folded."""
+    heading, more = (("Giới hạn của phân tích", "Nhật ký dữ liệu, giả định và lưu ý (docs/caveats.vi.md)") if lang == "vi"
+                     else ("Limitations", "Data log, assumptions and caveats (docs/caveats.md)"))
+    items = "".join(f"<li>{_esc(i)}</li>" for i in results.get("limitations", {}).get(lang, []))
+    caveats = _caveats_html(lang)
+    folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
+    return f'<section class="limitations"><h2>{heading}</h2><ul>{items}</ul>{folded}</section>'
 
 
 def page(title: str, lang: str, body: str) -> str:
@@ -147,6 +161,8 @@ def write_index(lang: str = "vi") -> Path:
             thumb = f'<img src="{_data_uri(paths.REPORTS / results["thumbnail"])}" alt="{_esc(results.get("title", name))}">'
         executed = paths.REPORTS / "notebooks" / f"{name}.ipynb"
         title = title_of(select_language(nbformat.read(executed, as_version=4), lang)) or name
+        if manifest[name].get("label"):
+            title = f"{title} ({manifest[name]['label']})"
         cards.append(
             f'<article class="card">{thumb}<h2>{_esc(title)}</h2><ul>{findings}</ul>'
             f'<a href="html/{_esc(name)}.html">{words[1]}</a> · <a href="notebooks/{_esc(name)}.ipynb">{words[2]}</a></article>'

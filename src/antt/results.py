@@ -44,3 +44,9 @@ def job_name(notebook: str) -> str:
 def write(notebook: str, data: dict[str, Any], results_dir: str | Path | None = None) -> Path:
     """Write ``<results_dir>/<job name>.json`` (see ``job_name``)."""
     return write_json_atomic(plain(data), Path(results_dir or paths.RESULTS) / f"{job_name(notebook)}.json")
+
+
+def thumbnail(exported: dict[str, dict]) -> str:
+    """Path of the first exported figure's PNG, relative to the reports folder (for the index card)."""
+    first = next(iter(exported.values()))["png"]
+    return f"figures/{Path(first).name}"

@@ -26,7 +26,7 @@ from antt import paths
 from antt.notebooks import NotebookSpec, check_parameters, describe, discover
 
 # Inputs whose content decides whether a notebook must run again (besides the notebook and its parameters).
-HASHED_TREES = ("data/raw", "data/codebook", "src/antt")
+HASHED_TREES = ("data/raw", "data/codebook", "src/antt", "docs")
 HASHED_FILES = ("requirements.lock",)
 MANIFEST = "manifest.json"
 
@@ -84,19 +84,40 @@ def plan(specs: list[NotebookSpec], params: dict[str, list[dict]], overrides: di
     for spec in order(specs):
         if only and not any(spec.name.startswith(o) for o in only):
             continue
-        sets = params.get(spec.name, [{}])
+        sets = [{**values, **{k: v for k, v in overrides.items() if k in spec.parameters}} for values in params.get(spec.name, [{}])]
         for values in sets:
-            values = {**values, **{k: v for k, v in overrides.items() if k in spec.parameters}}
             try:
                 check_parameters(spec, values)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
+        for values, (suffix, label) in zip(sets, _set_names(spec, sets)):
             full = {name: p.default for name, p in spec.parameters.items()} | values
-            differing = [k for k in sorted(values) if len(sets) > 1 and len({repr(s.get(k)) for s in sets}) > 1]
-            suffix = "__".join(slug(f"{k}-{values[k]}") for k in differing)
-            label = ", ".join(f"{k} = {values[k]}" for k in differing)
             jobs.append(Job(spec, full, f"{spec.name}__{suffix}" if suffix else spec.name, label))
     return jobs
+
+
+def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Short names for several parameter sets of one notebook: the values of the fewest differing
+    scalar parameters (in the notebook's order) that tell the sets apart, and a non-default
+    language; e.g. ``ngoc-lu`` and ``cong-ly`` for two communes."""
+    def scalar(v: Any) -> bool:
+        return isinstance(v, str | int | float | bool) or v is None
+
+    differing = [k for k in spec.parameters if len(sets) > 1 and k != "lang"
+                 and all(scalar(s.get(k)) for s in sets) and len({repr(s.get(k)) for s in sets}) > 1]
+    chosen: list[str] = []
+    for k in differing:
+        if len({tuple(repr(s.get(c)) for c in chosen) for s in sets}) == len(sets):
+            break
+        chosen.append(k)
+    names = []
+    for s in sets:
+        keys = chosen + (["lang"] if s.get("lang", "vi") != "vi" else [])
+        names.append(("__".join(slug(s.get(k, spec.parameters[k].default)) for k in keys),
+                      ", ".join(f"{k} = {s.get(k, spec.parameters[k].default)}" for k in keys)))
+    if len({n for n, _ in names}) != len(names):
+        raise RunError(f"{spec.name}: parameter sets in params.yaml must differ in a text or number parameter")
+    return names
 
 
 def order(specs: list[NotebookSpec]) -> list[NotebookSpec]:
@@ -198,17 +219,18 @@ def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list
 
 
 def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progress, workers: int) -> list[str]:
-    """Run jobs in waves of independent notebooks, ``workers`` at a time, each on a fresh warm kernel.
+    """Run each job as soon as its dependencies have finished, ``workers`` at a time, each on a fresh warm kernel.
 
     Threads drive the kernels (separate processes), so notebooks run in parallel; every kernel is
     shut down when the run ends, fails or is interrupted.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     from antt.kernels import KernelPool
 
     kernel = pending[0].spec.kernel_name
-    first_wave = _next_wave(pending, set())
+    planned = {j.spec.name for j in pending}
+    first_wave = _next_wave(pending, set(), planned)
     pool = KernelPool(kernel, paths.NOTEBOOKS, size=min(workers, len(first_wave)), needed=len(pending))
     try:  # the heavy imports overlap with the kernels' warm-up
         from antt.execute import execute_job
@@ -233,37 +255,45 @@ def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progres
         finally:
             pool.release(km)
 
+    failure: BaseException | None = None
     try:
         with ThreadPoolExecutor(max_workers=workers) as threads:
-            while waiting:
-                wave = _next_wave(waiting, done_names)
-                waiting = [j for j in waiting if j not in wave]
-                futures = {threads.submit(one, job): job for job in wave}
-                failure = None
-                for future in as_completed(futures):
+            running: dict = {}
+            while waiting or running:
+                # Start every job whose dependencies are done, unless something failed.
+                ready = [] if failure else _next_wave(waiting, done_names, planned)
+                for job in ready:
+                    waiting.remove(job)
+                    running[threads.submit(one, job)] = job
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job = running.pop(future)
                     try:
-                        job, seconds, info = future.result()
+                        _, seconds, info = future.result()
                     except Exception as exc:
                         notes = getattr(exc, "__notes__", ["0"])
-                        progress("failed", futures[future].name, float(notes[-1]))
+                        progress("failed", job.name, float(notes[-1]))
                         failure = failure or exc
                         continue
                     progress("done", job.name, seconds)
-                    manifest[job.name] = {"key": job.key, **info}
+                    manifest[job.name] = {"key": job.key, "label": job.label, **info}
                     ran.append(job.name)
+                    unfinished = {j.spec.name for j in waiting} | {j.spec.name for j in running.values()}
+                    if job.spec.name not in unfinished:
+                        done_names.add(job.spec.name)
                 _write_manifest(manifest)
-                if failure:
-                    raise RunError(str(failure)) from None
-                done_names |= {j.spec.name for j in wave}
     finally:
         pool.close()
+    if failure:
+        raise RunError(str(failure)) from None
     return ran
 
 
-def _next_wave(waiting: list[Job], done_names: set[str]) -> list[Job]:
-    """The jobs none of whose dependencies is still waiting."""
-    names_waiting = {j.spec.name for j in waiting} - done_names
-    return [j for j in waiting if not any(d in names_waiting for d in j.spec.depends_on)]
+def _next_wave(waiting: list[Job], done_names: set[str], planned: set[str]) -> list[Job]:
+    """The jobs whose dependencies have all finished (dependencies not in this run count as done)."""
+    return [j for j in waiting if all(d in done_names or d not in planned for d in j.spec.depends_on)]
 
 
 def _write_manifest(manifest: dict[str, Any]) -> None:

@@ -48,6 +48,12 @@ def _occurrences(haystack: str, needle: str) -> list[int]:
     return [m.start() for m in pattern.finditer(haystack)]
 
 
+def occurrences(haystack: str, needle: str) -> list[int]:
+    """Start offsets of ``needle`` in ``haystack`` as :func:`check` counts them (not glued to a
+    letter or digit when ``needle`` starts/ends with one); used to draft valid evidence."""
+    return _occurrences(haystack, needle)
+
+
 def numbers(paragraph: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of every number-like token in a paragraph."""
     return [(m.start(), m.end(), m.group()) for m in NUMBER.finditer(paragraph)]

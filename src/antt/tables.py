@@ -175,3 +175,81 @@ def show_figures(exported: dict[str, dict]) -> None:
 
     for files in exported.values():
         display(Image(filename=str(files["png"]), width=800))
+
+
+def zero_bound_table(bounds: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    level = format_percent(1 - float(bounds["alpha"].iloc[0]), lang, 0)
+    return pd.DataFrame({
+        t("followup"): [format_number(x, lang) for x in bounds["followup_years"]],
+        f"{t('upper_bound')} ({level}, {'một phía' if lang == 'vi' else 'one-sided'})":
+            [format_number(round(x, 2), lang) for x in bounds["upper_rate_per_year"]],
+    })
+
+
+def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every model's rate ratios with interval and p-value; the headline model first."""
+    t = translator(lang)
+    rr = rate_ratios.sort_values("headline", ascending=False, kind="stable")
+    fmt = lambda x: format_number(round(float(x), 3), lang)  # noqa: E731
+    return pd.DataFrame({
+        t("model"): rr["model"] + rr["headline"].map({True: " ★", False: ""}),
+        t("intervention_name"): rr["intervention"], t("term"): rr["kind"].map(t),
+        t("rate_ratio"): [fmt(x) for x in rr["rate_ratio"]],
+        t("interval"): [f"{fmt(lo)} – {fmt(up)}" for lo, up in zip(rr["lower"], rr["upper"])],
+        t("p_value"): ["–" if pd.isna(p) else format_p(p, lang) for p in rr["p_value"]],
+    })
+
+
+def years_needed_table(needed: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    return pd.DataFrame({
+        t("baseline_rate"): [format_number(x, lang) for x in needed["baseline_rate"]],
+        t("relative_drop"): [format_percent(x, lang, 0) for x in needed["relative_drop"]],
+        t("years_needed"): [t("not_reached") if pd.isna(x) else str(int(x)) for x in needed["years_each_side"]],
+    })
+
+
+def interventions_table(interventions: dict, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    unknown = "không nêu" if lang == "vi" else "not stated"
+    return pd.DataFrame({t("intervention_name"): list(interventions),
+                         t("start_year"): [unknown if y is None else str(y) for y in interventions.values()]})
+
+
+def show_text(text: str):
+    """A paragraph of (escaped) text; nothing when empty."""
+    import html
+
+    from IPython.display import HTML
+
+    return HTML(f'<p class="note">{html.escape(text)}</p>') if text else None
+
+
+def coverage_table(summary: dict, true_rr: float, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    return pd.DataFrame([{
+        t("n_sim"): summary["n_sim"], t("true_value"): format_number(true_rr, lang),
+        t("median_estimate"): format_number(round(summary["median_estimate"], 3), lang),
+        t("coverage"): format_percent(summary["coverage"], lang),
+        t("interval"): f"{format_percent(summary['coverage_lower'], lang)} – {format_percent(summary['coverage_upper'], lang)} (Wilson)",
+    }])
+
+
+def reference_table(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    return pd.DataFrame({
+        t("reference_distribution"): comparison["reference_distribution"],
+        t("false_positive_rate"): [format_percent(x, lang) for x in comparison["false_positive_rate"]],
+        t("interval"): [f"{format_percent(lo, lang)} – {format_percent(up, lang)} (Wilson)" for lo, up in zip(comparison["lower"], comparison["upper"])],
+        t("n_sim"): comparison["n_sim"],
+    })
+
+
+def trend_bias_table(study: pd.DataFrame, lang: str) -> pd.DataFrame:
+    t = translator(lang)
+    return pd.DataFrame({
+        t("method"): study["method"], t("true_value"): [format_number(x, lang) for x in study["true_rate_ratio"]],
+        t("median_rate_ratio"): [format_number(round(x, 3), lang) for x in study["median_rate_ratio"]],
+        t("share_spurious"): [format_percent(x, lang) for x in study["share_below_0_9"]],
+    })
