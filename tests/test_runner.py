@@ -128,3 +128,30 @@ def test_manifest_has_no_unfinished_entries():
     manifest = json.loads((paths.ROOT / "reports" / "manifest.json").read_text(encoding="utf-8"))
     for name, entry in manifest.items():
         assert (ROOT / entry["html"]).exists() and (ROOT / entry["notebook"]).exists(), name
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_nothing_half_written_and_no_kernel(project_copy):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    first = run_antt(project_copy, "run", "--only", "01")
+    assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in sorted(project_copy.rglob("*")) if p.is_file() and "reports" in p.parts}
+    env = {**os.environ, "ANTT_ROOT": str(project_copy), "ANTT_REPORTS_DIR": str(project_copy / "reports")}
+    proc = subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", "--only", "04"], cwd=project_copy, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # the validation notebook is running its simulations by now
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    leftovers = [p for p in project_copy.rglob("*.tmp")]
+    assert not leftovers, leftovers
+    assert not (project_copy / "reports" / "html" / "04_method_validation.html").exists()
+    after = {p: p.read_bytes() for p in sorted(project_copy.rglob("*")) if p.is_file() and "reports" in p.parts
+             and "failed" not in p.parts and p.name != "manifest.json"}
+    assert after == {p: b for p, b in before.items() if p.name != "manifest.json"}
+    kernels = subprocess.run(["pgrep", "-f", f"ipykernel.*{project_copy.name}"], capture_output=True, text=True)
+    assert proc.pid and not subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True).stdout, kernels.stdout

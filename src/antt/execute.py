@@ -1,4 +1,4 @@
-"""Execute one notebook job with papermill and write its outputs atomically (runs in a worker).
+"""Execute one notebook job with papermill on a warm kernel and write its outputs atomically.
 
 The executed notebook is normalised before it is saved, so an unchanged input gives a
 byte-identical output: papermill's per-cell timing and run metadata are removed and cell ids
@@ -7,8 +7,6 @@ are renumbered (papermill gives its injected-parameters cell a random id).
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 from antt import paths
-from antt.io import write_text_atomic
+from antt.io import write_bytes_atomic, write_text_atomic
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -39,10 +37,7 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _publish(staging: Path) -> None:
     """Move the figures and results a successful run wrote into ``reports/`` (atomic per file)."""
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        target = paths.REPORTS / path.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target.with_name(f".{target.name}.tmp"))
-        os.replace(target.with_name(f".{target.name}.tmp"), target)
+        write_bytes_atomic(path.read_bytes(), paths.REPORTS / path.relative_to(staging))
 
 
 class WarmEngine(NBClientEngine):

@@ -91,6 +91,10 @@ def write_text_atomic(text: str, path: str | Path) -> Path:
     return _atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
 
 
+def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
+    return _atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
+
+
 def csv_text(table: pd.DataFrame) -> str:
     """Deterministic CSV text: ``\\n`` line ends, no index, floats in shortest round-trip form."""
     return table.to_csv(index=False, lineterminator="\n", float_format=_format_float)

@@ -14,16 +14,25 @@ import threading
 from pathlib import Path
 
 from jupyter_client import KernelManager
+from jupyter_client.blocking import BlockingKernelClient
 
 WARM_MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
                 "pandera.pandas", "IPython.display", "nbformat")
 WARM_CODE = "[__import__('importlib').import_module(m) for m in %r]" % (WARM_MODULES,)
 
 
+def _blocking_client(km: KernelManager) -> BlockingKernelClient:
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    return kc
+
+
 def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120) -> KernelManager:
-    km = KernelManager(kernel_name=kernel_name)
+    # nbclient must get an asynchronous client: with a blocking one its wait for output blocks the
+    # event loop, so a kernel that dies (Ctrl-C, shutdown) is never noticed and the run hangs.
+    km = KernelManager(kernel_name=kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
     km.start_kernel(cwd=str(cwd))
-    kc = km.client()
+    kc = _blocking_client(km)
     try:
         kc.start_channels()
         kc.wait_for_ready(timeout=timeout)
@@ -38,7 +47,7 @@ def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120) -> KernelMan
 
 def set_environment(km: KernelManager, values: dict[str, str], timeout: float = 30) -> None:
     """Set environment variables inside a running kernel (no names left in its namespace)."""
-    kc = km.client()
+    kc = _blocking_client(km)
     try:
         kc.start_channels()
         kc.execute_interactive(f"__import__('os').environ.update({values!r})", silent=True, store_history=False, timeout=timeout)

@@ -53,10 +53,7 @@ def title_of(nb: nbformat.NotebookNode) -> str:
 def data_version() -> str:
     """Short SHA-256 of the raw data and codebook: which data a report was built from."""
     digest = hashlib.sha256()
-    for tree in (paths.RAW, paths.CODEBOOK):
-        for path in sorted(p for p in tree.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(paths.ROOT).as_posix().encode())
-            digest.update(path.read_bytes())
+    paths.digest_trees(digest, paths.RAW, paths.CODEBOOK)
     return digest.hexdigest()[:12]
 
 

@@ -15,7 +15,6 @@ import re
 import sys
 import time
 import unicodedata
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,19 +142,12 @@ def order(specs: list[NotebookSpec]) -> list[NotebookSpec]:
     return done
 
 
-def _hash_tree(root: Path, digest) -> None:
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(paths.ROOT).as_posix().encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-
-
 def input_key(job: Job) -> str:
     """SHA-256 over the notebook, its parameters, the data it reads and the project's code."""
     digest = hashlib.sha256()
     digest.update(job.spec.path.read_bytes())
     digest.update(json.dumps(job.params, sort_keys=True, ensure_ascii=False, default=str).encode())
-    for tree in HASHED_TREES:
-        _hash_tree(paths.ROOT / tree, digest)
+    paths.digest_trees(digest, *(paths.ROOT / tree for tree in HASHED_TREES))
     for name in HASHED_FILES:
         if (paths.ROOT / name).exists():
             digest.update((paths.ROOT / name).read_bytes())
@@ -256,9 +248,9 @@ def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progres
             pool.release(km)
 
     failure: BaseException | None = None
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as threads:
-            running: dict = {}
+    with ThreadPoolExecutor(max_workers=workers) as threads:
+        running: dict = {}
+        try:
             while waiting or running:
                 # Start every job whose dependencies are done, unless something failed.
                 ready = [] if failure else _next_wave(waiting, done_names, planned)
@@ -284,8 +276,10 @@ def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progres
                     if job.spec.name not in unfinished:
                         done_names.add(job.spec.name)
                 _write_manifest(manifest)
-    finally:
-        pool.close()
+        finally:
+            # Before the executor waits for its threads: shutting the kernels down ends any notebook
+            # still running (Ctrl-C, failure), and its outputs are never published.
+            pool.close()
     if failure:
         raise RunError(str(failure)) from None
     return ran

@@ -63,24 +63,9 @@ class Bounded:
         return dataclass_to_dict(self)
 
 
-@dataclass(frozen=True)
-class RatioEstimate:
-    """``numerator / denominator`` of two bounded figures (unit: numerator unit per denominator unit).
-
-    ``lower = numerator.lower / denominator.upper`` and ``upper = numerator.upper / denominator.lower``;
-    ``value`` is the ratio of the point values, or ``None`` when either has none.
-    """
-
-    value: float | None
-    lower: float
-    upper: float
-    note: str = RATIO_NOTE
-
-    def __iter__(self) -> Iterator[float | None]:
-        return iter((self.value, self.lower, self.upper))
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclass_to_dict(self)
+# A ratio of two bounded figures is itself a bounded figure (unit: numerator unit per denominator
+# unit; ``value`` None when either point value is missing).
+RatioEstimate = Bounded
 
 
 def derived_ratio(numerator: Iterable, denominator: Iterable) -> RatioEstimate:
