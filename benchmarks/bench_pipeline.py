@@ -10,6 +10,7 @@ committed reports are not touched. Prints the figures; exits 1 if a target is mi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -54,7 +55,8 @@ def main() -> int:
             out = naive_dir / f"{job.name}.ipynb"
             args = [str(BIN / "papermill"), str(job.spec.path), str(out), "--cwd", str(project / "notebooks"), "--no-progress-bar"]
             for name, value in job.params.items():
-                args += ["-y", f"{name}: {value!r}"] if not isinstance(value, str) else ["-p", name, value]
+                # -y takes YAML; JSON is YAML (None -> null), and keeps «Công Lý» as written.
+                args += ["-y", f"{name}: {json.dumps(value, ensure_ascii=False)}"]
             subprocess.run(args, env={**env, "ANTT_JOB": job.name}, cwd=project, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(out)], env=env, cwd=project, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -620,7 +620,7 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
             harmonics: int = 0, offset_column: str | None = "population", alpha: float = 0.05,
             family: str = "quasi-poisson", reference_distribution: str = "t", count_column: str = "count",
             sensitivity: bool = True, hac_maxlags: int | None = None, min_points: int = 3, warn_below: int = 8,
-            outcome: str = "events") -> ITSResult:
+            outcome: str = "events", light: bool = False) -> ITSResult:
     """Fit a segmented Poisson (quasi-Poisson by default) interrupted time series.
 
     Parameters
@@ -655,6 +655,10 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         Lags of the Newey–West covariance; default floor(4 (n/100)^(2/9)), at least 1.
     min_points, warn_below, outcome:
         Passed to ``check_sufficiency``.
+    light:
+        For simulation studies that fit thousands of series: skip the likelihood-ratio p-values
+        (``lr_p_value`` is NaN) and the predictions (empty). Estimates, Wald intervals and p-values are
+        unchanged.
 
     Raises
     ------
@@ -733,8 +737,11 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         notes.append("Quasi-Poisson intervals use the normal (z) reference, as published analyses often do; "
                      "with few points t is more honest.")
 
-    lr_pois = _lr_p_values(prep, float(pois.deviance), 1.0, "z", df_resid, quasi=False)
-    lr_quasi = _lr_p_values(prep, float(pois.deviance), scale, reference_distribution, df_resid, quasi=True)
+    if light:
+        lr_pois = lr_quasi = {col: math.nan for col in list(prep.level_terms) + list(prep.slope_terms)}
+    else:
+        lr_pois = _lr_p_values(prep, float(pois.deviance), 1.0, "z", df_resid, quasi=False)
+        lr_quasi = _lr_p_values(prep, float(pois.deviance), scale, reference_distribution, df_resid, quasi=True)
     # Separation (a side of a step with no events): the coefficient runs to ±infinity and Wald intervals are
     # meaningless (Hauck–Donner); report the profile-likelihood interval and the likelihood-ratio p-value.
     separated = _separated_terms(prep, pois.params, pois.bse)
@@ -822,7 +829,7 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         rate_ratios=pd.concat(tables, ignore_index=True), coefficients=coefficients, predictions=pd.DataFrame(),
         nb_alpha=nb_alpha, nb_alpha_se=nb_alpha_se, hac_maxlags=maxlags, durbin_watson=dw,
         residual_acf=acf_values, notes=tuple(notes), fitted=fitted)
-    return dataclasses.replace(result, predictions=counterfactual(result))
+    return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
 
 # --------------------------------------------------------------------------------------------

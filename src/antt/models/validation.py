@@ -111,7 +111,7 @@ def coverage_study(n_sim: int = 200, true_rr: float = 0.7, years_before: int = 8
         try:
             res = fit_its(series.drop(columns="expected"), series.attrs["interventions"], slope_change=slope_change,
                           alpha=alpha, family=family, reference_distribution=reference_distribution,
-                          sensitivity=False)
+                          sensitivity=False, light=True)
         except InsufficientDataError:
             rows.append({"sim": i, "true_rr": true_rr, "estimate": math.nan, "lower": math.nan, "upper": math.nan,
                          "covered": False, "p_value": math.nan, "scale": math.nan, "fitted": False})
@@ -170,7 +170,8 @@ def trend_bias_study(n_sim: int = 200, trend_rr: float = 0.9, years_each_side: i
                                  level_rr=1.0, trend_rr=trend_rr, seed=child)
         start = next(iter(series.attrs["interventions"].values()))
         naive.append(naive_before_after(series, start).rate_ratio)
-        fit = fit_its(series.drop(columns="expected"), series.attrs["interventions"], slope_change=False, sensitivity=False)
+        fit = fit_its(series.drop(columns="expected"), series.attrs["interventions"], slope_change=False, sensitivity=False,
+                      light=True)
         segmented.append(fit.rate_ratio(kind="level")["rate_ratio"])
     return pd.DataFrame([
         {"method": "naive before/after", "median_rate_ratio": float(np.median(naive)),
