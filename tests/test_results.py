@@ -1,0 +1,58 @@
+"""The committed results (reports/results/*.json) against values computed here from the formulas."""
+
+import json
+import math
+
+import pytest
+from scipy import stats
+
+from conftest import ROOT
+
+RESULTS = ROOT / "reports" / "results"
+
+
+def _load(name):
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _wilson(k, n, alpha=0.05):
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("k, n", [(673, 686), (104, 109), (285, 292), (313, 323), (63, 65), (1216, 2018), (102, 187)])
+def test_wilson_bounds_in_the_results(k, n):
+    rows = [r for r in _load("02_province_results")["proportions"] if (r["successes"], r["total"]) == (k, n)]
+    assert len(rows) == 1
+    lower, upper = _wilson(k, n)
+    assert rows[0]["lower"] == pytest.approx(lower, abs=1e-12) and rows[0]["upper"] == pytest.approx(upper, abs=1e-12)
+
+
+def test_chi_square_in_the_results():
+    h = _load("02_province_results")["homogeneity"]
+    table = [h["successes"], [n - s for s, n in zip(h["successes"], h["totals"])]]
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    assert (h["chi2"], h["p_value"], h["dof"]) == (pytest.approx(chi2), pytest.approx(p), dof)
+    assert h["approximation_doubtful"] is True  # 2 failures among 65 schools: expected counts below 5
+
+
+def test_members_per_team_bounds():
+    ratio = {r["ratio"]: r for r in _load("02_province_results")["ratios"]}["members_per_team"]
+    teams = 518 + 687 + 102
+    assert (ratio["lower"], ratio["upper"]) == (pytest.approx(15000 / teams), pytest.approx(20000 / teams))
+
+
+def test_zero_count_bounds_and_refusal_for_ngoc_lu():
+    result = _load("03_intervention_effect__ngoc-lu")
+    for row in result["zero_count_bounds"]:
+        assert row["upper_rate_per_year"] == pytest.approx(-math.log(0.05) / row["followup_years"])
+        assert row["upper_rate_per_year"] == pytest.approx(stats.chi2.ppf(0.95, 2) / 2 / row["followup_years"])
+    assert result["status"] == "refuse" and result["fit"] is None
+
+
+def test_coverage_in_the_validation_results():
+    cov = _load("04_method_validation")["coverage"]
+    assert cov["n_sim"] == 200 and cov["coverage"] >= 0.90
