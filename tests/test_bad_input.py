@@ -1,6 +1,5 @@
 """Bad input: one clear error naming file, row and column; a non-zero exit; nothing written."""
 
-import shutil
 import unicodedata
 
 import pytest

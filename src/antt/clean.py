@@ -93,8 +93,8 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
     levels = dict(zip(codebook["indicator"], codebook["geo_level"]))
     rows = []
     for position, fig in enumerate(raw.figures.itertuples(index=False), start=1):
-        def fail(column: str, message: str) -> DataError:
-            return DataError(figures_path, message, row=position, column=column)
+        def fail(column: str, message: str, row: int = position) -> DataError:
+            return DataError(figures_path, message, row=row, column=column)
 
         if fig.source_id not in sources.index:
             raise fail("source_id", f"unknown source_id {fig.source_id!r}; known: {', '.join(sources.index)}")
@@ -169,7 +169,7 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
         comparable[["figure_id", "indicator", "source_id", "value", "raw_text"]].assign(role="value"),
         comparable[["figure_id", "indicator", "source_id", "denominator", "raw_text"]].rename(columns={"denominator": "value"}).assign(role="denominator"),
     ]).dropna(subset=["value"])
-    for (source, value), group in numbers.groupby(["source_id", "value"], sort=True):
+    for (_source, value), group in numbers.groupby(["source_id", "value"], sort=True):
         if group["indicator"].nunique() > 1:
             described = "; ".join(f"{r.indicator} ({r.role} of {r.raw_text})" for r in group.itertuples())
             out.append(_row("repeated_value", "flag", sorted(group["figure_id"]),

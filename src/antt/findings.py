@@ -33,7 +33,7 @@ def cleaning(raw, result) -> dict[str, Any]:
     flags = quality[quality["status"] == "flag"]
     repeated = int((flags["check"] == "repeated_value").sum())
     periods = int((flags["check"] == "period_not_stated").sum())
-    n_fig, n_exc = len(raw.figures), len(raw.exclusions)
+    n_fig, n_exc, n_src = len(raw.figures), len(raw.exclusions), len(raw.sources)
     return {
         "figures_transcribed": n_fig,
         "numbers_excluded": n_exc,
@@ -54,10 +54,12 @@ def cleaning(raw, result) -> dict[str, Any]:
                    f"{periods} figures have an implied or unstated period."],
         },
         "limitations": {
-            "vi": ["Nguồn duy nhất là một bài báo đưa lại số liệu chính thức; chưa đối chiếu được với hồ sơ gốc.",
+            "vi": [("Nguồn duy nhất là một bài báo đưa lại số liệu chính thức; chưa đối chiếu được với hồ sơ gốc." if n_src == 1
+                    else f"{n_src} nguồn, chưa nguồn nào được đối chiếu với hồ sơ gốc."),
                    f"{periods} số liệu không nêu rõ thời gian; thời gian ghi trong dữ liệu là suy ra từ ngữ cảnh.",
                    "Cận dưới, cận trên của «gần», «trên», «hàng trăm» theo quy ước làm tròn, không phải khoảng tin cậy."],
-            "en": ["The only source is a newspaper article reporting official figures; the underlying records were not seen.",
+            "en": [("The only source is a newspaper article reporting official figures; the underlying records were not seen." if n_src == 1
+                    else f"{n_src} sources, none checked against the underlying records."),
                    f"{periods} figures do not state their period; the period recorded is implied by context.",
                    "Bounds of «gần» (nearly), «trên» (more than) and «hàng trăm» (hundreds) follow a rounding convention; they are not confidence intervals."],
         },
@@ -182,12 +184,24 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         return lines
 
     years = pd.concat([figures_table["period_start"], figures_table["period_end"]]).dropna()
+    span = f"{int(years.min())}–{int(years.max())}" if len(years) else ""
+    n_fig = len(figures_table)
+    if fitted:
+        n_points = analysis["result"].n_points
+        basis = {"vi": f"Ước lượng dựa trên {n_points} điểm số liệu của chuỗi được cung cấp; kiểm tra nguồn và định nghĩa của chuỗi.",
+                 "en": f"The estimates rest on the {n_points} points of the series supplied; check its source and definitions."}
+    elif n_fig:
+        basis = {"vi": f"Bài báo chỉ có {n_fig} số liệu cho xã {commune} ({span or 'không rõ năm'}), không có chuỗi số đếm theo năm: không thể ước lượng tác động.",
+                 "en": f"The article gives only {n_fig} figure(s) for xã {commune} ({span or 'years not stated'}) and no yearly counts: no effect can be estimated."}
+    else:
+        basis = {"vi": f"Bài báo không có số liệu nào cho xã {commune}: không thể ước lượng tác động.",
+                 "en": f"The article gives no figure for xã {commune}: no effect can be estimated."}
     limitations = {
-        "vi": ["Bài báo chỉ có số liệu của một năm (2022) cho xã và một câu «không phát sinh người nghiện mới» không nêu thời gian: không thể ước lượng tác động.",
-               "Các con số do Công an xã và Chủ tịch Ủy ban MTTQ xã cung cấp cho báo; chưa có số liệu gốc theo năm.",
+        "vi": [basis["vi"],
+               "Số liệu trong bài báo là số liệu báo cáo lại cho báo chí; chưa có hồ sơ gốc theo năm.",
                "Số liệu mô phỏng chỉ dùng để tính khả năng phát hiện; chúng không phải số liệu của xã."],
-        "en": ["The article gives one year (2022) of figures for the commune and one undated statement «không phát sinh người nghiện mới» (no new addicts): no effect can be estimated.",
-               "The figures come from the commune police and the chair of the commune's Front committee, as reported to the newspaper; no yearly records were available.",
+        "en": [basis["en"],
+               "The article's figures were reported to a newspaper; no yearly records were available.",
                "Simulated data are used only to compute power; they are not the commune's data."],
     }
     return {
@@ -200,7 +214,7 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         "p_value_reported": fitted,
         "zero_count_bounds": bounds.to_dict(orient="records"),
         "years_needed": needed.to_dict(orient="records"),
-        "data_period": f"{int(years.min())}–{int(years.max())}" if len(years) else "",
+        "data_period": span,
         "data_date": {lang: data_date(sources, figures_table, lang) if len(figures_table) else "" for lang in ("vi", "en")},
         "headline": {lang: [effect(lang)] + zero_text(lang) + power_text(lang) for lang in ("vi", "en")},
         "limitations": limitations,

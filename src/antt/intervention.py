@@ -157,7 +157,7 @@ def make_figures(figures_table: pd.DataFrame, interventions: dict[str, int | Non
                  power_table: pd.DataFrame, codebook: pd.DataFrame, source: str, lang: str, out_dir, prefix: str) -> dict[str, dict]:
     """Timeline, interrupted time series (only when fitted) and power heatmap (simulated), exported."""
     from antt import figures
-    from antt.tables import format_number, translator
+    from antt.tables import translator
 
     t = translator(lang)
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
