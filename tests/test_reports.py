@@ -40,3 +40,14 @@ def test_data_text_is_escaped():
 
     html = report.page("<script>alert(1)</script>", "vi", "")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_table_text_from_data_is_escaped():
+    import pandas as pd
+
+    from antt import tables
+
+    html = tables.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]})).data
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    findings = tables.show_findings({"headline": {"vi": ["<b>x</b>"]}}, "vi").data
+    assert "<b>x</b>" not in findings and "&lt;b&gt;x&lt;/b&gt;" in findings
