@@ -141,7 +141,8 @@ def test_ctrl_c_leaves_nothing_half_written_and_no_kernel(project_copy):
     assert first.returncode == 0, first.stderr
     before = {p: p.read_bytes() for p in sorted(project_copy.rglob("*")) if p.is_file() and "reports" in p.parts}
     env = {**os.environ, "ANTT_ROOT": str(project_copy), "ANTT_REPORTS_DIR": str(project_copy / "reports")}
-    proc = subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", "--only", "04"], cwd=project_copy, env=env,
+    # n_sim=5000 keeps the validation notebook busy for minutes: the interrupt lands mid-run on any machine.
+    proc = subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", "--only", "04", "-p", "n_sim=5000"], cwd=project_copy, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(8)  # the validation notebook is running its simulations by now
     proc.send_signal(signal.SIGINT)
