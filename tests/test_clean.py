@@ -120,3 +120,13 @@ def test_part_above_whole_fails_and_stops_the_run(tmp_path):
 def test_flags_never_drop_figures():
     result = clean.clean(write=False)
     assert list(result.indicators["figure_id"]) == list(clean.load_raw().figures["figure_id"])
+
+
+def test_quality_messages_in_both_languages():
+    from antt import tables
+
+    quality = clean.clean(write=False).quality
+    assert (quality["message_vi"] != quality["message"]).all()
+    shown_vi, shown_en = tables.quality_table(quality, "vi"), tables.quality_table(quality, "en")
+    assert list(shown_vi["Nội dung"]) == list(quality["message_vi"])
+    assert list(shown_en["Message"]) == list(quality["message"])

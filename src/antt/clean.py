@@ -142,9 +142,9 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
     return validate(table, schemas.INDICATORS, "indicators (in memory)")
 
 
-def _row(check: str, status: str, figure_ids, message: str) -> dict[str, str]:
+def _row(check: str, status: str, figure_ids, message: str, message_vi: str) -> dict[str, str]:
     ids = figure_ids if isinstance(figure_ids, str) else ";".join(figure_ids)
-    return {"check": check, "status": status, "figure_ids": ids, "message": message}
+    return {"check": check, "status": status, "figure_ids": ids, "message": message, "message_vi": message_vi}
 
 
 def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.DataFrame:
@@ -152,8 +152,9 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
     out = []
     for fig in indicators[indicators["kind"] == "fraction"].itertuples():
         ok = fig.value <= fig.denominator
+        sign = "≤" if ok else ">"
         out.append(_row("numerator_within_denominator", "pass" if ok else "fail", fig.figure_id,
-                        f"{fig.raw_text}: numerator {'≤' if ok else '>'} denominator"))
+                        f"{fig.raw_text}: numerator {sign} denominator", f"{fig.raw_text}: tử số {sign} mẫu số"))
     key = ["source_id", "geo_name", "period_start", "period_end"]
     for rel in part_whole.itertuples():
         parts = indicators[indicators["indicator"] == rel.part]
@@ -162,8 +163,10 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
             same = wholes[(wholes[key] == pd.Series({k: getattr(part, k) for k in key})).all(axis=1)]
             for whole in same.itertuples():
                 ok = part.upper <= whole.lower
+                sign = "≤" if ok else ">"
                 out.append(_row("part_within_whole", "pass" if ok else "fail", [part.figure_id, whole.figure_id],
-                                f"{rel.part} ({part.raw_text}) {'≤' if ok else '>'} {rel.whole} ({whole.raw_text})"))
+                                f"part {rel.part} ({part.raw_text}) {sign} whole {rel.whole} ({whole.raw_text})",
+                                f"phần {rel.part} ({part.raw_text}) {sign} tổng {rel.whole} ({whole.raw_text})"))
     comparable = indicators[indicators["kind"].isin(COMPARABLE_KINDS)]
     numbers = pd.concat([
         comparable[["figure_id", "indicator", "source_id", "value", "raw_text"]].assign(role="value"),
@@ -172,14 +175,20 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
     for (_source, value), group in numbers.groupby(["source_id", "value"], sort=True):
         if group["indicator"].nunique() > 1:
             described = "; ".join(f"{r.indicator} ({r.role} of {r.raw_text})" for r in group.itertuples())
+            described_vi = "; ".join(f"{r.indicator} ({'giá trị' if r.role == 'value' else 'mẫu số'} của {r.raw_text})"
+                                     for r in group.itertuples())
             out.append(_row("repeated_value", "flag", sorted(group["figure_id"]),
-                            f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error."))
+                            f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error.",
+                            f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép."))
     for fig in indicators.itertuples():
         if fig.period_basis != "stated":
+            basis_vi = "suy ra từ ngữ cảnh" if fig.period_basis == "implied" else "không nêu"
             out.append(_row("period_not_stated", "flag", fig.figure_id,
-                            f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}"))
+                            f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}",
+                            f"thời gian {basis_vi}: {_period(fig)}"))
         if fig.needs_review:
-            out.append(_row("needs_review", "flag", fig.figure_id, f"{fig.raw_text!r} is ambiguous: check the source"))
+            out.append(_row("needs_review", "flag", fig.figure_id, f"{fig.raw_text!r} is ambiguous: check the source",
+                            f"{fig.raw_text!r} không rõ nghĩa: kiểm tra lại nguồn"))
     return validate(pd.DataFrame(out, columns=list(schemas.QUALITY.columns)), schemas.QUALITY, "quality (in memory)")
 
 

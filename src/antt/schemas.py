@@ -196,6 +196,7 @@ QUALITY = pa.DataFrameSchema(
         "status": pa.Column(str, pa.Check.isin(QUALITY_STATUSES)),
         "figure_ids": pa.Column(str, NON_EMPTY),
         "message": pa.Column(str, NON_EMPTY),
+        "message_vi": pa.Column(str, NON_EMPTY),
     },
     strict=True,
     ordered=True,

@@ -12,13 +12,17 @@ import pandas as pd
 
 from antt import paths
 from antt.codebook import check_lang, labels
+from antt.errors import DataError
 from antt.io import read_csv_text
 
 
 def load_labels(codebook_dir: str | Path | None = None) -> pd.DataFrame:
     path = Path(codebook_dir or paths.CODEBOOK) / "labels.csv"
     table = read_csv_text(path, ["key", "vi", "en"])
-    return table.set_index("key", verify_integrity=True)
+    duplicated = table["key"][table["key"].duplicated()]
+    if len(duplicated):
+        raise DataError(path, f"duplicated key {duplicated.iloc[0]!r}", row=int(duplicated.index[0]) + 1, column="key")
+    return table.set_index("key")
 
 
 def translator(lang: str, codebook_dir: str | Path | None = None):
@@ -73,9 +77,11 @@ def indicator_table(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str)
 
 
 def quality_table(quality: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The quality rows with labels and the message in ``lang``."""
     t = translator(lang)
-    shown = quality.assign(check=quality["check"].map(t), status=quality["status"].map(t))
-    return shown.rename(columns={c: t(c) for c in shown.columns})
+    message = quality["message_vi"] if lang == "vi" else quality["message"]
+    return pd.DataFrame({t("check"): quality["check"].map(t), t("status"): quality["status"].map(t),
+                         t("figure_ids"): quality["figure_ids"], t("message"): message})
 
 
 def quality_summary(quality: pd.DataFrame, lang: str) -> pd.DataFrame:
