@@ -52,11 +52,16 @@ def _load(path: Path, schema) -> pd.DataFrame:
     return validate(read_csv_text(path, list(schema.columns)), schema, path)
 
 
+def load_sources(raw_dir: str | Path | None = None) -> pd.DataFrame:
+    """``sources.csv``, validated: citation, dates, checksum and licence of every source."""
+    return _load(Path(raw_dir or paths.RAW) / "sources.csv", schemas.SOURCES)
+
+
 def load_raw(raw_dir: str | Path | None = None) -> RawData:
     """Load and validate ``sources.csv``, ``figures.csv`` and ``exclusions.csv`` (never modified)."""
     raw_dir = Path(raw_dir or paths.RAW)
     return RawData(
-        sources=_load(raw_dir / "sources.csv", schemas.SOURCES),
+        sources=load_sources(raw_dir),
         figures=_load(raw_dir / "figures.csv", schemas.FIGURES),
         exclusions=_load(raw_dir / "exclusions.csv", schemas.EXCLUSIONS),
     )

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from antt.tables import format_decimal, format_p, format_percent
+
 
 def data_period(indicators: pd.DataFrame) -> str:
     """'2018–2022': first and last year any figure refers to."""
@@ -69,15 +71,6 @@ def cleaning(raw, result) -> dict[str, Any]:
 METHOD_NAMES = {"wilson": "Wilson", "clopper-pearson": "Clopper–Pearson"}
 
 
-def _dec(x: float, lang: str, decimals: int = 1) -> str:
-    text = f"{x:.{decimals}f}"
-    return text.replace(".", ",") if lang == "vi" else text
-
-
-def _pct(x: float, lang: str) -> str:
-    return _dec(100 * x, lang) + "%"
-
-
 def province(props: pd.DataFrame, homogeneity, ratios: pd.DataFrame, indicators: pd.DataFrame,
              sources: pd.DataFrame, units: dict[str, dict[str, str]], thumbnail: str) -> dict[str, Any]:
     """Key numbers of the provincial analysis and their plain-language summary (vi, en)."""
@@ -92,22 +85,22 @@ def province(props: pd.DataFrame, homogeneity, ratios: pd.DataFrame, indicators:
         u = units[lang]
         if lang == "vi":
             return [
-                f"Tỷ lệ đạt chuẩn “An toàn về ANTT” thấp nhất ở {u[lowest.indicator]}: {_pct(lowest.proportion, lang)} "
-                f"(KTC {level}% {_pct(lowest.lower, lang)}–{_pct(lowest.upper, lang)}, {METHOD_NAMES[lowest.method]}).",
+                f"Tỷ lệ đạt chuẩn “An toàn về ANTT” thấp nhất ở {u[lowest.indicator]}: {format_percent(lowest.proportion, lang)} "
+                f"(KTC {level}% {format_percent(lowest.lower, lang)}–{format_percent(lowest.upper, lang)}, {METHOD_NAMES[lowest.method]}).",
                 ("Tỷ lệ đạt khác nhau giữa các loại đơn vị" if differs else "Không có bằng chứng tỷ lệ đạt khác nhau giữa các loại đơn vị")
-                + f": kiểm định chính xác p = {_dec(homogeneity.exact.p_value, lang, 3)}"
+                + f": kiểm định chính xác p = {format_p(homogeneity.exact.p_value, lang)}"
                 + (" (xấp xỉ khi bình phương đáng ngờ)." if homogeneity.approximation_doubtful else "."),
-                f"Hòa giải thành {_pct(mediation.proportion, lang)} vụ việc (KTC {level}% {_pct(mediation.lower, lang)}–{_pct(mediation.upper, lang)}).",
-                f"Bình quân {_dec(members.lower, lang)}–{_dec(members.upper, lang)} thành viên mỗi tổ (mô tả, theo cận của «gần 20 nghìn»).",
+                f"Hòa giải thành {format_percent(mediation.proportion, lang)} vụ việc (KTC {level}% {format_percent(mediation.lower, lang)}–{format_percent(mediation.upper, lang)}).",
+                f"Bình quân {format_decimal(members.lower, lang)}–{format_decimal(members.upper, lang)} thành viên mỗi tổ (mô tả, theo cận của «gần 20 nghìn»).",
             ]
         return [
-            f"Lowest share meeting the “safe for security and order” standard: {u[lowest.indicator]}, {_pct(lowest.proportion, lang)} "
-            f"({level}% CI {_pct(lowest.lower, lang)}–{_pct(lowest.upper, lang)}, {METHOD_NAMES[lowest.method]}).",
+            f"Lowest share meeting the “safe for security and order” standard: {u[lowest.indicator]}, {format_percent(lowest.proportion, lang)} "
+            f"({level}% CI {format_percent(lowest.lower, lang)}–{format_percent(lowest.upper, lang)}, {METHOD_NAMES[lowest.method]}).",
             ("The share differs across the kinds of unit" if differs else "No evidence that the share differs across the kinds of unit")
-            + f": exact test p = {_dec(homogeneity.exact.p_value, lang, 3)}"
+            + f": exact test p = {format_p(homogeneity.exact.p_value, lang)}"
             + (" (chi-square approximation doubtful)." if homogeneity.approximation_doubtful else "."),
-            f"{_pct(mediation.proportion, lang)} of disputes mediated successfully ({level}% CI {_pct(mediation.lower, lang)}–{_pct(mediation.upper, lang)}).",
-            f"{_dec(members.lower, lang)}–{_dec(members.upper, lang)} members per team (descriptive, from the bounds of «gần 20 nghìn»).",
+            f"{format_percent(mediation.proportion, lang)} of disputes mediated successfully ({level}% CI {format_percent(mediation.lower, lang)}–{format_percent(mediation.upper, lang)}).",
+            f"{format_decimal(members.lower, lang)}–{format_decimal(members.upper, lang)} members per team (descriptive, from the bounds of «gần 20 nghìn»).",
         ]
 
     limitations = {
@@ -146,22 +139,22 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         rr = analysis["result"].rate_ratios
         head = rr[rr["headline"] & (rr["kind"] == "level")].iloc[0]
         if lang == "vi":
-            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {_dec(head.rate_ratio, lang, 2)} "
-                    f"(KTC {level}% {_dec(head.lower, lang, 2)}–{_dec(head.upper, lang, 2)}, {head.model}).")
-        return (f"Rate ratio (level change) of «{head.intervention}»: {_dec(head.rate_ratio, lang, 2)} "
-                f"({level}% CI {_dec(head.lower, lang, 2)}–{_dec(head.upper, lang, 2)}, {head.model}).")
+            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {format_decimal(head.rate_ratio, lang, 2)} "
+                    f"(KTC {level}% {format_decimal(head.lower, lang, 2)}–{format_decimal(head.upper, lang, 2)}, {head.model}).")
+        return (f"Rate ratio (level change) of «{head.intervention}»: {format_decimal(head.rate_ratio, lang, 2)} "
+                f"({level}% CI {format_decimal(head.lower, lang, 2)}–{format_decimal(head.upper, lang, 2)}, {head.model}).")
 
     def zero_text(lang: str) -> list[str]:
         if zero is None or bounds.empty:
             return []
         first, last = bounds.iloc[0], bounds.iloc[-1]
         if lang == "vi":
-            return [f"«{zero.raw_text}» không có nghĩa là tỷ suất bằng 0: với thời gian theo dõi {_dec(first.followup_years, lang, 0)} năm, "
-                    f"tỷ suất thật có thể tới {_dec(first.upper_rate_per_year, lang)} ca/năm; với {_dec(last.followup_years, lang, 0)} năm, "
-                    f"tới {_dec(last.upper_rate_per_year, lang)} ca/năm (cận trên chính xác Poisson {level}%, một phía). Bài báo không nêu thời gian."]
-        return [f"«{zero.raw_text}» (no new addicts) does not mean a zero rate: over {_dec(first.followup_years, lang, 0)} year(s) of follow-up "
-                f"the true rate could be up to {_dec(first.upper_rate_per_year, lang)} per year; over {_dec(last.followup_years, lang, 0)} years, "
-                f"up to {_dec(last.upper_rate_per_year, lang)} per year (exact one-sided {level}% Poisson bound). The article does not state the period."]
+            return [f"«{zero.raw_text}» không có nghĩa là tỷ suất bằng 0: với thời gian theo dõi {format_decimal(first.followup_years, lang, 0)} năm, "
+                    f"tỷ suất thật có thể tới {format_decimal(first.upper_rate_per_year, lang)} ca/năm; với {format_decimal(last.followup_years, lang, 0)} năm, "
+                    f"tới {format_decimal(last.upper_rate_per_year, lang)} ca/năm (cận trên chính xác Poisson {level}%, một phía). Bài báo không nêu thời gian."]
+        return [f"«{zero.raw_text}» (no new addicts) does not mean a zero rate: over {format_decimal(first.followup_years, lang, 0)} year(s) of follow-up "
+                f"the true rate could be up to {format_decimal(first.upper_rate_per_year, lang)} per year; over {format_decimal(last.followup_years, lang, 0)} years, "
+                f"up to {format_decimal(last.upper_rate_per_year, lang)} per year (exact one-sided {level}% Poisson bound). The article does not state the period."]
 
     def power_text(lang: str) -> list[str]:
         longest = int(needed.attrs.get("max_years", 0))
@@ -175,7 +168,7 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
                     years = f"> {longest}"
                 else:
                     years = str(int(r.years_each_side))
-                parts.append(f"{_dec(r.baseline_rate, lang, 0)} → {years}")
+                parts.append(f"{format_decimal(r.baseline_rate, lang, 0)} → {years}")
             pct = f"{100 * drop:.0f}%"
             lines.append((f"Mô phỏng: để phát hiện mức giảm {pct} với khả năng 80% cần (số ca mỗi năm trước can thiệp → số năm mỗi phía) "
                           if lang == "vi" else
@@ -229,17 +222,17 @@ def validation(coverage: dict, true_rr: float, comparison: pd.DataFrame, bias: p
     naive, segmented = bias.iloc[0], bias.iloc[1]
 
     def lines(lang: str) -> list[str]:
-        cov = f"{_pct(coverage['coverage'], lang)} ({_pct(coverage['coverage_lower'], lang)}–{_pct(coverage['coverage_upper'], lang)})"
-        fp_t, fp_z = _pct(t_row.loc["t", "false_positive_rate"], lang), _pct(t_row.loc["z", "false_positive_rate"], lang)
+        cov = f"{format_percent(coverage['coverage'], lang)} ({format_percent(coverage['coverage_lower'], lang)}–{format_percent(coverage['coverage_upper'], lang)})"
+        fp_t, fp_z = format_percent(t_row.loc["t", "false_positive_rate"], lang), format_percent(t_row.loc["z", "false_positive_rate"], lang)
         if lang == "vi":
-            return [f"Mô phỏng: khoảng 95% của tỷ số tỷ suất phủ giá trị thật {_dec(true_rr, lang, 2)} trong {cov} của {coverage['n_sim']} chuỗi.",
+            return [f"Mô phỏng: khoảng 95% của tỷ số tỷ suất phủ giá trị thật {format_decimal(true_rr, lang, 2)} trong {cov} của {coverage['n_sim']} chuỗi.",
                     f"Mô phỏng, chuỗi ngắn không có tác động: tỷ lệ dương tính giả {fp_t} với phân phối t, {fp_z} với phân phối z (danh nghĩa 5%).",
-                    f"Mô phỏng, xu hướng giảm sẵn có và không có tác động: so sánh trước–sau cho trung vị {_dec(naive.median_rate_ratio, lang, 2)}, "
-                    f"mô hình phân đoạn {_dec(segmented.median_rate_ratio, lang, 2)} (giá trị thật 1)."]
-        return [f"Simulated: the 95% interval of the rate ratio covers the true value {_dec(true_rr, lang, 2)} in {cov} of {coverage['n_sim']} series.",
+                    f"Mô phỏng, xu hướng giảm sẵn có và không có tác động: so sánh trước–sau cho trung vị {format_decimal(naive.median_rate_ratio, lang, 2)}, "
+                    f"mô hình phân đoạn {format_decimal(segmented.median_rate_ratio, lang, 2)} (giá trị thật 1)."]
+        return [f"Simulated: the 95% interval of the rate ratio covers the true value {format_decimal(true_rr, lang, 2)} in {cov} of {coverage['n_sim']} series.",
                 f"Simulated short series with no effect: false-positive rate {fp_t} with a t reference, {fp_z} with z (nominal 5%).",
-                f"Simulated falling trend, no effect: the naive before/after ratio has median {_dec(naive.median_rate_ratio, lang, 2)}, "
-                f"the segmented model {_dec(segmented.median_rate_ratio, lang, 2)} (true value 1)."]
+                f"Simulated falling trend, no effect: the naive before/after ratio has median {format_decimal(naive.median_rate_ratio, lang, 2)}, "
+                f"the segmented model {format_decimal(segmented.median_rate_ratio, lang, 2)} (true value 1)."]
 
     return {
         "simulated": True,

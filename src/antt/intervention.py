@@ -46,14 +46,14 @@ def series_from_indicators(figures: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return pd.DataFrame({"year": rows["period_start"].astype(int), "count": rows["value"].astype(int)}).reset_index(drop=True)
 
 
-def stated_zero(figures: pd.DataFrame, outcome: str) -> pd.Series | None:
+def stated_zero_bounds(figures: pd.DataFrame, outcome: str, followup_years: list[int],
+                       alpha: float) -> tuple[pd.Series | None, pd.DataFrame]:
+    """The figure stating a zero for ``outcome`` (or None) and the exact one-sided Poisson upper
+    bounds on the yearly rate after 0 events in T years, for each assumed T (empty without a zero)."""
     rows = figures[(figures["indicator"] == outcome) & (figures["kind"] == "stated_zero")]
-    return None if rows.empty else rows.iloc[0]
-
-
-def zero_bounds(followup_years: list[int], alpha: float) -> pd.DataFrame:
-    """Exact one-sided Poisson upper bounds on the yearly rate after 0 events in T years, T as given."""
-    return zero_count_upper_bounds(followup_years, alpha=alpha)
+    if rows.empty:
+        return None, pd.DataFrame()
+    return rows.iloc[0], zero_count_upper_bounds(followup_years, alpha=alpha)
 
 
 def unknown_starts(interventions: dict[str, int | None]) -> list[str]:

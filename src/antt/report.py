@@ -22,7 +22,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from antt import __version__, paths
-from antt.clean import load_raw
+from antt.clean import load_sources
 from antt.io import write_text_atomic
 
 CSS = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
@@ -63,7 +63,7 @@ def load_results(name: str) -> dict[str, Any]:
 
 
 def _sources_html(lang: str) -> str:
-    sources = load_raw().sources
+    sources = load_sources()
     items = []
     for s in sources.itertuples():
         date = s.publication_date if s.publication_date != "unknown" else ("không rõ" if lang == "vi" else "not stated")

@@ -6,34 +6,14 @@ presentation rounds, results do not.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from antt import paths
+from antt.models._common import plain
 from antt.io import write_json_atomic
-
-
-def plain(value: Any) -> Any:
-    """Convert numpy/pandas scalars, tuples and dataclass-like objects to JSON-ready Python values."""
-    if hasattr(value, "to_dict") and not isinstance(value, dict):
-        value = value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if value != value:  # pandas NA / NaT
-        return None
-    return str(value)
 
 
 def job_name(notebook: str) -> str:

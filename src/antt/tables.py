@@ -112,10 +112,15 @@ def show_findings(findings: dict, lang: str):
     return HTML(f'<ul class="findings">{items}</ul>')
 
 
+def format_decimal(value: float, lang: str, decimals: int = 1) -> str:
+    """Fixed decimals in the language's style: 11.4767 → '11,5' (vi) or '11.5' (en)."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
 def format_percent(share: float, lang: str, decimals: int = 1) -> str:
     """0.981 → '98,1%' (vi) or '98.1%' (en)."""
-    text = f"{100 * share:.{decimals}f}%"
-    return text.replace(".", ",") if lang == "vi" else text
+    return format_decimal(100 * share, lang, decimals) + "%"
 
 
 def format_p(p: float, lang: str) -> str:
@@ -191,6 +196,14 @@ def zero_bound_table(bounds: pd.DataFrame, lang: str) -> pd.DataFrame:
         f"{t('upper_bound')} ({level}, {'một phía' if lang == 'vi' else 'one-sided'})":
             [format_number(round(x, 2), lang) for x in bounds["upper_rate_per_year"]],
     })
+
+
+def show_zero_bounds(bounds: pd.DataFrame, lang: str):
+    """The bounds table, or a sentence saying that the article states no zero for this outcome."""
+    if bounds.empty:
+        return show_text("Bài báo không có câu «không phát sinh» nào cho chỉ tiêu này ở xã." if lang == "vi"
+                         else "The article states no zero for this outcome in the commune.")
+    return show(zero_bound_table(bounds, lang))
 
 
 def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
