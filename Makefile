@@ -9,7 +9,7 @@ PIP_VERSION := 26.3
 SETUPTOOLS_VERSION := 84.2.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup browser reports test test-fast lab bench bench-extract strip clean
+.PHONY: help setup browser reports test test-fast lab bench bench-extract bench-kernels stress strip clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,12 @@ lab: $(STAMP) ## Start JupyterLab at notebooks/ with the "antt (project)" kernel
 bench: $(STAMP) ## Benchmarks: pipeline timings (import floor, naive CLIs, antt run) and the extractor's scores
 	$(PY) benchmarks/bench_pipeline.py; status=$$?; $(PY) benchmarks/bench_extract.py || status=1; exit $$status
 
+bench-kernels: $(STAMP) ## 200 kernel starts, 8 at a time, with every core busy: how many fail (must be 0)
+	$(PY) benchmarks/kernel_starts.py
+
+stress: $(STAMP) ## Fresh clone, every core busy: kernel starts, then `make test` 3 times; prints how many passed
+	$(PY) benchmarks/kernel_starts.py; status=$$?; $(PY) benchmarks/stress.py --runs 3 || status=1; exit $$status
+
 bench-extract: $(STAMP) ## Score `antt extract` on the first article against the hand-checked figures
 	$(PY) benchmarks/bench_extract.py
 
@@ -53,5 +59,5 @@ strip: $(STAMP) ## Strip outputs and execution counts from notebooks/ (keeps ker
 	$(VENV)/bin/antt strip-notebooks
 
 clean: ## Remove .venv and caches (never data/raw, data/processed or committed reports)
-	rm -rf $(VENV) .pytest_cache .hypothesis reports/build reports/failed reports/.cache src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis reports/build reports/failed reports/.cache reports/.staging src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,8 +18,13 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 def pytest_configure(config):
-    # Set before any kernel starts: nbval's and papermill's kernels inherit it.
+    # Set before any kernel starts: nbval's and papermill's kernels inherit them. Notebook 01 writes
+    # the processed data: under tests it writes a temporary copy, never the committed folder.
     os.environ.setdefault("ANTT_REPORTS_DIR", tempfile.mkdtemp(prefix="antt-test-reports-"))
+    if "ANTT_PROCESSED_DIR" not in os.environ:
+        processed = Path(tempfile.mkdtemp(prefix="antt-test-processed-"))
+        shutil.copytree(ROOT / "data" / "processed", processed, dirs_exist_ok=True)
+        os.environ["ANTT_PROCESSED_DIR"] = str(processed)
 
 
 @pytest.fixture
@@ -43,8 +48,29 @@ def project_copy(tmp_path: Path) -> Path:
     return root
 
 
-def run_antt(root: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    """``python -m antt ARGS`` with the project root at ``root``."""
-    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports")}
+# Another time zone, locale and hash seed than the usual ones: the built copy must still be
+# byte-identical to the committed outputs.
+EXOTIC_ENV = {"TZ": "Pacific/Kiritimati", "LANG": "vi_VN.UTF-8", "PYTHONHASHSEED": "4242"}
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """A copy of the project (committed reports and processed data included) after ``antt run --force``
+    under ``EXOTIC_ENV``. Read-only: tests that change it copy it first."""
+    root = tmp_path_factory.mktemp("built") / "project"
+    for name in ("data", "notebooks", "docs", "reports"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("explore", ".staging", "failed", ".lock"))
+    for name in ("params.yaml", "pyproject.toml", "requirements.lock", "README.md"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    result = run_antt(root, "run", "--force", env=EXOTIC_ENV)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def run_antt(root: Path, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m antt ARGS`` with the project root at ``root`` (``env``: more variables)."""
+    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports"),
+           "ANTT_PROCESSED_DIR": str(root / "data" / "processed"), **(env or {})}
     return subprocess.run([sys.executable, "-m", "antt", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=timeout)

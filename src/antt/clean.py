@@ -6,17 +6,19 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from antt import codebook as cb
-from antt import paths, schemas
-from antt.errors import DataError
-from antt.io import csv_text, read_csv_text, validate, write_text_atomic
-from antt.numerals import FigureParseError, parse_figure
+from antt import datapackage, paths, schemas
+from antt.errors import DataError, quote
+from antt.io import csv_text, json_text, read_csv_text, validate, write_files_atomic
+from antt.numerals import FigureParseError, ParsedFigure, parse_figure
 from antt.text import canonical_tone
 
 # Which parsed kinds an indicator of a given codebook kind may take.
@@ -84,11 +86,30 @@ def parse_place(place: str, province: str) -> dict[str, str | None]:
         return {"geo_level": "province", "geo_name": m["name"], "district": None, "province": m["name"]}
     if WHOLE_PROVINCE.match(place):
         return {"geo_level": "province", "geo_name": province, "district": None, "province": province}
-    raise ValueError(f"unrecognised place {place!r}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»")
+    raise ValueError(f"unrecognised place {quote(place)}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»")
 
 
 def _year(text: str) -> int | None:
     return int(text) if text else None
+
+
+def value_problem(parsed: ParsedFigure) -> str | None:
+    """Why a parsed figure cannot be stored as written, or None.
+
+    Numbers must be exact in a float (below 2**53: ``99999999999999999999999`` would become
+    ``1e+23``), counts whole, and a percentage (a share of a whole) at most 100.
+    """
+    numbers = [x for x in (parsed.value, parsed.denominator, parsed.lower, parsed.upper) if x is not None]
+    if any(not math.isfinite(x) or x >= schemas.MAX_EXACT for x in numbers):
+        return (f"{quote(parsed.raw_text)} is too large to be stored exactly (numbers from 2**53, about 9 × 10**15, "
+                f"are rounded): a transcription error?")
+    if parsed.kind in schemas.WHOLE_KINDS and not all(float(x).is_integer() for x in (parsed.value, parsed.denominator) if x is not None):
+        return f"{quote(parsed.raw_text)} is not a whole number: a {parsed.kind} counts things, so is whole"
+    # «trên 100%» (more than 100 %) is as impossible for a share as 250 %.
+    if parsed.kind == "percent" and parsed.value is not None and (
+            parsed.value > schemas.MAX_PERCENT or (parsed.qualifier == "more_than" and parsed.value >= schemas.MAX_PERCENT)):
+        return f"{quote(parsed.raw_text)} is above {schemas.MAX_PERCENT} %: a percentage is a share of a whole"
+    return None
 
 
 def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | Path = "figures.csv") -> pd.DataFrame:
@@ -102,21 +123,23 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
             return DataError(figures_path, message, row=row, column=column)
 
         if fig.source_id not in sources.index:
-            raise fail("source_id", f"unknown source_id {fig.source_id!r}; known: {', '.join(sources.index)}")
+            raise fail("source_id", f"unknown source_id {quote(fig.source_id)}; known: {', '.join(sources.index)}")
         if fig.indicator not in kinds:
-            raise fail("indicator", f"unknown indicator {fig.indicator!r}: add it to data/codebook/indicators.csv first")
+            raise fail("indicator", f"unknown indicator {quote(fig.indicator)}: add it to data/codebook/indicators.csv first")
         try:
             parsed = parse_figure(fig.raw_text)
         except FigureParseError as exc:
             raise fail("raw_text", str(exc)) from None
         if parsed.kind not in ALLOWED_KINDS[kinds[fig.indicator]]:
-            raise fail("raw_text", f"{fig.raw_text!r} parses as a {parsed.kind}, but indicator {fig.indicator!r} is a {kinds[fig.indicator]}")
+            raise fail("raw_text", f"{quote(fig.raw_text)} parses as a {parsed.kind}, but indicator {quote(fig.indicator)} is a {kinds[fig.indicator]}")
+        if problem := value_problem(parsed):
+            raise fail("raw_text", problem)
         try:
             place = parse_place(fig.place, sources.loc[fig.source_id, "province"])
         except ValueError as exc:
             raise fail("place", str(exc)) from None
         if place["geo_level"] != levels[fig.indicator]:
-            raise fail("place", f"{fig.place!r} is a {place['geo_level']}, but indicator {fig.indicator!r} is defined at {levels[fig.indicator]} level")
+            raise fail("place", f"{quote(fig.place)} is a {place['geo_level']}, but indicator {quote(fig.indicator)} is defined at {levels[fig.indicator]} level")
         start, end = _year(fig.period_start), _year(fig.period_end)
         if fig.period_basis == "stated" and (start is None or end is None):
             raise fail("period_start", "a stated period needs both period_start and period_end")
@@ -153,17 +176,21 @@ def _row(check: str, status: str, figure_ids, message: str, message_vi: str) -> 
 
 
 def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.DataFrame:
-    """Checks that flag, never fix. ``status``: pass, flag (verify at source) or fail (impossible as written)."""
+    """Checks that flag, never fix. ``status``: pass, flag (verify at source) or fail (impossible as written).
+
+    A figure flagged ``needs_review`` has no value: it is left out of the comparisons (NaN would
+    read as a failure), and its own flag says what to do.
+    """
     out = []
-    for fig in indicators[indicators["kind"] == "fraction"].itertuples():
+    for fig in indicators[(indicators["kind"] == "fraction") & indicators["value"].notna()].itertuples():
         ok = fig.value <= fig.denominator
         sign = "≤" if ok else ">"
         out.append(_row("numerator_within_denominator", "pass" if ok else "fail", fig.figure_id,
                         f"{fig.raw_text}: numerator {sign} denominator", f"{fig.raw_text}: tử số {sign} mẫu số"))
     key = ["source_id", "geo_name", "period_start", "period_end"]
     for rel in part_whole.itertuples():
-        parts = indicators[indicators["indicator"] == rel.part]
-        wholes = indicators[indicators["indicator"] == rel.whole]
+        parts = indicators[indicators["indicator"] == rel.part].dropna(subset=["upper"])
+        wholes = indicators[indicators["indicator"] == rel.whole].dropna(subset=["lower"])
         for part in parts.itertuples():
             same = wholes[(wholes[key] == pd.Series({k: getattr(part, k) for k in key})).all(axis=1)]
             for whole in same.itertuples():
@@ -210,33 +237,37 @@ def failures(quality: pd.DataFrame) -> pd.DataFrame:
 def clean(raw_dir: str | Path | None = None, codebook_dir: str | Path | None = None,
           processed_dir: str | Path | None = None, write: bool = True,
           fail_on_quality_error: bool = True) -> CleanResult:
-    """Run the whole cleaning step; write ``indicators.csv`` and ``quality.csv`` atomically.
+    """Run the whole cleaning step; write ``indicators.csv``, ``quality.csv`` and the data package
+    descriptor ``datapackage.json`` (which records the two files' hashes) into ``processed_dir``.
 
     Everything is computed and validated (and, with ``fail_on_quality_error``, failed quality
-    checks raise) before the first byte is written, so bad input leaves ``processed_dir`` as it was.
+    checks raise) before the first byte is written, and the three files are written together
+    (``write_files_atomic``): bad input or a failed write leaves ``processed_dir`` as it was.
     """
     raw_dir = Path(raw_dir or paths.RAW)
+    codebook_dir = Path(codebook_dir or paths.CODEBOOK)
     raw = load_raw(raw_dir)
     codebook = cb.load_indicators(codebook_dir)
     known = set(raw.sources["source_id"])
     for position, source_id in enumerate(raw.exclusions["source_id"], start=1):
         if source_id not in known:
-            raise DataError(raw_dir / "exclusions.csv", f"unknown source_id {source_id!r}", row=position, column="source_id")
+            raise DataError(raw_dir / "exclusions.csv", f"unknown source_id {quote(source_id)}", row=position, column="source_id")
     indicators = build_indicators(raw, codebook, raw_dir / "figures.csv")
     quality = quality_checks(indicators, cb.load_part_whole(codebook_dir))
     if fail_on_quality_error:
-        raise_on_failures(quality, raw_dir / "figures.csv")
+        raise_on_failures(quality, raw_dir / "figures.csv", raw.figures["figure_id"])
     if write:
-        processed_dir = Path(processed_dir or paths.PROCESSED)
-        texts = {processed_dir / "indicators.csv": csv_text(indicators), processed_dir / "quality.csv": csv_text(quality)}
-        for path, text in texts.items():
-            write_text_atomic(text, path)
-        if processed_dir.resolve() == paths.PROCESSED.resolve():
-            # The data package descriptor records the files' hashes: refresh it with them.
-            from antt.datapackage import write_descriptor
-
-            write_descriptor()
+        write_files_atomic(processed_files(indicators, quality, Path(processed_dir or paths.PROCESSED), raw_dir, codebook_dir))
     return CleanResult(indicators, quality)
+
+
+def processed_files(indicators: pd.DataFrame, quality: pd.DataFrame, processed_dir: Path,
+                    raw_dir: Path, codebook_dir: Path) -> dict[Path, str]:
+    """Path → text of the three processed files; the descriptor describes the very texts written."""
+    tables = {datapackage.TABLES["indicators"]: csv_text(indicators), datapackage.TABLES["quality"]: csv_text(quality)}
+    descriptor = datapackage.describe(tables, codebook_dir, raw_dir)
+    return {**{processed_dir / name: text for name, text in tables.items()},
+            processed_dir / datapackage.DESCRIPTOR: json_text(descriptor)}
 
 
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
@@ -249,12 +280,20 @@ def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     return validate(table, schemas.INDICATORS, path)
 
 
-def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures.csv") -> None:
-    """Stop with one message listing every failed check (flags do not stop a run)."""
+def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures.csv",
+                      figure_ids: Sequence[str] = ()) -> None:
+    """Stop with one message (one line) listing every failed check (flags do not stop a run).
+
+    ``figure_ids``, the figures file's ids in file order, lets the error name the row (and its
+    ``raw_text``) of the first figure concerned.
+    """
     failed = failures(quality)
     if len(failed):
-        lines = "\n".join(f"- {r.check}: {r.message} [{r.figure_ids}]" for r in failed.itertuples())
-        raise DataError(figures_path, f"{len(failed)} quality check(s) failed; correct the transcription or the source:\n{lines}")
+        listed = "; ".join(f"{r.check}: {r.message} [{r.figure_ids}]" for r in failed.itertuples())
+        first, ids = failed["figure_ids"].iloc[0].split(";")[0], list(figure_ids)
+        row = ids.index(first) + 1 if first in ids else None
+        raise DataError(figures_path, f"{len(failed)} quality check(s) failed; correct the transcription or the source: {listed}",
+                        row=row, column="raw_text" if row else None)
 
 
 def load_quality(path: str | Path | None = None) -> pd.DataFrame:

@@ -20,6 +20,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from antt import clean
 
+    # Errors (DataError, OSError while writing) reach main(), which prints one line; clean()
+    # writes its three files together, so a failure leaves data/processed as it was.
     result = clean.clean(fail_on_quality_error=not args.allow_failures)
     flags = int((result.quality["status"] == "flag").sum())
     print(f"{len(result.indicators)} indicators written; quality: {flags} flag(s), {len(clean.failures(result.quality))} failure(s)")
@@ -29,6 +31,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 def _cmd_strip(args: argparse.Namespace) -> int:
     from antt.strip import strip_notebooks
 
+    # Every path is checked to be a notebook before any is written; a DataError reaches main().
     for path in strip_notebooks(args.paths):
         print(f"stripped {path}")
     return 0
@@ -38,7 +41,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
 
-    from antt import schemas
+    from antt import paths, schemas
+    from antt.errors import quote
     from antt.extract import extract
     from antt.io import csv_text, write_text_atomic
     from antt.text import TextEncodingError
@@ -47,11 +51,17 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 1
 
+    # Checked before any work: data/raw is immutable, and a draft must never replace a reviewed file.
+    # resolve() follows every symlink, a final one too, so a link cannot smuggle a write in.
+    for option, out in (("--out", args.out), ("--exclusions-out", args.exclusions_out)):
+        if out and Path(out).resolve().is_relative_to(paths.RAW.resolve()):
+            return _read_error(f"{out}: {option} is inside data/raw, whose files are never written by code; "
+                               f"write the draft elsewhere and copy the reviewed rows by hand")
     article = Path(args.article)
-    if not article.is_file():
+    if not article.exists():  # anything else that is not a regular file is refused by read_text, naming it
         return _read_error(f"{article}: file not found")
     if not re.fullmatch(schemas.SLUG, args.source_id):
-        return _read_error(f"source id {args.source_id!r} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)")
+        return _read_error(f"source id {quote(args.source_id)} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)")
     try:
         candidates, excluded = extract(article, args.source_id)
     except TextEncodingError as exc:
@@ -139,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (DataError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. disk full or a file-size limit while writing: the file, and why
+        from antt.errors import os_error_message
+
+        print(f"error: {os_error_message(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: outputs written so far are complete; nothing half-written was kept", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 from antt import paths, schemas
 from antt.io import read_csv_text, validate
@@ -28,8 +29,15 @@ def load_abbreviations(codebook_dir: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_part_whole(codebook_dir: str | Path | None = None) -> pd.DataFrame:
-    """Pairs of indicators where the first is a part of the second (same source, place and period)."""
-    return _load("part_whole.csv", schemas.PART_WHOLE, codebook_dir)
+    """Pairs of indicators where the first is a part of the second (same source, place and period).
+
+    Both must be indicators of the codebook's ``indicators.csv``: a misspelt key would silently
+    switch its check off.
+    """
+    known = pa.Check.isin(load_indicators(codebook_dir)["indicator"].tolist(), error="a known indicator (one of indicators.csv)")
+    schema = schemas.PART_WHOLE.update_columns({name: {"checks": [*schemas.PART_WHOLE.columns[name].checks, known]}
+                                                for name in ("part", "whole")})
+    return _load("part_whole.csv", schema, codebook_dir)
 
 
 def load_ratios(codebook_dir: str | Path | None = None) -> pd.DataFrame:

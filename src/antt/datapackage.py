@@ -8,7 +8,9 @@ Everything in the descriptor is derived from files of the repository, so it cann
   foreign key from ``indicators.indicator`` (the descriptor's resources must lie inside ``data/processed/``:
   frictionless refuses ``../`` paths, so the codebook travels inside the descriptor);
 - the source's citation and licence from ``data/raw/sources.csv``;
-- ``version`` from ``antt.__version__``; ``bytes`` and ``hash`` of each CSV from the files themselves.
+- ``version`` from ``antt.__version__``; ``bytes`` and ``hash`` of each CSV from its content: the files in
+  ``data/processed/`` (``build_descriptor``), or the texts about to be written (``describe``, used by
+  ``antt.clean`` so that the three files are written together and always agree).
 
 No timestamps: rebuilding gives byte-identical JSON. Rebuild after the processed data or the codebook change::
 
@@ -23,6 +25,7 @@ Reuse, in two lines of pandas::
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,7 @@ LICENCE_NOTE = (
 
 # Column names of the tables in the data dictionary → resource file names in data/processed/.
 TABLES = {"indicators": "indicators.csv", "quality": "quality.csv"}
+DESCRIPTOR = "datapackage.json"
 RESOURCE_DESCRIPTIONS = {
     "indicators": "One row per figure stated in the source: parsed value, denominator, bounds, qualifier, place "
                   "and period. Units of value, denominator, lower and upper are the row's unit (the counted noun "
@@ -103,12 +107,12 @@ def _fields(columns, table: str) -> list[dict[str, Any]]:
     return [_field(table, row) for row in rows.itertuples(index=False)]
 
 
-def _file_facts(path: Path) -> dict[str, Any]:
-    data = path.read_bytes()
+def _file_facts(content: bytes | str) -> dict[str, Any]:
+    data = content.encode("utf-8") if isinstance(content, str) else content
     return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 
-def _csv_resource(name: str, processed: Path, columns) -> dict[str, Any]:
+def _csv_resource(name: str, content: bytes | str, columns) -> dict[str, Any]:
     filename = TABLES[name]
     resource = {
         "name": name,
@@ -119,7 +123,7 @@ def _csv_resource(name: str, processed: Path, columns) -> dict[str, Any]:
         "encoding": "utf-8",
         "description": RESOURCE_DESCRIPTIONS[name],
         "schema": {"fields": _fields(columns, name), "missingValues": [""]},
-        **_file_facts(processed / filename),
+        **_file_facts(content),
     }
     return resource
 
@@ -172,14 +176,21 @@ def build_descriptor(root: str | Path | None = None) -> dict[str, Any]:
     """
     root = Path(root) if root is not None else paths.ROOT
     data = root / "data"
-    processed, codebook_dir, raw = data / "processed", data / "codebook", data / "raw"
+    contents = {filename: (data / "processed" / filename).read_bytes() for filename in TABLES.values()}
+    return describe(contents, data / "codebook", data / "raw")
+
+
+def describe(contents: Mapping[str, bytes | str], codebook_dir: str | Path, raw_dir: str | Path) -> dict[str, Any]:
+    """The descriptor of a processed folder whose CSV files have ``contents`` (file name → bytes, or
+    text written as UTF-8), with the codebook and sources of ``codebook_dir`` and ``raw_dir``."""
+    codebook_dir, raw = Path(codebook_dir), Path(raw_dir)
     columns = codebook.load_columns(codebook_dir)
-    indicators = _csv_resource("indicators", processed, columns)
+    indicators = _csv_resource("indicators", contents[TABLES["indicators"]], columns)
     indicators["schema"]["primaryKey"] = ["figure_id"]
     indicators["schema"]["foreignKeys"] = [
         {"fields": ["indicator"], "reference": {"resource": "codebook", "fields": ["indicator"]}}
     ]
-    quality = _csv_resource("quality", processed, columns)
+    quality = _csv_resource("quality", contents[TABLES["quality"]], columns)
     return {
         "profile": "tabular-data-package",
         "name": NAME,
@@ -201,7 +212,7 @@ def build_descriptor(root: str | Path | None = None) -> dict[str, Any]:
 def write_descriptor(path: str | Path | None = None, root: str | Path | None = None) -> Path:
     """Write the descriptor as JSON (sorted keys, indent 2, trailing newline), atomically."""
     root = Path(root) if root is not None else paths.ROOT
-    path = Path(path) if path is not None else root / "data" / "processed" / "datapackage.json"
+    path = Path(path) if path is not None else root / "data" / "processed" / DESCRIPTOR
     return write_json_atomic(build_descriptor(root), path)
 
 

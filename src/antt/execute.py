@@ -1,13 +1,16 @@
-"""Execute one notebook job with papermill on a warm kernel and write its outputs atomically.
+"""Execute one notebook job with papermill on a warm kernel, into the job's staging folder.
 
-The executed notebook is normalised before it is saved, so an unchanged input gives a
-byte-identical output: papermill's per-cell timing and run metadata are removed and cell ids
-are renumbered (papermill gives its injected-parameters cell a random id).
+Nothing here writes outside the staging folder except the executed copy of a failed notebook
+(``<output folder>/failed/``, git-ignored, for the user to read). The executed notebook is
+normalised before it is saved, so an unchanged input gives a byte-identical output: papermill's
+per-cell timing and run metadata are removed and cell ids are renumbered (papermill gives its
+injected-parameters cell a random id).
 """
 
 from __future__ import annotations
 
-import tempfile
+import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,8 @@ import papermill as pm
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from antt import paths
-from antt.io import write_bytes_atomic, write_text_atomic
+from antt import inputs
+from antt.kernels import run_code, set_environment
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -32,12 +35,6 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
     return nb
-
-
-def _publish(staging: Path) -> None:
-    """Move the figures and results a successful run wrote into ``reports/`` (atomic per file)."""
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        write_bytes_atomic(path.read_bytes(), paths.REPORTS / path.relative_to(staging))
 
 
 class WarmEngine(NBClientEngine):
@@ -63,47 +60,76 @@ PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
 
 def _failure_message(job, nb: nbformat.NotebookNode | None, exc: BaseException) -> str:
     """'notebook X failed, cell N ("first line"): Error: message', N counted in the notebook file
-    (papermill's injected cells are not counted)."""
+    (papermill's injected cells are not counted). One line, whatever the error says."""
+    text = f"notebook {job.name} failed: {type(exc).__name__}: {exc}"
     if nb is not None:
         own = [c for c in nb.cells if not PAPERMILL_TAGS & set(c.metadata.get("tags", []))]
         for index, cell in enumerate(own):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     first = cell.source.splitlines()[0][:60] if cell.source else ""
-                    return f"notebook {job.name} failed, cell {index} ({first!r}): {output.get('ename', '')}: {output.get('evalue', '')}"
-    return f"notebook {job.name} failed: {type(exc).__name__}: {exc}"
+                    text = (f"notebook {job.name} failed, cell {index} ({first!r}): "
+                            f"{output.get('ename', '')}: {output.get('evalue', '')}")
+                    break
+            else:
+                continue
+            break
+    text = " ".join(text.split())
+    return text if len(text) <= 600 else text[:600] + "…"
 
 
-def execute_job(job, km) -> dict[str, Any]:
-    """Run ``job`` (an ``antt.runner.Job``) on the started kernel ``km``; returns manifest info.
-    On failure the executed notebook is kept under ``reports/failed/`` and the last good outputs
-    stay untouched."""
-    from antt.kernels import set_environment
+def _read_partial(path: Path) -> nbformat.NotebookNode | None:
+    """The executed notebook as far as it was written, or None (absent, or cut short by the failure)."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 — the original failure is what gets reported
+        return None
+
+
+def _recorded_reads(km) -> tuple[list[str], list[str]]:
+    """The files the kernel read under the project root, and the ``antt`` modules it imported."""
+    value = run_code(km, "", {"reads": inputs.REPORT_CODE})["user_expressions"]["reads"]
+    if value.get("status") != "ok":
+        raise RuntimeError(f"could not read the job's recorded inputs: {value.get('ename')}: {value.get('evalue')}")
+    reads, modules = json.loads(ast.literal_eval(value["data"]["text/plain"]))
+    return reads, modules
+
+
+def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[str, Any]:
+    """Run ``job`` (an ``antt.runner.Job``) on the started kernel ``km``, writing into ``stage``
+    (an ``antt.publish.Stage``); ``processed_dir`` is where the job reads the processed data (its own
+    staging folder if the notebook writes them). Returns the manifest entry (without its files).
+
+    On failure the executed notebook is kept under ``failed_dir`` and nothing is published."""
     from antt.report import render_report
 
-    out_nb = paths.REPORTS / "notebooks" / f"{job.name}.ipynb"
-    out_html = paths.REPORTS / "html" / f"{job.name}.html"
-    failed_dir = paths.REPORTS / "failed"
-    with tempfile.TemporaryDirectory(prefix="antt-run-") as tmp:
-        tmp_nb = Path(tmp) / f"{job.name}.ipynb"
-        staging = Path(tmp) / "reports"
-        try:
-            set_environment(km, {"ANTT_REPORTS_DIR": str(staging), "ANTT_JOB": job.name})
-            # No cwd here: the kernel was started in notebooks/, and papermill's chdir is process-wide.
-            pm.execute_notebook(str(job.spec.path), str(tmp_nb), parameters=job.params, engine_name="antt-warm",
-                                km=km, progress_bar=False, log_output=False, report_mode=False)
-        except BaseException as exc:
-            nb = nbformat.read(tmp_nb, as_version=4) if tmp_nb.exists() else None
-            if nb is not None:
-                failed_dir.mkdir(parents=True, exist_ok=True)
-                nbformat.write(normalise(nb), failed_dir / f"{job.name}.ipynb")
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise RuntimeError(_failure_message(job, nb, exc)) from None
-        nb = normalise(nbformat.read(tmp_nb, as_version=4))
-        _publish(staging)
-    html = render_report(nb, job)
-    write_text_atomic(nbformat.writes(nb) + "\n", out_nb)
-    write_text_atomic(html, out_html)
+    stage.reports.mkdir(parents=True, exist_ok=True)
+    stage.processed.mkdir(parents=True, exist_ok=True)
+    tmp_nb = stage.folder / f"{job.name}.ipynb"
+    try:
+        set_environment(km, {"ANTT_REPORTS_DIR": str(stage.reports), "ANTT_JOB": job.name,
+                             "ANTT_PROCESSED_DIR": str(processed_dir)})
+        run_code(km, inputs.hook_code(processed_dir, [stage.reports]))
+        # No cwd here: the kernel was started in notebooks/, and papermill's chdir is process-wide.
+        pm.execute_notebook(str(job.spec.path), str(tmp_nb), parameters=job.params, engine_name="antt-warm",
+                            km=km, progress_bar=False, log_output=False, report_mode=False)
+        reads, modules = _recorded_reads(km)
+    except BaseException as exc:
+        nb = _read_partial(tmp_nb)
+        if nb is not None:
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(normalise(nb), failed_dir / f"{job.name}.ipynb")
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise RuntimeError(_failure_message(job, nb, exc)) from None
+    recorded = inputs.logical_names(reads, modules, [processed_dir, stage.processed])
+    nb = normalise(nbformat.read(tmp_nb, as_version=4))
+    tmp_nb.unlink()
+    version = inputs.data_version(recorded, processed_dir)
+    html = render_report(nb, job, stage.reports / "results", version)
+    (stage.reports / "notebooks").mkdir(exist_ok=True)
+    (stage.reports / "html").mkdir(exist_ok=True)
+    (stage.reports / "notebooks" / f"{job.name}.ipynb").write_text(nbformat.writes(nb) + "\n", encoding="utf-8", newline="\n")
+    (stage.reports / "html" / f"{job.name}.html").write_text(html, encoding="utf-8", newline="\n")
     (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)
-    return {"notebook": out_nb.relative_to(paths.ROOT).as_posix(), "html": out_html.relative_to(paths.ROOT).as_posix()}
+    return {"label": job.label, "reads": recorded}

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import math
 import os
+import re
 import tempfile
 import textwrap
 import unicodedata
@@ -108,8 +110,10 @@ def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -
             for ext, meta in METADATA.items():  # stage both, then replace both
                 fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}.tmp", dir=out)
                 staged[ext] = Path(tmp)
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=ext, dpi=dpi, metadata=meta)
                 with os.fdopen(fd, "wb") as fh:
-                    fig.savefig(fh, format=ext, dpi=dpi, metadata=meta)
+                    fh.write(stable_svg(buffer.getvalue()) if ext == "svg" else buffer.getvalue())
                 os.chmod(tmp, 0o644)
         paths = {}
         for ext, tmp in staged.items():
@@ -120,6 +124,31 @@ def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         plt.close(fig)
+
+
+# Ids matplotlib derives from a hash of full-precision coordinates (clip paths, glyphs), and any
+# number written with more than SVG_DECIMALS decimals.
+_SVG_ID = re.compile(rb'(?<=id=")[^"]+|(?<=url\(#)[^)]+|(?<=xlink:href="#)[^"]+')
+_SVG_NUMBER = re.compile(rb"-?\d+\.\d{%d,}" % 4)
+_SVG_MINUS_ZERO = re.compile(rb"(?<![\w.])-0(?:\.0*)?(?![\w.])")
+SVG_DECIMALS = 3
+
+
+def stable_svg(data: bytes) -> bytes:
+    """The same SVG on every machine: coordinates to 3 decimals (1/72000 inch; the fits' last digits,
+    which differ between CPUs, could flip a 6th decimal), no negative zero (a value of -1e-15 is
+    written "-0"), and ids numbered in order of appearance (matplotlib hashes full-precision
+    coordinates into them)."""
+    def rounded(match: re.Match) -> bytes:
+        text = b"%.*f" % (SVG_DECIMALS, float(match.group()))
+        text = text.rstrip(b"0").rstrip(b".")
+        return b"0" if text in (b"-0", b"") else text
+
+    data = _SVG_MINUS_ZERO.sub(b"0", _SVG_NUMBER.sub(rounded, data))
+    ids: dict[bytes, bytes] = {}
+    for found in _SVG_ID.finditer(data):
+        ids.setdefault(found.group(), b"i%d" % len(ids))
+    return _SVG_ID.sub(lambda m: ids[m.group()], data)
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,16 +1,37 @@
-"""Warm kernels: each notebook still gets a fresh kernel of its own, but the kernel is started,
-and the scientific stack imported into it, while the previous notebook runs.
+"""Kernels that start every time: liveness from the process, IPC transport, fixed thread counts,
+bounded retries, warm pool.
 
-The warm-up imports third-party modules only (never ``antt``, whose paths depend on the
-environment each job sets), with ``silent=True`` and no names left behind, so a notebook sees a
-clean namespace. Only ``jupyter_client`` is imported here, so kernels start warming up before the
-runner imports papermill and nbconvert. ``antt.execute`` runs a notebook on a given kernel.
+Why liveness from the process: a client that is not attached to its kernel manager decides
+whether the kernel is alive from heartbeats, and a kernel still importing on a loaded machine
+misses them: it was reported as "Kernel died before replying to kernel_info" although it was
+starting normally (reproduced with 8 parallel starts on 2 busy cores: every start failed). Our
+clients have the manager as parent, so they ask the process.
+
+Why IPC: with TCP, jupyter_client picks free ports by binding and releasing them, and the kernel
+binds them again later; under load another process can take a port in between, and the kernel
+dies before replying to ``kernel_info``. IPC sockets live in a private temporary folder per kernel,
+so there is nothing to race for (and ipykernel's "running over TCP without encryption" warning,
+printed once per kernel, goes away).
+
+Why fixed thread counts: the numerical libraries size their thread pools from the machine's load
+and core count; one thread per library makes a kernel's arithmetic independent of what else the
+machine is doing. Only thread counts are set: ``OPENBLAS_CORETYPE`` and the like are left as the
+environment has them (some machines set them on purpose).
+
+Each notebook still gets a fresh kernel of its own, but the kernel is started, and the scientific
+stack imported into it, while the previous notebook runs. The warm-up imports third-party modules
+only (never ``antt``, whose paths depend on the environment each job sets), with ``silent=True``
+and no names left behind, so a notebook sees a clean namespace.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import shutil
+import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 
 from jupyter_client import KernelManager
@@ -19,98 +40,203 @@ from jupyter_client.blocking import BlockingKernelClient
 WARM_MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
                 "pandera.pandas", "IPython.display", "nbformat")
 WARM_CODE = "[__import__('importlib').import_module(m) for m in %r]" % (WARM_MODULES,)
+THREAD_SETTINGS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+START_TRIES = 3
+
+
+class KernelStartError(RuntimeError):
+    """A kernel did not start within ``START_TRIES`` tries; the message says why, in one line."""
+
+
+def kernel_environment() -> dict[str, str]:
+    """The runner's environment with fixed thread counts (everything else inherited unchanged)."""
+    return {**os.environ, **THREAD_SETTINGS}
 
 
 def _blocking_client(km: KernelManager) -> BlockingKernelClient:
-    kc = BlockingKernelClient()
+    # With the manager as parent, "is the kernel alive?" asks the process, not the heartbeat: a
+    # kernel busy importing under load misses heartbeats and was taken for dead ("Kernel died
+    # before replying to kernel_info") although it was starting normally.
+    kc = BlockingKernelClient(parent=km)
     kc.load_connection_info(km.get_connection_info())
     return kc
 
 
-def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120) -> KernelManager:
+def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> KernelManager:
+    # A short private folder: IPC socket paths are limited to about 100 bytes.
+    sockets = Path(tempfile.mkdtemp(prefix="antt-k-"))
     # nbclient must get an asynchronous client: with a blocking one its wait for output blocks the
     # event loop, so a kernel that dies (Ctrl-C, shutdown) is never noticed and the run hangs.
-    km = KernelManager(kernel_name=kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
-    km.start_kernel(cwd=str(cwd))
+    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / "k"),
+                       connection_file=str(sockets / "kernel.json"),
+                       client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    km.antt_socket_dir = sockets  # removed by shutdown()
+    log = open(sockets / "kernel.log", "wb")  # noqa: SIM115 — the kernel writes it while it lives
+    km.antt_log = log
+    try:
+        # History off: a kernel per job has no use for it, and its SQLite file in ~/.ipython is
+        # shared state that fails on a full disk or a size limit. The kernel's own messages go to a
+        # log (its last line is quoted if the kernel dies), not to the run's console.
+        km.start_kernel(cwd=str(cwd), env=kernel_environment(), stdout=log, stderr=log,
+                        extra_arguments=["--HistoryManager.enabled=False"])
+        kc = _blocking_client(km)
+        try:
+            kc.start_channels()
+            kc.wait_for_ready(timeout=timeout)
+            if not warm:
+                return km
+            reply = kc.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=timeout)
+            if reply["content"].get("status") != "ok":
+                raise RuntimeError(f"warm-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+    except BaseException as exc:
+        lines = (sockets / "kernel.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        exc.antt_log_line = lines[-1] if lines else ""
+        shutdown(km)
+        raise
+    return km
+
+
+def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120, tries: int = START_TRIES, warm: bool = True,
+                 failures: list[str] | None = None) -> KernelManager:
+    """A started kernel (``warm``: with the scientific stack imported); a kernel that dies or hangs
+    while starting is replaced, up to ``tries`` times. Each failed try's reason is appended to
+    ``failures`` when given (the kernel-start benchmark counts them)."""
+    reasons = [] if failures is None else failures
+    for _ in range(tries):
+        try:
+            return _start_once(kernel_name, cwd, timeout, warm)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 — any start failure is retried, then reported
+            reasons.append(" ".join(f"{type(exc).__name__}: {exc}{_last_log_line(exc)}".split()))
+    raise KernelStartError(f"kernel {kernel_name!r} did not start after {tries} tries: {reasons[-1]}")
+
+
+def _last_log_line(exc: BaseException) -> str:
+    line = getattr(exc, "antt_log_line", "")
+    return f" (kernel said: {line[:200]})" if line else ""
+
+
+def shutdown(km: KernelManager) -> None:
+    """Stop the kernel (if it runs) and remove its socket folder."""
+    try:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 — already gone
+        pass
+    finally:
+        if getattr(km, "antt_log", None):
+            km.antt_log.close()
+        sockets = getattr(km, "antt_socket_dir", None)
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
+def run_code(km: KernelManager, code: str, user_expressions: dict[str, str] | None = None,
+             timeout: float = 30) -> dict:
+    """Run ``code`` silently in a started kernel (no history, no output); returns the reply's content.
+    Raises RuntimeError when the code fails."""
     kc = _blocking_client(km)
     try:
         kc.start_channels()
-        kc.wait_for_ready(timeout=timeout)
-        kc.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=timeout)
-    except BaseException:
-        km.shutdown_kernel(now=True)
-        raise
+        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
+                                       user_expressions=user_expressions or {})
     finally:
         kc.stop_channels()
-    return km
+    content = reply["content"]
+    if content.get("status") != "ok":
+        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+    return content
 
 
 def set_environment(km: KernelManager, values: dict[str, str], timeout: float = 30) -> None:
     """Set environment variables inside a running kernel (no names left in its namespace)."""
-    kc = _blocking_client(km)
-    try:
-        kc.start_channels()
-        kc.execute_interactive(f"__import__('os').environ.update({values!r})", silent=True, store_history=False, timeout=timeout)
-    finally:
-        kc.stop_channels()
+    run_code(km, f"__import__('os').environ.update({values!r})", timeout=timeout)
 
 
 class KernelPool:
-    """Up to ``size`` kernels started ahead of need; ``acquire`` hands one out (each kernel once)."""
+    """Kernels started ahead of need, in the order the jobs will ask for them (one kernel per job).
 
-    def __init__(self, kernel_name: str, cwd: Path, size: int, needed: int):
-        """Start ``size`` kernels now (the first wave's width: on two cores, warming kernels that
-        cannot run yet only slows the ones that can); one more each time a kernel is handed out."""
-        self.kernel_name, self.cwd = kernel_name, cwd
-        self.ready: queue.Queue = queue.Queue()
-        self.to_start = needed
+    ``kernel_names`` lists the kernel of every job to run, in planned order; up to ``ahead`` of them
+    warm up at once (on two cores, warming kernels that cannot run yet only slows those that can).
+    A start failure is handed to the job that asks for that kernel.
+    """
+
+    def __init__(self, kernel_names: list[str], cwd: Path, ahead: int):
+        self.cwd = cwd
+        self.to_start = list(kernel_names)
+        self.ready: dict[str, queue.Queue] = {name: queue.Queue() for name in kernel_names}
+        self.starting: Counter = Counter()
         self.lock = threading.Lock()
         self.live: set[KernelManager] = set()
         self.threads: list[threading.Thread] = []
-        for _ in range(min(size, needed)):
-            self._start_one()
+        self.closed = False
+        for _ in range(min(ahead, len(self.to_start))):
+            self._start_next()
 
-    def _start_one(self) -> None:
+    def _start_next(self, name: str | None = None) -> None:
         with self.lock:
-            if self.to_start <= 0:
+            if self.closed or not self.to_start:
                 return
-            self.to_start -= 1
+            if name is None:
+                name = self.to_start[0]
+            elif name not in self.to_start:
+                return
+            self.to_start.remove(name)
+            self.starting[name] += 1
 
         def work():
             try:
-                km = start_kernel(self.kernel_name, self.cwd)
+                km = start_kernel(name, self.cwd)
                 with self.lock:
                     self.live.add(km)
-                self.ready.put(km)
-            except BaseException as exc:  # handed to the job that waits for this kernel
-                self.ready.put(exc)
+                self.ready[name].put(km)
+            except BaseException as exc:  # noqa: BLE001 — handed to the job that waits for this kernel
+                self.ready[name].put(exc)
+            finally:
+                with self.lock:
+                    self.starting[name] -= 1
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         self.threads.append(thread)
 
-    def acquire(self) -> KernelManager:
-        item = self.ready.get()
+    def acquire(self, name: str) -> KernelManager:
+        with self.lock:
+            idle = self.ready[name].empty() and not self.starting[name]
+        if idle:  # jobs became ready in another order than planned: start this one now
+            with self.lock:
+                if name not in self.to_start:
+                    self.to_start.append(name)
+            self._start_next(name)
+        item = self.ready[name].get()
         if isinstance(item, BaseException):
             raise item
-        self._start_one()  # the next one warms up while this one works
+        self._start_next()  # the next one warms up while this one works
         return item
+
+    def cancel(self, name: str) -> None:
+        """A job turned out cached: do not start the kernel planned for it (if not started yet)."""
+        with self.lock:
+            if name in self.to_start:
+                self.to_start.remove(name)
 
     def release(self, km: KernelManager) -> None:
         with self.lock:
             self.live.discard(km)
-        km.shutdown_kernel(now=True)
+        shutdown(km)
 
     def close(self) -> None:
         """Shut down every kernel this pool started, including those still warming up."""
         with self.lock:
-            self.to_start = 0
+            self.closed = True
+            self.to_start = []
         for thread in self.threads:
             thread.join(timeout=150)
         with self.lock:
             live, self.live = list(self.live), set()
         for km in live:
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:  # already gone
-                pass
+            shutdown(km)

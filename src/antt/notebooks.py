@@ -42,28 +42,38 @@ class NotebookSpec:
     description: str
     depends_on: tuple[str, ...]
     parameters: dict[str, Parameter]
-    kernel_name: str = "python3"
+    kernel_name: str = ""  # empty when the notebook has no kernelspec (the runner refuses to guess)
+    writes_processed: bool = False  # metadata.antt.writes_processed: the notebook writes data/processed
 
 
 def read_spec(path: str | Path) -> NotebookSpec:
     """Parameters and metadata (``metadata.antt.description``, ``metadata.antt.depends_on``) of a notebook."""
     path = Path(path)
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb["cells"]
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: not a Jupyter notebook ({type(exc).__name__}: {exc})") from None
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
         raise ValueError(f"{path}: expected exactly one cell tagged 'parameters', found {len(cells)}")
     source = "".join(cells[0]["source"])
     lines = source.splitlines()
     params = {}
-    for node in ast.parse(source).body:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError as exc:
+        raise ValueError(f"{path}: parameters cell line {exc.lineno}: {exc.msg}") from None
+    for node in body:
         if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
             raise ValueError(f"{path}: parameters cell line {node.lineno}: use 'name: type = literal  # help'")
         line = lines[node.lineno - 1]
         help_text = line.split("#", 1)[1].strip() if "#" in line else ""
         params[node.target.id] = Parameter(node.target.id, ast.unparse(node.annotation), ast.literal_eval(node.value), help_text)
     meta = nb.get("metadata", {}).get("antt", {})
-    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
-    return NotebookSpec(path.stem, path, meta.get("description", ""), tuple(meta.get("depends_on", [])), params, kernel)
+    kernel = (nb.get("metadata", {}).get("kernelspec") or {}).get("name", "")
+    return NotebookSpec(path.stem, path, meta.get("description", ""), tuple(meta.get("depends_on", [])), params, kernel,
+                        bool(meta.get("writes_processed", False)))
 
 
 def discover(notebooks_dir: str | Path) -> list[NotebookSpec]:

@@ -36,6 +36,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from antt.errors import quote
+
 __all__ = ["ParsedFigure", "FigureParseError", "parse_number", "parse_figure", "format_number"]
 
 SCALES = {"nghìn": 10**3, "ngàn": 10**3, "triệu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
@@ -91,7 +93,7 @@ def _number(text: str) -> tuple[Decimal, Decimal]:
     """Value and rounding step of a bare number with optional scale words (normalised text)."""
     match = _NUMBER_RE.fullmatch(text.casefold())
     if not match:
-        raise FigureParseError(f"{text!r} is not a number (digits with Vietnamese separators, "
+        raise FigureParseError(f"{quote(text)} is not a number (digits with Vietnamese separators, "
                                f"optionally followed by nghìn/ngàn/triệu/tỷ)")
     token, scale = match.group(1), Decimal(1)
     for word in (match.group(2) or "").split():
@@ -99,7 +101,7 @@ def _number(text: str) -> tuple[Decimal, Decimal]:
     if _VIETNAMESE_RE.fullmatch(token):
         if _AMBIGUOUS_RE.fullmatch(token):
             raise _Ambiguous(
-                f"{text!r} is ambiguous: in Vietnamese ',' is the decimal mark "
+                f"{quote(text)} is ambiguous: in Vietnamese ',' is the decimal mark "
                 f"({token} = {Decimal(token.replace(',', '.')).normalize()} written with a decimal "
                 f"point) but in English it groups thousands "
                 f"({token} = {token.replace(',', '')}); check the source")
@@ -108,13 +110,13 @@ def _number(text: str) -> tuple[Decimal, Decimal]:
         return value * scale, step * scale
     if _ENGLISH_RE.fullmatch(token):
         raise _Ambiguous(
-            f"{text!r} uses English separators (',' groups thousands, '.' is the decimal mark); "
+            f"{quote(text)} uses English separators (',' groups thousands, '.' is the decimal mark); "
             f"Vietnamese writes 1.234.567 and 1,5; check the source")
     if "." in token:
         raise FigureParseError(
-            f"{text!r} is not a Vietnamese number: '.' groups thousands in threes (1.630 = 1630) "
+            f"{quote(text)} is not a Vietnamese number: '.' groups thousands in threes (1.630 = 1630) "
             f"and the decimal mark is ',' (1,5 = 1.5)")
-    raise FigureParseError(f"{text!r} is not a number: misplaced ',' or '.'")
+    raise FigureParseError(f"{quote(text)} is not a number: misplaced ',' or '.'")
 
 
 def parse_number(text: str) -> float:
@@ -148,16 +150,16 @@ def parse_figure(text: str) -> ParsedFigure:
     s = _normalise(text)
     low = s.casefold()
     if not s:
-        raise FigureParseError(f"{text!r} is empty, not a figure")
+        raise FigureParseError(f"{quote(text)} is empty, not a figure")
     if re.match(r"không (?:phát sinh|có)(?: |$)", low):
         if any(word in low for word in NO_DATA):
-            raise FigureParseError(f"{text!r} says data are missing, not a zero")
+            raise FigureParseError(f"{quote(text)} says data are missing, not a zero")
         return ParsedFigure(text, "stated_zero", 0.0, None, 0.0, 0.0, "stated_absence")
     if match := re.fullmatch(r"thứ (\S+)", low):
         word = match.group(1)
         rank = ORDINALS.get(word) or (int(word) if _DIGITS_RE.fullmatch(word) and int(word) else None)
         if rank is None:
-            raise FigureParseError(f"{text!r} is not a rank (thứ nhất, thứ hai, ..., thứ 12)")
+            raise FigureParseError(f"{quote(text)} is not a rank (thứ nhất, thứ hai, ..., thứ 12)")
         return ParsedFigure(text, "rank", float(rank), None, float(rank), float(rank), "exact")
     if match := _MAGNITUDE_RE.fullmatch(low):
         unit = 1
@@ -172,7 +174,7 @@ def parse_figure(text: str) -> ParsedFigure:
     if "/" in s:
         kind, parts = "fraction", [p.strip() for p in s.split("/")]
         if _date_like(parts):
-            raise FigureParseError(f"{text!r} looks like a date, not a statistic")
+            raise FigureParseError(f"{quote(text)} looks like a date, not a statistic")
     elif s.endswith("%"):
         kind, parts = "percent", [s[:-1].rstrip()]
     try:
@@ -182,9 +184,9 @@ def parse_figure(text: str) -> ParsedFigure:
     except _Ambiguous as err:
         return ParsedFigure(text, kind, None, denominator, None, None, qualifier, True, str(err))
     except FigureParseError as err:
-        raise FigureParseError(f"cannot read {text!r} as a figure: {err}") from None
+        raise FigureParseError(f"cannot read {quote(text)} as a figure: {err}") from None
     if denominator == 0:
-        raise FigureParseError(f"{text!r} has a zero denominator")
+        raise FigureParseError(f"{quote(text)} has a zero denominator")
     return ParsedFigure(text, kind, float(value), denominator, *_bounds(qualifier, value, step),
                         qualifier)
 

@@ -34,15 +34,21 @@ def resolve(path: str | Path | None) -> Path | None:
     return path if path.is_absolute() else paths.ROOT / path
 
 
+def _default_dirs() -> dict[str, Path]:
+    """Folders an empty ``*_dir`` parameter stands for (read when called: the runner sets them per job)."""
+    return {"processed_dir": paths.PROCESSED}
+
+
 def check(**params: Any) -> dict[str, Any]:
-    """Return the parameters normalised: NFC strings, checked ``lang``, resolved ``*_dir``/``*_path``."""
+    """Return the parameters normalised: NFC strings, checked ``lang``, resolved ``*_dir``/``*_path``
+    (an empty ``processed_dir`` is the run's processed folder, ``antt.paths.PROCESSED``)."""
     out = {}
     for name, value in params.items():
         value = _normalise(value)
         if name == "lang":
             value = check_lang(value)
         elif name.endswith(("_dir", "_path")):
-            value = resolve(value)
+            value = resolve(value) or _default_dirs().get(name)
         elif name == "alpha" and not 0 < float(value) < 1:
             raise ValueError(f"alpha must be between 0 and 1, got {value!r}")
         out[name] = value

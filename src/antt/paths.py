@@ -26,7 +26,10 @@ def _find_root() -> Path:
 ROOT = _find_root()
 DATA = ROOT / "data"
 RAW = DATA / "raw"
-PROCESSED = DATA / "processed"
+# The runner points ANTT_PROCESSED_DIR at a job's staging folder (for the notebook that writes the
+# processed data) or at the folder a job must read (the staged output of a notebook that ran before
+# it in the same run, or an exploratory run's own copy); by default the committed data/processed.
+PROCESSED = Path(os.environ.get("ANTT_PROCESSED_DIR") or DATA / "processed")
 CODEBOOK = DATA / "codebook"
 NOTEBOOKS = ROOT / "notebooks"
 # The runner points ANTT_REPORTS_DIR at a staging folder while a notebook runs, so a failed run

@@ -9,14 +9,45 @@ from __future__ import annotations
 
 import pandas as pd
 
+from antt import paths, schemas
+from antt.errors import DataError, quote
+from antt.io import read_csv_text
 from antt.models.proportions import homogeneity_test, proportion_interval
 from antt.models.ratios import derived_ratio, sum_bounded
 
 ATTAINMENT_TOPIC = "safe_standard"
 
 
+def _raw_row(figure_id: str) -> int | None:
+    """The 1-based row of ``figure_id`` in the raw figures file (None if the file lacks it)."""
+    try:
+        ids = read_csv_text(paths.FIGURES_CSV, list(schemas.FIGURES.columns))["figure_id"]
+    except DataError:  # the flagged figure is the error to report, not the state of the raw file
+        return None
+    rows = ids.index[ids == figure_id]
+    return int(rows[0]) + 1 if len(rows) else None
+
+
+def require_reviewed(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` as given when none is flagged ``needs_review``; otherwise a DataError naming the first
+    flagged figure, its row and ``raw_text`` in the raw figures file.
+
+    A flagged figure (``1,630``: 1.63 in Vietnamese, 1630 in English) has no value, so any model
+    given it would fail on a NaN far from its cause; cleaning only flags it, analysis must stop.
+    """
+    flagged = rows[rows["needs_review"].astype(bool)]
+    if flagged.empty:
+        return rows
+    fig = flagged.iloc[0]
+    raise DataError(paths.FIGURES_CSV,
+                    f"figure {quote(fig['figure_id'])} ({quote(fig['raw_text'])}) needs review: it is ambiguous as written, so it "
+                    f"has no value; write it unambiguously (Vietnamese style: '.' groups thousands, ',' is the decimal mark) "
+                    f"and clean again before it can be analysed",
+                    row=_raw_row(fig["figure_id"]), column="raw_text")
+
+
 def _by_indicator(indicators: pd.DataFrame, geo_level: str = "province") -> pd.DataFrame:
-    rows = indicators[indicators["geo_level"] == geo_level]
+    rows = require_reviewed(indicators[indicators["geo_level"] == geo_level])
     if rows["indicator"].duplicated().any():
         raise ValueError("several figures for one provincial indicator: choose a period before computing ratios")
     return rows.set_index("indicator")
@@ -25,10 +56,11 @@ def _by_indicator(indicators: pd.DataFrame, geo_level: str = "province") -> pd.D
 def proportions(indicators: pd.DataFrame, codebook: pd.DataFrame, part_whole: pd.DataFrame,
                 alpha: float = 0.05, method: str = "wilson") -> pd.DataFrame:
     """Every ``a/b`` figure, and every part/whole pair of counts, as a proportion with its
-    interval (Wilson by default, Clopper–Pearson with ``method='clopper-pearson'``) at 1 − alpha."""
+    interval (Wilson by default, Clopper–Pearson with ``method='clopper-pearson'``) at 1 − alpha.
+    A figure flagged for review (no value) among them or the provincial counts raises a DataError."""
     topics = dict(zip(codebook["indicator"], codebook["topic"]))
     rows = []
-    for fig in indicators[indicators["kind"] == "fraction"].itertuples():
+    for fig in require_reviewed(indicators[indicators["kind"] == "fraction"]).itertuples():
         est = proportion_interval(int(fig.value), int(fig.denominator), alpha=alpha, method=method)
         rows.append({"indicator": fig.indicator, "topic": topics[fig.indicator], "figure_ids": fig.figure_id,
                      "derived": False, **est.to_dict()})
@@ -86,7 +118,7 @@ def ratios(indicators: pd.DataFrame, ratio_table: pd.DataFrame, lang: str) -> pd
 def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Provincial counts (not ranks, shares or proportions) for the activity figure."""
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
-    rows = indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])]
+    rows = require_reviewed(indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])])
     return pd.DataFrame({"label": rows["indicator"].map(labels), "value": rows["value"], "lower": rows["lower"],
                          "upper": rows["upper"], "qualifier": rows["qualifier"], "figure_id": rows["figure_id"]}).reset_index(drop=True)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,8 @@ def title_of(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
-def data_version() -> str:
-    """Short SHA-256 of the raw data and codebook: which data a report was built from."""
-    digest = hashlib.sha256()
-    paths.digest_trees(digest, paths.RAW, paths.CODEBOOK)
-    return digest.hexdigest()[:12]
-
-
-def load_results(name: str) -> dict[str, Any]:
-    path = paths.RESULTS / f"{name}.json"
+def load_results(name: str, results_dir: Path | None = None) -> dict[str, Any]:
+    path = Path(results_dir or paths.RESULTS) / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
@@ -71,7 +64,7 @@ def _sources_html(lang: str) -> str:
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def _header(title: str, job, lang: str, results: dict[str, Any]) -> str:
+def _header(title: str, job, lang: str, results: dict[str, Any], data_version: str) -> str:
     words = {
         "vi": ("Tham số", "Nguồn dữ liệu", "Thời kỳ của dữ liệu", "Ngày của dữ liệu", "Phiên bản", "Bản tiếng Anh"),
         "en": ("Parameters", "Data sources", "Period of the data", "Date of the data", "Version", "Vietnamese version"),
@@ -79,7 +72,7 @@ def _header(title: str, job, lang: str, results: dict[str, Any]) -> str:
     params = ", ".join(f"{_esc(k)} = {_esc(v)}" for k, v in sorted(job.params.items()))
     period = results.get("data_period", "")
     data_date = results.get("data_date", {}).get(lang, "")
-    version = f"antt {__version__}, {'dữ liệu' if lang == 'vi' else 'data'} {data_version()}"
+    version = f"antt {__version__}" + (f", {'dữ liệu' if lang == 'vi' else 'data'} {data_version}" if data_version else "")
     return (
         f'<header class="report"><h1>{_esc(title)}</h1><dl>'
         f"<dt>{words[0]}</dt><dd>{params}</dd>"
@@ -121,8 +114,9 @@ def page(title: str, lang: str, body: str) -> str:
     )
 
 
-def render_report(nb: nbformat.NotebookNode, job) -> str:
-    """The analyst's HTML page for an executed notebook."""
+def render_report(nb: nbformat.NotebookNode, job, results_dir: Path, data_version: str) -> str:
+    """The analyst's HTML page for an executed notebook; ``results_dir`` holds the job's results
+    (still staged), ``data_version`` is a short digest of the data files the job read."""
     lang = job.params.get("lang", "vi")
     shown = select_language(nb, lang)
     title = title_of(shown) or job.spec.name
@@ -131,32 +125,39 @@ def render_report(nb: nbformat.NotebookNode, job) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(shown)
-    results = load_results(job.name)
+    results = load_results(job.name, results_dir)
     main = f"<main>\n{body}\n</main>"
-    return page(title, lang, _header(title, job, lang, results) + main + _limitations(lang, results))
+    return page(title, lang, _header(title, job, lang, results, data_version) + main + _limitations(lang, results))
 
 
 def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def write_index(lang: str = "vi") -> Path:
-    """``reports/index.html``: one card per report with its key findings, a thumbnail and links."""
+def index_html(reports_dir: Path, manifest: dict[str, Any], lang: str = "vi",
+               locate: Callable[[Path], Path] = lambda path: path) -> str:
+    """The page ``<reports_dir>/index.html``: one card per report of ``manifest`` with its key
+    findings, a thumbnail and links (the canonical ``reports/`` or an exploratory run's folder).
+    ``locate`` maps a published path to where its content is now (the publisher passes the
+    temporary names of the files it is about to rename into place)."""
     words = {
         "vi": ("Báo cáo an ninh trật tự cơ sở tỉnh Hà Nam", "Báo cáo", "Sổ tay đã chạy", "Nguồn", "Cách tạo lại các báo cáo",
                "Trên máy chỉ có python3 và make, hai lệnh sau cài đặt mọi thứ, chạy lại toàn bộ và kiểm thử:"),
         "en": ("Community security and order reports, Hà Nam province", "Report", "Executed notebook", "Sources", "How to reproduce",
                "On a machine with only python3 and make, these two commands install everything, rebuild and test:"),
     }[lang]
-    manifest = json.loads((paths.REPORTS / "manifest.json").read_text(encoding="utf-8"))
     cards = []
     for name in sorted(manifest):
-        results = load_results(name)
+        executed = locate(reports_dir / "notebooks" / f"{name}.ipynb")
+        if not executed.exists():
+            continue
+        results_file = locate(reports_dir / "results" / f"{name}.json")
+        results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
         findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
         thumb = ""
-        if results.get("thumbnail") and (paths.REPORTS / results["thumbnail"]).exists():
-            thumb = f'<img src="{_data_uri(paths.REPORTS / results["thumbnail"])}" alt="{_esc(results.get("title", name))}">'
-        executed = paths.REPORTS / "notebooks" / f"{name}.ipynb"
+        picture = locate(reports_dir / results["thumbnail"]) if results.get("thumbnail") else None
+        if picture is not None and picture.exists():
+            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(results.get("title", name))}">'
         title = title_of(select_language(nbformat.read(executed, as_version=4), lang)) or name
         if manifest[name].get("label"):
             title = f"{title} ({manifest[name]['label']})"
@@ -171,4 +172,9 @@ def write_index(lang: str = "vi") -> Path:
         f"<h2>{words[3]}</h2>{_sources_html(lang)}"
         f"<h2>{words[4]}</h2><p>{_esc(words[5])}</p><ol>{commands}</ol></main>"
     )
-    return write_text_atomic(page(words[0], lang, body), paths.REPORTS / "index.html")
+    return page(words[0], lang, body)
+
+
+def write_index(reports_dir: Path, manifest: dict[str, Any], lang: str = "vi") -> Path:
+    """Write ``<reports_dir>/index.html`` (see ``index_html``)."""
+    return write_text_atomic(index_html(reports_dir, manifest, lang), reports_dir / "index.html")

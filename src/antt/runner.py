@@ -1,37 +1,37 @@
 """Run the notebooks: parameters from ``params.yaml`` (+ overrides), dependency order, parallel
-waves, content-hash caching, atomic outputs, clear failures.
+jobs on warm kernels, a cache that reruns exactly what changed, and all-or-nothing publishing.
 
-Deciding what to run uses only the standard library, PyYAML and ``antt.notebooks``: the heavy
-stack (papermill, nbconvert) is imported in the worker that executes a notebook, so a run where
-nothing changed returns in well under a second.
+- *Where*: ``params.yaml`` alone is the canonical build (``reports/``, ``data/processed/``); any
+  override goes to ``reports/explore/<name>/`` (``antt.publish``).
+- *What reruns*: a job whose notebook, parameters, recorded inputs or renderer changed
+  (``antt.inputs``); a job whose inputs are produced in this run is decided when they are.
+- *When it is published*: a job's staged outputs are published once it and every job in this run
+  that depends on it (and so validates its outputs) succeeded, after its own dependencies were
+  published; a failure leaves the last good outputs in place.
+
+Deciding what to run uses only the standard library, PyYAML and small ``antt`` modules: the heavy
+stack (papermill, nbconvert) is imported only when a notebook must run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
-import sys
-import time
-import unicodedata
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from antt import paths
-from antt.notebooks import NotebookSpec, check_parameters, describe, discover
-
-# Inputs whose content decides whether a notebook must run again (besides the notebook and its parameters).
-HASHED_TREES = ("data/raw", "data/codebook", "src/antt", "docs")
-HASHED_FILES = ("requirements.lock",)
-MANIFEST = "manifest.json"
+from antt import inputs, paths, publish
+from antt.console import Progress
+from antt.notebooks import NotebookSpec, describe, discover
+from antt.paramsfile import ParamsError, describe_override
+from antt.paramsfile import load as _load_params
+from antt.paramsfile import parse_override as _parse_override
+from antt.publish import Outputs, Stage
 
 
 class RunError(RuntimeError):
-    """A notebook failed or its parameters were refused; the message says which and why."""
+    """A notebook failed or its parameters were refused; the message says which and why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -40,62 +40,73 @@ class Job:
     params: dict[str, Any]
     name: str  # output name: the notebook's, plus the parameter set when there are several
     label: str = ""  # the parameter set in words, for titles
-    key: str = field(default="", compare=False)
+    overrides: tuple[str, ...] = ()  # the overrides that apply to this job, as typed (for messages)
 
 
-def slug(text: str) -> str:
-    """ASCII slug: «Công Lý» → 'cong-ly' (đ → d)."""
-    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+slug = publish._readable  # noqa: SLF001 — one slug rule for job names and exploration folders
 
 
 def load_params(path: Path = paths.PARAMS_FILE) -> dict[str, list[dict[str, Any]]]:
-    """``params.yaml`` → notebook name → list of parameter sets (NFC strings)."""
-    if not path.exists():
-        return {}
-    text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict):
-        raise RunError(f"{path}: expected a mapping of notebook name → parameters")
-    return {name: (sets if isinstance(sets, list) else [sets or {}]) for name, sets in data.items()}
+    try:
+        return _load_params(path)
+    except ParamsError as exc:
+        raise RunError(str(exc)) from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``name=value`` with a YAML value: ``lang=en``, ``alpha=0.1``, ``commune="Công Lý"``."""
-    if "=" not in text:
-        raise RunError(f"override {text!r}: expected name=value")
-    name, value = text.split("=", 1)
-    return name.strip(), yaml.safe_load(unicodedata.normalize("NFC", value))
+    try:
+        return _parse_override(text)
+    except ParamsError as exc:
+        raise RunError(str(exc)) from None
 
 
 def plan(specs: list[NotebookSpec], params: dict[str, list[dict]], overrides: dict[str, Any],
          only: list[str] | None = None) -> list[Job]:
-    """Jobs in dependency order; refuses unknown notebooks, names and types before anything runs."""
+    """Jobs in dependency order; refuses unknown notebooks, names and types before anything runs,
+    saying whether the culprit is ``params.yaml`` or an override."""
     names = {s.name for s in specs}
     for name in params:
         if name not in names:
-            raise RunError(f"params.yaml names unknown notebook {name!r}; notebooks: {', '.join(sorted(names))}")
-    unknown = [k for k in overrides if not any(k in s.parameters for s in specs)]
-    if unknown:
-        raise RunError(f"unknown parameter(s) {', '.join(unknown)}; the notebooks take:\n" + "\n".join(describe(s) for s in specs))
+            raise RunError(f"{paths.PARAMS_FILE.name}: unknown notebook {name!r}; notebooks: {', '.join(sorted(names))}")
+    for name, value in overrides.items():
+        if not any(name in s.parameters for s in specs):
+            raise RunError(f"override {describe_override(name, value)}: no notebook takes a parameter {name!r}; "
+                           f"see `antt run --list`")
     jobs = []
     for spec in order(specs):
         if only and not any(spec.name.startswith(o) for o in only):
             continue
-        sets = [{**values, **{k: v for k, v in overrides.items() if k in spec.parameters}} for values in params.get(spec.name, [{}])]
-        for values in sets:
-            try:
-                check_parameters(spec, values)
-            except ValueError as exc:
-                raise RunError(str(exc)) from None
-        for values, (suffix, label) in zip(sets, _set_names(spec, sets)):
+        if not spec.kernel_name:
+            raise RunError(f"{spec.path}: the notebook has no kernelspec in its metadata; open it with the "
+                           f"'antt (project)' kernel and save it (the runner does not guess a kernel)")
+        applied = {k: v for k, v in overrides.items() if k in spec.parameters}
+        given = params.get(spec.name, [{}])
+        for position, values in enumerate(given, start=1):
+            _check(spec, values, f"{paths.PARAMS_FILE.name}: {spec.name}" + (f", parameter set {position}" if len(given) > 1 else ""))
+        for name, value in applied.items():
+            _check(spec, {name: value}, f"override {describe_override(name, value)}")
+        sets = [{**values, **applied} for values in given]
+        typed = tuple(describe_override(k, v) for k, v in applied.items())
+        for values, (suffix, label) in zip(sets, _set_names(spec, sets, typed, given)):
             full = {name: p.default for name, p in spec.parameters.items()} | values
-            jobs.append(Job(spec, full, f"{spec.name}__{suffix}" if suffix else spec.name, label))
+            jobs.append(Job(spec, full, f"{spec.name}__{suffix}" if suffix else spec.name, label, typed))
+    if only and not jobs:
+        raise RunError(f"--only {' '.join(only)}: no notebook name starts with that; notebooks: {', '.join(sorted(names))}")
     return jobs
 
 
-def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _check(spec: NotebookSpec, values: dict[str, Any], where: str) -> None:
+    for name, value in values.items():
+        param = spec.parameters.get(name)
+        if param is None:
+            raise RunError(f"{where}: {spec.name} has no parameter {name!r}; it takes: {', '.join(spec.parameters)}")
+        if not param.accepts(value):
+            raise RunError(f"{where}: parameter {name!r} of {spec.name} must be {param.type_name}, "
+                           f"got {type(value).__name__} {value!r}"[:400])
+
+
+def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]], overrides: tuple[str, ...],
+               given: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Short names for several parameter sets of one notebook: the values of the fewest differing
     scalar parameters (in the notebook's order) that tell the sets apart, and a non-default
     language; e.g. ``ngoc-lu`` and ``cong-ly`` for two communes."""
@@ -115,7 +126,11 @@ def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]]) -> list[tuple[str
         names.append(("__".join(slug(s.get(k, spec.parameters[k].default)) for k in keys),
                       ", ".join(f"{k} = {s.get(k, spec.parameters[k].default)}" for k in keys)))
     if len({n for n, _ in names}) != len(names):
-        raise RunError(f"{spec.name}: parameter sets in params.yaml must differ in a text or number parameter")
+        if overrides and len({repr(sorted(g.items())) for g in given}) == len(given):
+            raise RunError(f"override {' '.join(overrides)} gives the {len(sets)} parameter sets of {spec.name} in "
+                           f"{paths.PARAMS_FILE.name} the same values; choose one set with params.yaml, or override a "
+                           f"parameter the sets do not set")
+        raise RunError(f"{paths.PARAMS_FILE.name}: the parameter sets of {spec.name} must differ in a text or number parameter")
     return names
 
 
@@ -132,7 +147,7 @@ def order(specs: list[NotebookSpec]) -> list[NotebookSpec]:
             raise RunError(f"dependency cycle: {' → '.join(stack + (spec.name,))}")
         for dep in spec.depends_on:
             if dep not in by_name:
-                raise RunError(f"{spec.name} depends on unknown notebook {dep!r}")
+                raise RunError(f"{spec.path}: depends on unknown notebook {dep!r}")
             visit(by_name[dep], stack + (spec.name,))
         seen.add(spec.name)
         done.append(spec)
@@ -142,162 +157,233 @@ def order(specs: list[NotebookSpec]) -> list[NotebookSpec]:
     return done
 
 
-def input_key(job: Job) -> str:
-    """SHA-256 over the notebook, its parameters, the data it reads and the project's code."""
-    digest = hashlib.sha256()
-    digest.update(job.spec.path.read_bytes())
-    digest.update(json.dumps(job.params, sort_keys=True, ensure_ascii=False, default=str).encode())
-    paths.digest_trees(digest, *(paths.ROOT / tree for tree in HASHED_TREES))
-    for name in HASHED_FILES:
-        if (paths.ROOT / name).exists():
-            digest.update((paths.ROOT / name).read_bytes())
-    for name, value in sorted(job.params.items()):
-        if name.endswith("_path") and value and (paths.ROOT / str(value)).is_file():
-            digest.update((paths.ROOT / str(value)).read_bytes())
-    return digest.hexdigest()
-
-
-def outputs(job: Job) -> list[Path]:
-    return [paths.REPORTS / "notebooks" / f"{job.name}.ipynb", paths.REPORTS / "html" / f"{job.name}.html"]
-
-
-def _manifest_path() -> Path:
-    return paths.REPORTS / MANIFEST
-
-
-def load_manifest() -> dict[str, Any]:
+def _discover() -> list[NotebookSpec]:
     try:
-        return json.loads(_manifest_path().read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-class Progress:
-    """One line per notebook; on a terminal also the 'running' lines."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty() and not os.environ.get("CI")
-
-    def __call__(self, status: str, name: str, seconds: float | None = None) -> None:
-        if status == "running" and not self.tty:
-            return
-        took = f" ({seconds:.1f} s)" if seconds is not None else ""
-        print(f"[{status:>7}] {name}{took}", file=self.stream, flush=True)
+        return discover(paths.NOTEBOOKS)
+    except (ValueError, OSError) as exc:
+        raise RunError(" ".join(str(exc).split())) from None
 
 
 def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list[str] | None = None,
         jobs_limit: int | None = None, progress: Progress | None = None) -> list[str]:
-    """Run what changed. Returns the names of the jobs that ran. Raises RunError on the first failure."""
+    """Run what changed; publish what succeeded. Returns the names of the jobs that ran.
+    Raises RunError (one line) on the first failure, after publishing what it did not affect."""
     progress = progress or Progress()
-    specs = discover(paths.NOTEBOOKS)
-    jobs = plan(specs, load_params(), overrides or {}, only)
-    manifest = load_manifest()
-    keyed = [Job(j.spec, j.params, j.name, j.label, input_key(j)) for j in jobs]
-    pending = []
-    for job in keyed:
-        entry = manifest.get(job.name, {})
-        if not force and entry.get("key") == job.key and all(p.exists() for p in outputs(job)):
-            progress("cached", job.name)
-        else:
-            pending.append(job)
-    ran: list[str] = []
-    if pending:
-        ran = _run_pending(pending, manifest, progress, max(1, min(jobs_limit or os.cpu_count() or 1, len(pending))))
-        from antt.report import write_index
-
-        write_index()
+    overrides = overrides or {}
+    specs = _discover()
+    params = load_params()
+    everything = plan(specs, params, overrides)
+    jobs = plan(specs, params, overrides, only) if only else everything
+    outputs = publish.for_overrides(overrides)
+    shown = _shown(outputs.root)
+    progress.plan(len(jobs), shown + ("" if outputs.canonical else " (exploratory: the canonical reports are not touched)"))
+    workers = max(1, jobs_limit or os.cpu_count() or 1)
+    try:
+        with publish.run_folder(outputs) as folder:
+            ran = _Run(jobs, outputs, folder, force, progress, workers).execute()
+    finally:
+        if outputs.canonical:
+            publish.prune(outputs, {j.name for j in everything})
+        progress.summary(_shown(outputs.root / "index.html"))
     return ran
 
 
-def _run_pending(pending: list[Job], manifest: dict[str, Any], progress: Progress, workers: int) -> list[str]:
-    """Run each job as soon as its dependencies have finished, ``workers`` at a time, each on a fresh warm kernel.
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
-    Threads drive the kernels (separate processes), so notebooks run in parallel; every kernel is
-    shut down when the run ends, fails or is interrupted.
+
+class _Run:
+    """One run's jobs, their states and the order in which they execute and publish.
+
+    States: waiting → (cached | running → done → published | failed) ; waiting → skipped when a
+    dependency failed or the run stopped.
     """
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    from antt.kernels import KernelPool
+    def __init__(self, jobs: list[Job], outputs: Outputs, folder: Path, force: bool, progress: Progress, workers: int):
+        self.jobs, self.outputs, self.folder, self.force = jobs, outputs, folder, force
+        self.progress, self.workers = progress, workers
+        with publish.locked(outputs):
+            self.manifest = publish.load_manifest(outputs)
+        self.state = {j.name: "waiting" for j in jobs}
+        self.keys: dict[str, str] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.stages = {j.name: Stage(folder / j.name) for j in jobs}
+        by_spec: dict[str, list[Job]] = {}
+        for j in jobs:
+            by_spec.setdefault(j.spec.name, []).append(j)
+        self.deps = {j.name: [d.name for dep in j.spec.depends_on for d in by_spec.get(dep, [])] for j in jobs}
+        self.dependents = {j.name: [k.name for k in jobs if j.name in self.deps[k.name]] for j in jobs}
+        self.by_name = {j.name: j for j in jobs}
+        self.failure: str | None = None
+        self.ran: list[str] = []
+        self.candidates: set[str] = set()
 
-    kernel = pending[0].spec.kernel_name
-    planned = {j.spec.name for j in pending}
-    first_wave = _next_wave(pending, set(), planned)
-    pool = KernelPool(kernel, paths.NOTEBOOKS, size=min(workers, len(first_wave)), needed=len(pending))
-    try:  # the heavy imports overlap with the kernels' warm-up
-        from antt.execute import execute_job
-        from antt.report import render_report  # noqa: F401
-    except BaseException:
-        pool.close()
-        raise
-    ran: list[str] = []
-    waiting = list(pending)
-    done_names: set[str] = set()
+    # -- decisions ------------------------------------------------------------------------------
+    def _read_dir(self, job: Job) -> Path:
+        """Where ``job`` reads the processed data: its own staging folder if it writes them, the
+        staged output of a writer that ran in this run, the exploration's copy, or the canonical data."""
+        if job.spec.writes_processed:
+            return self.stages[job.name].processed
+        for name in self._ancestors(job.name):
+            if self.by_name[name].spec.writes_processed and self.state[name] == "done":
+                return self.stages[name].processed
+        if self.outputs.processed.is_dir() and any(self.outputs.processed.iterdir()):
+            return self.outputs.processed
+        return paths.PROCESSED
 
-    def one(job: Job) -> tuple[Job, float, dict[str, Any]]:
-        km = pool.acquire()
-        started = time.monotonic()
-        progress("running", job.name)
+    def _ancestors(self, name: str) -> list[str]:
+        out: list[str] = []
+        for dep in self.deps[name]:
+            out += [dep] + self._ancestors(dep)
+        return out
+
+    def _descendants(self, name: str) -> list[str]:
+        out: list[str] = []
+        for dep in self.dependents[name]:
+            out += [dep] + self._descendants(dep)
+        return out
+
+    def _is_cached(self, job: Job) -> bool:
+        entry = self.manifest.get(job.name)
+        if self.force or not entry:
+            return False
+        read_dir = self.outputs.processed if job.spec.writes_processed else self._read_dir(job)
+        key = inputs.key(job.spec.path, job.params, entry.get("reads", []), read_dir)
+        return entry.get("key") == key and all(p.exists() for p in publish.entry_files(self.outputs, entry))
+
+    def _ready(self) -> list[Job]:
+        ready = []
+        for job in self.jobs:
+            if self.state[job.name] != "waiting":
+                continue
+            states = [self.state[d] for d in self.deps[job.name]]
+            if any(s in ("failed", "skipped") for s in states):
+                self.state[job.name] = "skipped"
+                self.progress.finish("skipped", job.name, "a notebook it depends on failed")
+            elif all(s in ("cached", "done", "published") for s in states):
+                ready.append(job)
+        return ready
+
+    def _will_run(self) -> list[Job]:
+        """Jobs that may need a kernel: not cached now, or depending on one that may run."""
+        maybe: set[str] = set()
+        for job in self.jobs:
+            if any(d in maybe for d in self.deps[job.name]) or not self._is_cached(job):
+                maybe.add(job.name)
+        return [j for j in self.jobs if j.name in maybe]
+
+    # -- execution ------------------------------------------------------------------------------
+    def execute(self) -> list[str]:
+        candidates = self._will_run()
+        self.candidates = {j.name for j in candidates}
+        if not candidates:
+            for job in self.jobs:
+                self.state[job.name] = "cached"
+                self.progress.finish("cached", job.name)
+            return []
+        from antt.kernels import KernelPool
+
+        pool = KernelPool([j.spec.kernel_name for j in candidates], paths.NOTEBOOKS, ahead=min(self.workers, len(candidates)))
+        running: dict[Future, Job] = {}
         try:
-            info = execute_job(job, km)
-            return job, time.monotonic() - started, info
-        except BaseException as exc:
-            exc.add_note(f"{time.monotonic() - started:.1f}")
-            raise
-        finally:
-            pool.release(km)
+            from antt.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
 
-    failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=workers) as threads:
-        running: dict = {}
-        try:
-            while waiting or running:
-                # Start every job whose dependencies are done, unless something failed.
-                ready = [] if failure else _next_wave(waiting, done_names, planned)
-                for job in ready:
-                    waiting.remove(job)
-                    running[threads.submit(one, job)] = job
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    job = running.pop(future)
-                    try:
-                        _, seconds, info = future.result()
-                    except Exception as exc:
-                        notes = getattr(exc, "__notes__", ["0"])
-                        progress("failed", job.name, float(notes[-1]))
-                        failure = failure or exc
-                        continue
-                    progress("done", job.name, seconds)
-                    manifest[job.name] = {"key": job.key, "label": job.label, **info}
-                    ran.append(job.name)
-                    unfinished = {j.spec.name for j in waiting} | {j.spec.name for j in running.values()}
-                    if job.spec.name not in unfinished:
-                        done_names.add(job.spec.name)
-                _write_manifest(manifest)
+            with ThreadPoolExecutor(max_workers=self.workers) as threads:
+                while True:
+                    self._start_ready(threads, running, pool, execute_job)
+                    self._publish_ready()
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        self._finished(running.pop(future), future)
         finally:
             # Before the executor waits for its threads: shutting the kernels down ends any notebook
             # still running (Ctrl-C, failure), and its outputs are never published.
             pool.close()
-    if failure:
-        raise RunError(str(failure)) from None
-    return ran
+        for job in self.jobs:
+            if self.state[job.name] == "waiting":
+                upstream_failed = any(self.state[d] in ("failed", "skipped") for d in self._ancestors(job.name))
+                self.state[job.name] = "skipped"
+                self.progress.finish("skipped", job.name, "a notebook it depends on failed" if upstream_failed
+                                     else "not started after a failure")
+        self._publish_ready()
+        if self.failure:
+            withheld = [j.name for j in self.jobs if self.state[j.name] == "done"]
+            note = f" (not published, as they depend on or feed a failed notebook: {', '.join(withheld)})" if withheld else ""
+            raise RunError(self.failure + note)
+        return self.ran
 
+    def _start_ready(self, threads: ThreadPoolExecutor, running: dict, pool, execute_job) -> None:
+        """Mark ready jobs cached, or submit them; repeat while cached jobs make others ready."""
+        progressed = True
+        while progressed and not self.failure:
+            progressed = False
+            for job in self._ready():
+                if self._is_cached(job):
+                    self.state[job.name] = "cached"
+                    self.progress.finish("cached", job.name)
+                    if job.name in self.candidates:  # a kernel was planned for it
+                        pool.cancel(job.spec.kernel_name)
+                    progressed = True
+                else:
+                    self.state[job.name] = "running"
+                    running[threads.submit(self._one, execute_job, pool, job, self._read_dir(job))] = job
 
-def _next_wave(waiting: list[Job], done_names: set[str], planned: set[str]) -> list[Job]:
-    """The jobs whose dependencies have all finished (dependencies not in this run count as done)."""
-    return [j for j in waiting if all(d in done_names or d not in planned for d in j.spec.depends_on)]
+    def _one(self, execute_job, pool, job: Job, read_dir: Path) -> dict[str, Any]:
+        from antt.kernels import KernelStartError
 
+        try:
+            km = pool.acquire(job.spec.kernel_name)
+        except KernelStartError as exc:
+            raise RuntimeError(f"notebook {job.name}: {exc}") from None
+        self.progress.start(job.name)
+        try:
+            entry = execute_job(job, km, self.stages[job.name], read_dir, self.outputs.root / "failed")
+        finally:
+            pool.release(km)
+        entry["key"] = inputs.key(job.spec.path, job.params, entry["reads"], read_dir)
+        return entry
 
-def _write_manifest(manifest: dict[str, Any]) -> None:
-    from antt.io import write_json_atomic
+    def _finished(self, job: Job, future: Future) -> None:
+        try:
+            self.entries[job.name] = future.result()
+        except BaseException as exc:  # noqa: BLE001 — reported as one line, first failure wins
+            self.state[job.name] = "failed"
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            if job.overrides:
+                message += f" [with override {' '.join(job.overrides)}]"
+            self.progress.finish("failed", job.name, message if not self.failure else "")
+            self.failure = self.failure or message
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return
+        self.state[job.name] = "done"
+        self.ran.append(job.name)
+        self.progress.finish("done", job.name)
 
-    write_json_atomic(manifest, _manifest_path())
+    def _publish_ready(self) -> None:
+        """Publish, in dependency order, every job that succeeded along with all that depends on it."""
+        changed = True
+        while changed:
+            changed = False
+            for job in self.jobs:
+                if self.state[job.name] != "done":
+                    continue
+                downstream_ok = all(self.state[d] in ("done", "cached", "published") for d in self._descendants(job.name))
+                upstream_ok = all(self.state[d] in ("cached", "published") for d in self.deps[job.name])
+                if downstream_ok and upstream_ok:
+                    publish.publish(self.outputs, self.stages[job.name], job.name, self.entries[job.name])
+                    self.state[job.name] = "published"
+                    changed = True
 
 
 def list_notebooks() -> str:
-    specs = discover(paths.NOTEBOOKS)
+    """Every notebook with its parameters (``antt run --list``)."""
+    specs = _discover()
     params = load_params()
     blocks = []
     for spec in order(specs):

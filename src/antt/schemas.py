@@ -6,7 +6,12 @@ Column lists here are the contract that ``data/codebook/columns.csv`` documents 
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pandera.pandas as pa
+
+from antt.text import WORD_PATTERN, format_characters
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY = r"^[a-z][a-z0-9_]*$"
@@ -24,14 +29,43 @@ GEO_LEVELS = ["commune", "district", "province"]
 QUALIFIERS = ["exact", "nearly", "more_than", "about", "order_of_magnitude", "stated_absence"]
 QUALITY_STATUSES = ["pass", "flag", "fail"]
 
+# Whole numbers are exact in a float (what pandas and JSON carry) only below 2**53: from there on,
+# 2**53 + 1 reads as 2**53. A count that large is a transcription error, never a statistic.
+MAX_EXACT = 2**53
+# Kinds whose value (and denominator) count things, so are whole; percentages may have decimals.
+WHOLE_KINDS = ["count", "fraction", "rank"]
+MAX_PERCENT = 100
+# Licence rule: an evidence phrase has at most 15 words. Vietnamese syllables (words) have at most
+# 7 letters, so 15 take about 120 characters with their spaces; 200 leaves room for numbers and
+# punctuation while refusing a pasted paragraph or one endless "word".
+MAX_EVIDENCE_WORDS = 15
+MAX_EVIDENCE_CHARS = 200
+
+
+def _no_format_characters(s: pd.Series) -> pd.Series:
+    found = format_characters("".join(s))
+    if not found:
+        return pd.Series(True, index=s.index)
+    return ~s.str.contains(f"[{re.escape(''.join(sorted(found)))}]", regex=True)
+
+
+# Invisible characters hide text from a reviewer and defeat word counts (40 words glued by U+200B).
+NO_FORMAT_CHARS = pa.Check(_no_format_characters,
+                           error="no invisible format characters (Unicode category Cf, e.g. U+200B zero-width space): delete them")
+
 
 def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
-    return pa.Column(str, checks=list(checks), unique=unique)
+    """A column of text exactly as written: never with invisible format characters."""
+    return pa.Column(str, checks=[NO_FORMAT_CHARS, *checks], unique=unique)
 
 
 NON_EMPTY = pa.Check.str_length(min_value=1)
 NO_EDGE_SPACE = pa.Check(lambda s: s == s.str.strip(), element_wise=False, error="no leading/trailing spaces")
-MAX_15_WORDS = pa.Check(lambda s: s.str.split().str.len() <= 15, error="at most 15 words (licence rule)")
+MAX_15_WORDS = pa.Check(lambda s: s.str.count(WORD_PATTERN) <= MAX_EVIDENCE_WORDS,
+                        error=f"at most {MAX_EVIDENCE_WORDS} words (licence rule)")
+MAX_EVIDENCE_LENGTH = pa.Check.str_length(max_value=MAX_EVIDENCE_CHARS,
+                                          error=f"at most {MAX_EVIDENCE_CHARS} characters (licence rule: {MAX_EVIDENCE_WORDS} words)")
+EVIDENCE = (NON_EMPTY, NO_EDGE_SPACE, MAX_EVIDENCE_LENGTH, MAX_15_WORDS)
 
 SOURCES = pa.DataFrameSchema(
     {
@@ -61,7 +95,7 @@ FIGURES = pa.DataFrameSchema(
         "source_id": _text(NON_EMPTY),
         "paragraph": _text(pa.Check.str_matches(r"^[1-9][0-9]*$")),
         "raw_text": _text(NON_EMPTY, NO_EDGE_SPACE),
-        "evidence": _text(NON_EMPTY, NO_EDGE_SPACE, MAX_15_WORDS),
+        "evidence": _text(*EVIDENCE),
         "indicator": _text(pa.Check.str_matches(KEY)),
         "place": _text(NON_EMPTY),
         "period_text": _text(NON_EMPTY),
@@ -80,7 +114,7 @@ EXCLUSIONS = pa.DataFrameSchema(
         "source_id": _text(NON_EMPTY),
         "paragraph": _text(pa.Check.str_matches(r"^[1-9][0-9]*$")),
         "raw_text": _text(NON_EMPTY, NO_EDGE_SPACE),
-        "evidence": _text(NON_EMPTY, NO_EDGE_SPACE, MAX_15_WORDS),
+        "evidence": _text(*EVIDENCE),
         "reason": _text(pa.Check.isin(EXCLUSION_REASONS)),
         "note": _text(),
     },
@@ -151,6 +185,11 @@ COLUMNS = pa.DataFrameSchema(
 )
 
 _nullable_float = dict(nullable=True, coerce=True)
+_EXACT = pa.Check.lt(MAX_EXACT, error="below 2**53 (larger numbers are not exact)")
+
+
+def _whole(values: pd.Series) -> pd.Series:
+    return values.isna() | (values % 1 == 0)
 
 INDICATORS = pa.DataFrameSchema(
     {
@@ -165,10 +204,10 @@ INDICATORS = pa.DataFrameSchema(
         "period_end": pa.Column("Int64", pa.Check.in_range(1900, 2100), nullable=True, coerce=True),
         "period_basis": pa.Column(str, pa.Check.isin(PERIOD_BASES)),
         "kind": pa.Column(str, pa.Check.isin(FIGURE_KINDS)),
-        "value": pa.Column(float, pa.Check.ge(0), **_nullable_float),
-        "denominator": pa.Column(float, pa.Check.gt(0), **_nullable_float),
-        "lower": pa.Column(float, pa.Check.ge(0), **_nullable_float),
-        "upper": pa.Column(float, pa.Check.ge(0), **_nullable_float),
+        "value": pa.Column(float, [pa.Check.ge(0), _EXACT], **_nullable_float),
+        "denominator": pa.Column(float, [pa.Check.gt(0), _EXACT], **_nullable_float),
+        "lower": pa.Column(float, [pa.Check.ge(0), _EXACT], **_nullable_float),
+        "upper": pa.Column(float, [pa.Check.ge(0), _EXACT], **_nullable_float),
         "qualifier": pa.Column(str, pa.Check.isin(QUALIFIERS)),
         "needs_review": pa.Column(bool, coerce=True),
         "unit": pa.Column(str, NON_EMPTY),
@@ -185,6 +224,9 @@ INDICATORS = pa.DataFrameSchema(
             lambda df: df["period_start"].isna() | df["period_end"].isna() | (df["period_start"] <= df["period_end"]),
             error="period_start <= period_end",
         ),
+        pa.Check(lambda df: (df["kind"] != "percent") | ~(df["value"] > MAX_PERCENT), error=f"a percentage is at most {MAX_PERCENT}"),
+        pa.Check(lambda df: ~df["kind"].isin(WHOLE_KINDS) | (_whole(df["value"]) & _whole(df["denominator"])),
+                 error="counts, fractions and ranks are whole numbers"),
     ],
     strict=True,
     ordered=True,

@@ -12,15 +12,21 @@ Conventions:
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 
-__all__ = ["TextEncodingError", "read_text", "nfc", "paragraphs", "canonical_tone", "key"]
+from antt.errors import quote
+
+__all__ = ["TextEncodingError", "read_text", "check_regular_file", "nfc", "paragraphs", "canonical_tone", "key",
+           "WORD_PATTERN", "count_words", "format_characters"]
 
 
 class TextEncodingError(ValueError):
-    """A text file that cannot be read as UTF-8 Vietnamese text; the message names the file."""
+    """A file that cannot be read as UTF-8 Vietnamese text (not a regular file, binary, another
+    encoding, damaged); the message names the file."""
 
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = Path(path)
@@ -63,6 +69,28 @@ _VNI_MIN = 3
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
+# What a path is when it is not a regular file (checked in this order).
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_regular_file(path: str | Path) -> None:
+    """Refuse anything but a regular file (symlinks followed) *before* it is opened: opening a
+    named pipe blocks until something writes to it, and a device may never end.
+
+    Raises FileNotFoundError for a missing path, :class:`TextEncodingError` otherwise.
+    """
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+        raise TextEncodingError(path, f"is {kind}, not a regular file; give the path of a file")
+
+
 def nfc(s: str) -> str:
     """Return ``s`` in Unicode NFC."""
     return unicodedata.normalize("NFC", s)
@@ -71,10 +99,12 @@ def nfc(s: str) -> str:
 def read_text(path: str | Path) -> str:
     """Read a UTF-8 text file: NFC, ``\\r\\n`` and ``\\r`` turned into ``\\n``, BOM dropped.
 
-    Raises :class:`TextEncodingError` (naming the file) for an empty or whitespace-only file,
+    Raises :class:`TextEncodingError` (naming the file) for a path that is not a regular file
+    (a named pipe, a device, a folder), an empty or whitespace-only file,
     a binary file, UTF-16, bytes that are not UTF-8 (legacy encodings), UTF-8 mojibake of
     Vietnamese, or VNI-encoded text shown as Latin-1.
     """
+    check_regular_file(path)
     data = Path(path).read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise TextEncodingError(path, f"is UTF-16, not UTF-8; {_RESAVE}")
@@ -103,7 +133,7 @@ def _refuse_damaged(path: str | Path, text: str) -> None:
     if len(bad) >= _MOJIBAKE_MIN:
         raise TextEncodingError(
             path,
-            f"looks like mojibake: UTF-8 Vietnamese read as Windows-1252/1258 (e.g. {bad[:3]}); "
+            f"looks like mojibake: UTF-8 Vietnamese read as Windows-1252/1258 (e.g. {', '.join(map(quote, bad[:3]))}); "
             f"undo the wrong conversion (open the original as UTF-8) and {_RESAVE}",
         )
     words = _WORD_RE.findall(text)
@@ -111,9 +141,29 @@ def _refuse_damaged(path: str | Path, text: str) -> None:
     if len(vni) >= _VNI_MIN and len(vni) > sum(bool(_VIET_RE.search(w)) for w in words):
         raise TextEncodingError(
             path,
-            f"looks like VNI-encoded Vietnamese shown as Latin-1 (e.g. {vni[:3]}); convert it "
+            f"looks like VNI-encoded Vietnamese shown as Latin-1 (e.g. {', '.join(map(quote, vni[:3]))}); convert it "
             f"from VNI to Unicode (e.g. with Unikey's converter) and {_RESAVE}",
         )
+
+
+# A word: a run of letters and digits (with combining marks, should the text be NFD), possibly joined
+# inside by one of . , / ' ’ - (so «1.216/2.018», «1,5» and «Covid-19» are one word each, as a reader
+# counts them). Spaces, other punctuation and invisible characters separate words, so words glued by
+# U+200B still count one by one.
+_WORD_PART = r"(?:[^\W_][\u0300-\u036f]*)+"
+WORD_PATTERN = rf"{_WORD_PART}(?:[.,/'’-]{_WORD_PART})*"
+_WORD_TOKEN_RE = re.compile(WORD_PATTERN)
+
+
+def count_words(s: str) -> int:
+    """The number of words of ``s`` (see ``WORD_PATTERN``): ``count_words("hòa giải thành 1.216/2.018 vụ")`` is 5."""
+    return len(_WORD_TOKEN_RE.findall(s))
+
+
+def format_characters(s: str) -> set[str]:
+    """The invisible format characters (Unicode category Cf: zero-width space U+200B, joiners, BOM,
+    soft hyphen, bidirectional marks...) that occur in ``s``."""
+    return {ch for ch in set(s) if unicodedata.category(ch) == "Cf"}
 
 
 def paragraphs(text: str) -> list[str]:

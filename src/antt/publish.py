@@ -1,0 +1,292 @@
+"""Where a run's outputs go, how a job's outputs are staged and published all at once, and the
+manifest that lists what is published.
+
+- **Canonical and exploratory runs live apart.** A run with ``params.yaml`` alone writes the
+  canonical, committed outputs: ``reports/`` and ``data/processed/``. A run with any override writes
+  under ``reports/explore/<name>/`` (git-ignored; the name is derived from the overrides), which has
+  its own ``processed/``, manifest and index, and never touches the canonical files.
+- **All or nothing per job.** A job writes into its own staging folder (inside the output folder,
+  so on the same file system). Publishing is two phases: every staged file is first moved to a
+  temporary name beside its target (this is where a full disk, a size limit or a read-only folder
+  shows up; on failure every temporary is removed and nothing is published), then each is renamed
+  over its target, which cannot fail for those reasons. The manifest is then updated.
+- **One writer at a time.** Publishing, pruning and the manifest's read-modify-write happen under an
+  exclusive lock on ``<output folder>/.lock`` (``fcntl.flock``), so concurrent runs never lose or
+  mix entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from antt import paths
+
+MANIFEST = "manifest.json"
+EXPLORE = "explore"
+STAGING = ".staging"
+TEMP_SUFFIX = ".antt-tmp"
+REPORT_FOLDERS = ("html", "notebooks", "figures", "results")
+MAX_NAME = 80
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The folders one run writes to."""
+
+    root: Path  # reports/ (canonical) or reports/explore/<name>/
+    processed: Path  # data/processed/ (canonical) or <root>/processed/
+    name: str  # "" for the canonical build, else the exploration's folder name
+
+    @property
+    def canonical(self) -> bool:
+        return not self.name
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST
+
+
+def for_overrides(overrides: dict[str, Any]) -> Outputs:
+    """The canonical outputs when there are no overrides; else the exploration's own folder."""
+    if not overrides:
+        return Outputs(paths.REPORTS, paths.PROCESSED, "")
+    name = exploration_name(overrides)
+    root = paths.REPORTS / EXPLORE / name
+    return Outputs(root, root / "processed", name)
+
+
+def _readable(value: Any) -> str:
+    """A value as a short ASCII word: «Công Lý» → 'cong-ly', 0.1 → '0.1', a file path → its stem."""
+    if isinstance(value, str) and ("/" in value or value.endswith(".csv")):
+        value = Path(value).stem
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "empty"
+
+
+def exploration_name(overrides: dict[str, Any]) -> str:
+    """``alpha=0.1, lang=en`` → ``alpha-0.1__lang-en`` (sorted by name); long names end in a short hash."""
+    name = "__".join(f"{k if re.fullmatch(r'[a-z0-9_]+', k) else _readable(k)}-{_readable(v)}"
+                     for k, v in sorted(overrides.items()))
+    if len(name) > MAX_NAME:
+        tag = hashlib.sha256(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        name = f"{name[:MAX_NAME - 9].rstrip('-_.')}-{tag}"
+    return name
+
+
+@contextlib.contextmanager
+def locked(outputs: Outputs) -> Iterator[None]:
+    """Hold the output folder's lock (blocking until other runs release it)."""
+    outputs.root.mkdir(parents=True, exist_ok=True)
+    with open(outputs.root / ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_manifest(outputs: Outputs) -> dict[str, Any]:
+    """The published jobs. A missing or damaged manifest is an empty one (every job reruns), with a warning."""
+    try:
+        data = json.loads(outputs.manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        print(f"warning: {outputs.manifest} is not a manifest (a JSON object of jobs); ignoring it: every notebook "
+              f"reruns and it is rewritten", file=sys.stderr)
+        return {}
+    # Entries without a list of files come from an older runner: their jobs rerun.
+    return {name: entry for name, entry in data.items() if isinstance(entry.get("files"), list)}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One job's staging folder: ``reports/`` mirrors the output folder, ``processed/`` the processed data."""
+
+    folder: Path
+
+    @property
+    def reports(self) -> Path:
+        return self.folder / "reports"
+
+    @property
+    def processed(self) -> Path:
+        return self.folder / "processed"
+
+    def targets(self, outputs: Outputs) -> dict[Path, Path]:
+        """Staged file → where it is published."""
+        moves = {}
+        for base, target in ((self.reports, outputs.root), (self.processed, outputs.processed)):
+            if base.is_dir():
+                for path in sorted(p for p in base.rglob("*") if p.is_file()):
+                    moves[path] = target / path.relative_to(base)
+        return moves
+
+
+@contextlib.contextmanager
+def run_folder(outputs: Outputs) -> Iterator[Path]:
+    """A private staging folder for one run (removed at the end, whatever happens).
+
+    Each run holds a lock on its folder; folders left by runs that were killed (lock free) are
+    removed when the next run starts.
+    """
+    base = outputs.root / STAGING
+    base.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(base)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+    with open(folder / ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                base.rmdir()  # only when no other run is using it
+
+
+def _remove_abandoned(base: Path) -> None:
+    for folder in base.glob("run-*"):
+        try:
+            with open(folder / ".lock", "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder, ignore_errors=True)
+        except BlockingIOError:
+            continue  # a live run
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """Publish a job's staged files, the updated manifest and the index all at once (under the lock).
+
+    Returns the manifest entry as written: ``entry`` plus the published files, relative to the
+    output folder (``processed/…`` for the processed data).
+    """
+    moves = stage.targets(outputs)
+    with locked(outputs):
+        placed = _place(moves)
+        try:
+            manifest = load_manifest(outputs)
+            entry = {**entry, "files": sorted(_relative(outputs, t) for t in moves.values())}
+            manifest[name] = entry
+            placed += _place_views(outputs, manifest, {target: temporary for temporary, target in placed})
+        except BaseException:
+            _discard(placed)
+            raise
+        _commit(placed)
+    return entry
+
+
+def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path, Path]) -> list[tuple[Path, Path]]:
+    """The manifest and the index, as temporaries beside their targets (the index reads the files
+    about to be published from their temporary names)."""
+    from antt.io import json_text
+    from antt.report import index_html
+
+    index = index_html(outputs.root, manifest, locate=lambda path: pending.get(path, path))
+    views = {outputs.manifest: json_text(manifest), outputs.root / "index.html": index}
+    placed: list[tuple[Path, Path]] = []
+    try:
+        for target, text in views.items():
+            temporary = _temporary(target)
+            temporary.write_text(text, encoding="utf-8", newline="\n")
+            placed.append((temporary, target))
+    except BaseException:
+        _discard(placed)
+        raise
+    return placed
+
+
+def _relative(outputs: Outputs, target: Path) -> str:
+    if target.is_relative_to(outputs.processed):
+        return "processed/" + target.relative_to(outputs.processed).as_posix()
+    return target.relative_to(outputs.root).as_posix()
+
+
+def entry_files(outputs: Outputs, entry: dict[str, Any]) -> list[Path]:
+    """The published files of a manifest entry, as paths."""
+    return [outputs.processed / f.removeprefix("processed/") if f.startswith("processed/") else outputs.root / f
+            for f in entry.get("files", [])]
+
+
+def _temporary(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory: cannot publish a file there", str(target))
+    return target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
+
+
+def _place(moves: dict[Path, Path]) -> list[tuple[Path, Path]]:
+    """Phase 1: every staged file to a temporary name beside its target. This is where a full disk,
+    a size limit or a folder that cannot be written shows up; on failure nothing is left behind."""
+    placed: list[tuple[Path, Path]] = []
+    try:
+        for source, target in moves.items():
+            temporary = _temporary(target)
+            try:
+                os.replace(source, temporary)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:  # another file system: copy instead
+                    raise
+                shutil.copyfile(source, temporary)
+            placed.append((temporary, target))
+            os.chmod(temporary, 0o644)
+    except BaseException:
+        _discard(placed)
+        raise
+    return placed
+
+
+def _discard(placed: list[tuple[Path, Path]]) -> None:
+    for temporary, _ in placed:
+        temporary.unlink(missing_ok=True)
+
+
+def _commit(placed: list[tuple[Path, Path]]) -> None:
+    """Phase 2: rename every temporary over its target (same folder: no space needed, cannot be cut short by a size limit)."""
+    for temporary, target in placed:
+        os.replace(temporary, target)
+
+
+def prune(outputs: Outputs, keep: set[str]) -> list[Path]:
+    """Remove the jobs no parameter set produces any more, and files no job claims (canonical build only).
+
+    Returns the removed files. Runs under the lock; also removes temporaries left by killed runs.
+    """
+    removed: list[Path] = []
+    with locked(outputs):
+        manifest = load_manifest(outputs)
+        for name in sorted(set(manifest) - keep):
+            for path in entry_files(outputs, manifest.pop(name)):
+                if path.exists() and not path.is_relative_to(outputs.processed):
+                    path.unlink()
+                    removed.append(path)
+        claimed = {p for entry in manifest.values() for p in entry_files(outputs, entry)}
+        for folder in REPORT_FOLDERS:
+            for path in sorted((outputs.root / folder).rglob("*")) if (outputs.root / folder).is_dir() else []:
+                if path.is_file() and (path not in claimed or path.name.endswith(TEMP_SUFFIX)):
+                    path.unlink()
+                    removed.append(path)
+        for path in outputs.processed.glob(f".*{TEMP_SUFFIX}") if outputs.processed.is_dir() else []:
+            path.unlink()
+        if removed or not (outputs.root / "index.html").exists():
+            _commit(_place_views(outputs, manifest, {}))
+    return removed

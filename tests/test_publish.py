@@ -1,0 +1,174 @@
+"""Publishing: exploration folders, two-phase all-or-nothing moves, the manifest under a lock,
+pruning; and the cache key's logical names (fast unit tests, no notebook runs)."""
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from antt import inputs, publish
+
+
+def _outputs(tmp_path: Path) -> publish.Outputs:
+    return publish.Outputs(tmp_path / "reports", tmp_path / "processed", "")
+
+
+def _stage(tmp_path: Path, name: str, files: dict[str, bytes]) -> publish.Stage:
+    stage = publish.Stage(tmp_path / ".staging" / name)
+    for relative, data in files.items():
+        path = stage.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return stage
+
+
+def test_exploration_names_are_readable_and_sorted():
+    assert publish.exploration_name({"lang": "en", "alpha": 0.1}) == "alpha-0.1__lang-en"
+    assert publish.exploration_name({"commune": "Công Lý"}) == "commune-cong-ly"
+    assert publish.exploration_name({"series_path": "/tmp/x/My Series.csv"}) == "series_path-my-series"
+    long = publish.exploration_name({"interventions": {f"model {i}": 2000 + i for i in range(20)}})
+    assert len(long) <= publish.MAX_NAME and long != publish.exploration_name({"interventions": {"model": 1}})
+
+
+def test_overrides_write_apart_from_the_canonical_outputs():
+    canonical = publish.for_overrides({})
+    explored = publish.for_overrides({"alpha": 0.1})
+    assert canonical.canonical and not explored.canonical
+    assert explored.root == canonical.root / "explore" / "alpha-0.1" and explored.processed == explored.root / "processed"
+
+
+def test_publish_moves_everything_and_records_the_files(tmp_path):
+    outputs = _outputs(tmp_path)
+    stage = _stage(tmp_path, "job", {"reports/html/a.html": b"page", "reports/results/a.json": b"{}",
+                                     "processed/indicators.csv": b"x,y\n"})
+    entry = publish.publish(outputs, stage, "a", {"key": "k"})
+    assert entry["files"] == ["html/a.html", "processed/indicators.csv", "results/a.json"]
+    assert (outputs.processed / "indicators.csv").read_bytes() == b"x,y\n"
+    assert json.loads(outputs.manifest.read_text(encoding="utf-8"))["a"]["key"] == "k"
+    assert (outputs.root / "index.html").exists()
+
+
+def test_a_failure_part_way_publishes_nothing(tmp_path, monkeypatch):
+    outputs = _outputs(tmp_path)
+    publish.publish(outputs, _stage(tmp_path, "old", {"reports/html/a.html": b"old", "processed/q.csv": b"old"}), "a", {})
+    stage = _stage(tmp_path, "new", {"reports/html/a.html": b"new", "processed/q.csv": b"new", "reports/results/a.json": b"new"})
+    real, calls = os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(27, "File too large", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", failing)
+    with pytest.raises(OSError, match="File too large"):
+        publish.publish(outputs, stage, "a", {})
+    monkeypatch.setattr(publish.os, "replace", real)
+    assert (outputs.root / "html" / "a.html").read_bytes() == b"old"
+    assert (outputs.processed / "q.csv").read_bytes() == b"old"
+    assert not (outputs.root / "results" / "a.json").exists()
+    assert not [p for p in tmp_path.rglob(f"*{publish.TEMP_SUFFIX}")]
+
+
+def _publish_many(root: str, worker: int, count: int) -> None:
+    base = Path(root)
+    outputs = _outputs(base)
+    for i in range(count):
+        name = f"w{worker}-{i}"
+        publish.publish(outputs, _stage(base / f"s{worker}", name, {f"reports/results/{name}.json": b"{}"}), name, {})
+
+
+def test_concurrent_publishers_lose_no_entry(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_publish_many, args=(str(tmp_path), w, 15)) for w in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+        assert proc.exitcode == 0
+    manifest = json.loads(_outputs(tmp_path).manifest.read_text(encoding="utf-8"))
+    assert len(manifest) == 45
+
+
+def test_prune_removes_what_no_parameter_set_produces(tmp_path):
+    outputs = _outputs(tmp_path)
+    publish.publish(outputs, _stage(tmp_path, "keep", {"reports/html/keep.html": b"k"}), "keep", {})
+    publish.publish(outputs, _stage(tmp_path, "gone", {"reports/html/gone.html": b"g", "reports/figures/gone.png": b"g"}), "gone", {})
+    (outputs.root / "figures" / "orphan.png").write_bytes(b"o")
+    removed = publish.prune(outputs, {"keep"})
+    assert sorted(p.name for p in removed) == ["gone.html", "gone.png", "orphan.png"]
+    assert sorted(json.loads(outputs.manifest.read_text(encoding="utf-8"))) == ["keep"]
+    assert (outputs.root / "html" / "keep.html").exists()
+
+
+@pytest.mark.parametrize("text", ["[]", "{not json", '{"a": 1}'])
+def test_a_damaged_manifest_reads_as_empty_with_a_warning(tmp_path, capsys, text):
+    outputs = _outputs(tmp_path)
+    outputs.root.mkdir(parents=True)
+    outputs.manifest.write_text(text, encoding="utf-8")
+    assert publish.load_manifest(outputs) == {}
+    assert "warning:" in capsys.readouterr().err
+
+
+def test_abandoned_staging_folders_are_removed(tmp_path):
+    outputs = _outputs(tmp_path)
+    abandoned = outputs.root / publish.STAGING / "run-dead"
+    abandoned.mkdir(parents=True)
+    (abandoned / ".lock").write_bytes(b"")
+    with publish.run_folder(outputs) as folder:
+        assert folder.is_dir() and not abandoned.exists()
+    assert not folder.exists()
+
+
+def test_logical_names_do_not_depend_on_where_the_files_are(tmp_path):
+    from antt import paths
+
+    staged = tmp_path / "stage" / "processed"
+    reads = [str(staged / "indicators.csv"), str(paths.ROOT / "data" / "raw" / "figures.csv"),
+             "listing:" + str(paths.NOTEBOOKS), "/usr/lib/python3/x.py"]
+    modules = [str(inputs.PACKAGE / "clean.py"), str(inputs.PACKAGE / "__pycache__" / "x.pyc")]
+    assert inputs.logical_names(reads, modules, [staged]) == [
+        "antt/clean.py", "data/processed/indicators.csv", "data/raw/figures.csv"]
+
+
+def test_the_key_follows_content_not_location(tmp_path):
+    from antt import paths
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "indicators.csv").write_text("same", encoding="utf-8")
+    notebook = paths.NOTEBOOKS / "02_province_results.ipynb"
+    recorded = ["data/processed/indicators.csv"]
+    assert inputs.key(notebook, {"alpha": 0.05}, recorded, a) == inputs.key(notebook, {"alpha": 0.05}, recorded, b)
+    (b / "indicators.csv").write_text("changed", encoding="utf-8")
+    assert inputs.key(notebook, {"alpha": 0.05}, recorded, a) != inputs.key(notebook, {"alpha": 0.05}, recorded, b)
+    assert inputs.key(notebook, {"alpha": 0.05}, recorded, a) != inputs.key(notebook, {"alpha": 0.1}, recorded, a)
+
+
+def test_the_renderer_inputs_cover_its_imports():
+    rendered = inputs.render_inputs()
+    assert {"antt/report.py", "antt/execute.py", "antt/inputs.py", "docs/caveats.md", "data/raw/sources.csv"} <= set(rendered)
+
+
+def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):
+    """Cached jobs cancel planned kernels; a job that then asks for one still gets one (this hung once)."""
+    import threading
+
+    from antt import kernels
+
+    monkeypatch.setattr(kernels, "start_kernel", lambda name, cwd: object())
+    monkeypatch.setattr(kernels, "shutdown", lambda km: None)
+    pool = kernels.KernelPool(["antt", "antt", "antt"], Path("."), ahead=2)
+    for _ in range(3):
+        pool.cancel("antt")
+    got = []
+    workers = [threading.Thread(target=lambda: got.append(pool.acquire("antt")), daemon=True) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+    pool.close()
+    assert len(got) == 3
