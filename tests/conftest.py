@@ -59,7 +59,7 @@ def built_project(tmp_path_factory) -> Path:
     under ``EXOTIC_ENV``. Read-only: tests that change it copy it first."""
     root = tmp_path_factory.mktemp("built") / "project"
     for name in ("data", "notebooks", "docs", "reports"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("explore", ".staging", "failed", ".lock"))
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("explore", ".staging", "failed", "build", ".lock"))
     for name in ("params.yaml", "pyproject.toml", "requirements.lock", "README.md"):
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
