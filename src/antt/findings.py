@@ -138,11 +138,18 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
             return refusal[lang]
         rr = analysis["result"].rate_ratios
         head = rr[rr["headline"] & (rr["kind"] == "level")].iloc[0]
+        if head.status == "not identified":  # no estimate exists: say so instead of writing "nan"
+            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: không xác định được (quá ít ca quanh mốc để ước lượng), {head.model}."
+                    if lang == "vi" else
+                    f"Rate ratio (level change) of «{head.intervention}»: not identified (too few events around the step to estimate it), {head.model}.")
+        ratio = lambda x: "∞" if x == float("inf") else format_decimal(x, lang, 2)  # noqa: E731 - an unbounded side
+        method = "" if head.interval_method == "Wald" else f", {head.interval_method}"
         if lang == "vi":
-            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {format_decimal(head.rate_ratio, lang, 2)} "
-                    f"(KTC {level}% {format_decimal(head.lower, lang, 2)}–{format_decimal(head.upper, lang, 2)}, {head.model}).")
-        return (f"Rate ratio (level change) of «{head.intervention}»: {format_decimal(head.rate_ratio, lang, 2)} "
-                f"({level}% CI {format_decimal(head.lower, lang, 2)}–{format_decimal(head.upper, lang, 2)}, {head.model}).")
+            method = method and (", khoảng hợp lý hồ sơ một phía" if head.status == "boundary" else ", khoảng hợp lý hồ sơ")
+            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {ratio(head.rate_ratio)} "
+                    f"(KTC {level}% {ratio(head.lower)}–{ratio(head.upper)}, {head.model}{method}).")
+        return (f"Rate ratio (level change) of «{head.intervention}»: {ratio(head.rate_ratio)} "
+                f"({level}% CI {ratio(head.lower)}–{ratio(head.upper)}, {head.model}{method}).")
 
     def zero_text(lang: str) -> list[str]:
         if zero is None or bounds.empty:

@@ -210,12 +210,18 @@ def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every model's rate ratios with interval and p-value; the headline model first."""
     t = translator(lang)
     rr = rate_ratios.sort_values("headline", ascending=False, kind="stable")
-    fmt = lambda x: format_number(round(float(x), 3), lang)  # noqa: E731
+    fmt = lambda x: "∞" if x == float("inf") else format_number(round(float(x), 3), lang)  # noqa: E731
+    # Rows without an estimate (a sensitivity model that did not converge, a term the data cannot
+    # identify) say why instead of showing "–"; an unbounded side shows as ∞, a missing interval as "–".
+    why = {"did not converge": "không hội tụ" if lang == "vi" else "did not converge",
+           "not identified": "không xác định được" if lang == "vi" else "not identified"}
+    status = rr["status"] if "status" in rr else pd.Series("estimated", index=rr.index)
     return pd.DataFrame({
         t("model"): rr["model"] + rr["headline"].map({True: " ★", False: ""}),
         t("intervention_name"): rr["intervention"], t("term"): rr["kind"].map(t),
-        t("rate_ratio"): [fmt(x) for x in rr["rate_ratio"]],
-        t("interval"): [f"{fmt(lo)} – {fmt(up)}" for lo, up in zip(rr["lower"], rr["upper"])],
+        t("rate_ratio"): [why.get(s, fmt(x)) for s, x in zip(status, rr["rate_ratio"])],
+        t("interval"): ["–" if pd.isna(lo) or pd.isna(up) else f"{fmt(lo)} – {fmt(up)}"
+                        for lo, up in zip(rr["lower"], rr["upper"])],
         t("p_value"): ["–" if pd.isna(p) else format_p(p, lang) for p in rr["p_value"]],
     })
 

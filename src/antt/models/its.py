@@ -20,6 +20,12 @@ Poisson (scale 1, normal reference) is always reported beside it. Sensitivity an
 headline): a negative binomial (NB2) with its dispersion alpha estimated, and Newey–West (HAC) standard
 errors. Durbin–Watson and the residual autocorrelation are descriptive only.
 
+Separation (no events on a side of a step, e.g. "no new addicts after the model") puts the maximum-likelihood
+estimate on the boundary: a linear programme finds the coefficients that run off to ±infinity, whose rate
+ratios are then reported at their limit (0 or inf) with a one-sided profile-likelihood interval, or as not
+identified when the likelihood is flat in them; every row of ``rate_ratios`` says which (``status``,
+``interval_method``). A sensitivity model that fails is reported as "did not converge", never as a number.
+
 A model the data cannot identify is not fitted: ``fit_its`` first calls ``check_sufficiency`` and raises
 ``InsufficientDataError`` (with the verdict and a message saying which periods to collect) when there
 are fewer than ``min_points`` points on either side of an intervention, and when the design is rank
@@ -31,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +45,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from scipy.optimize import brentq, linprog, minimize_scalar
 from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tsa.stattools import acf
@@ -159,56 +166,163 @@ def _p_two_sided(stat: np.ndarray, reference: str, df: float) -> np.ndarray:
     return 2 * (stats.t.sf(stat, df) if reference == "t" else stats.norm.sf(stat))
 
 
-#: A log-scale coefficient beyond this, or a standard error above ``_SEPARATED_SE``, marks separation.
-_SEPARATED_COEF = 10.0
-_SEPARATED_SE = 100.0
+#: ``status`` of a term in ``rate_ratios`` (and of a coefficient in ``coefficients``).
+ESTIMATED = "estimated"
+BOUNDARY = "boundary"  # the MLE is infinite (separation): the rate ratio's estimate is its limit, 0 or inf
+NOT_IDENTIFIED = "not identified"  # the likelihood is flat in the term: no estimate, interval 0 to inf
+NOT_CONVERGED = "did not converge"  # a sensitivity model whose fit failed: no numbers at all
+STATUSES = (ESTIMATED, BOUNDARY, NOT_IDENTIFIED, NOT_CONVERGED)
+
+#: Tolerance of the linear programmes that look for directions of separation (columns scaled to max |x| = 1).
+_LP_TOL = 1e-7
+#: Profile-likelihood searches stop where a term shifts the linear predictor by this much (a rate ratio
+#: beyond exp(±20), about 5e8): a bound further out is reported as unbounded. Further out the constrained
+#: IRLS fits stop converging and the profile deviance turns into noise (which broke the old root search).
+_PROFILE_REACH = 20.0
 
 
-def _separated_terms(prep: _Prepared, params: pd.Series, bse: pd.Series) -> dict[str, int]:
-    """Level/slope terms driven to ±infinity (separation): {column: direction (−1 or +1)}.
+def _level_slope(prep: _Prepared) -> list[tuple[str, str, str]]:
+    """(column, kind, intervention) of every level and slope term, levels first."""
+    return ([(c, "level", n) for c, n in prep.level_terms.items()]
+            + [(c, "slope", n) for c, n in prep.slope_terms.items()])
 
-    A level term is separated when every count is zero on one side of its step (then its coefficient
-    runs off, Hauck–Donner); any term is treated as separated when its coefficient or standard error is
-    absurdly large on the log scale.
+
+def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
+    """Coefficients without a finite maximum-likelihood estimate: {column: (runs to −inf, runs to +inf)}.
+
+    The Poisson likelihood never decreases along a direction d of the coefficients iff X d = 0 on the rows
+    with events and X d <= 0 on the rows with zero counts (Haberman 1974). Such a d exists exactly when the
+    MLE is on the boundary (some fitted means are 0: separation, e.g. no events after a step); then IRLS
+    stops at an arbitrary large coefficient whose sign and standard error mean nothing. Coefficient j can
+    run off to −inf (+inf) iff some such d has d_j < 0 (> 0): each question is a small linear programme.
+    Coefficients with a finite MLE are absent from the result.
     """
+    zero = prep.endog == 0
+    if not zero.any():
+        return {}
+    x = prep.exog.to_numpy(dtype=float)
+    norm = np.abs(x).max(axis=0)
+    x = x / np.where(norm > 0, norm, 1.0)  # the LP's tolerances are absolute; scaling keeps every sign
+    problem: dict[str, Any] = {"A_ub": x[zero], "b_ub": np.zeros(int(zero.sum())),
+                               "bounds": [(-1.0, 1.0)] * x.shape[1], "method": "highs"}
+    if (~zero).any():
+        problem.update(A_eq=x[~zero], b_eq=np.zeros(int((~zero).sum())))
+
+    def lowest(c: np.ndarray) -> float:
+        res = linprog(c, **problem)
+        return float(res.fun) if res.status == 0 else 0.0
+
+    if lowest(x[zero].sum(axis=0)) > -_LP_TOL:  # no zero-count row can be driven to a mean of 0
+        return {}
     out = {}
-    for col in list(prep.level_terms) + list(prep.slope_terms):
-        b, se = float(params[col]), float(bse[col])
-        on = prep.exog[col].to_numpy() > 0
-        zero_side = prep.endog[on].sum() == 0 or prep.endog[~on].sum() == 0
-        if (zero_side and abs(b) > _SEPARATED_COEF) or not math.isfinite(se) or se > _SEPARATED_SE:
-            out[col] = -1 if b < 0 else 1
+    for j, col in enumerate(prep.exog.columns):
+        unit = np.eye(x.shape[1])[j]
+        sides = (lowest(unit) < -_LP_TOL, lowest(-unit) < -_LP_TOL)
+        if any(sides):
+            out[str(col)] = sides
     return out
 
 
-def _profile_bounds(prep: _Prepared, col: str, direction: int, min_deviance: float, scale: float,
-                    critical: float) -> tuple[float, float]:
-    """Profile-likelihood interval (log scale) for a separated coefficient.
+@dataclass(frozen=True)
+class _TermInterval:
+    """A term's estimate and interval on the log scale (±inf: unbounded), with its status and method."""
 
-    The set of b with (D(b) − D_min) / scale <= critical, where D(b) is the Poisson deviance with the
-    coefficient fixed at b (the other coefficients refitted). The profile deviance is convex, so the
-    bound on the finite side is found by bracketing and Brent's method; the other side is infinite.
-    Returns (−inf, upper) for a coefficient running to −infinity, (lower, inf) for +infinity; an infinite
-    finite-side bound means the data do not bound the effect at all (e.g. level and slope both free).
+    status: str
+    coef: float  # ±inf at the boundary, NaN when not identified
+    lower: float
+    upper: float
+    method: str
+
+
+class _ProfileFailure(RuntimeError):
+    """A constrained refit behind the profile likelihood failed (that side is then reported as unbounded)."""
+
+
+def _profile_deviance(prep: _Prepared, col: str) -> Callable[[float], float]:
+    """b -> Poisson deviance with the coefficient of ``col`` fixed at b and the others refitted. Memoised:
+    the Poisson and quasi-Poisson intervals share the evaluations."""
+    others, x, cache = prep.exog.drop(columns=col), prep.exog[col].to_numpy(), {}
+
+    def deviance(b: float) -> float:
+        if b not in cache:
+            try:
+                # IRLS crawls when other coefficients run off too (separation persists at every b); the
+                # deviance is then within ~1e-6 of its infimum, far below any critical value, so stop there.
+                dev = float(_fit_glm(prep.endog, others, prep.offset + b * x, tol=1e-7).deviance)
+            except Exception as exc:  # noqa: BLE001 - any numerical failure ends the search on that side
+                raise _ProfileFailure(f"refit with {col} = {b:g} failed: {exc}") from exc
+            if not math.isfinite(dev):
+                raise _ProfileFailure(f"non-finite deviance with {col} = {b:g}")
+            cache[b] = dev
+        return cache[b]
+
+    return deviance
+
+
+def _search_bound(excess: Callable[[float], float], inside: float, direction: int, reach: float) -> float:
+    """Where ``excess`` (convex, <= 0 at ``inside``) turns positive going from ``inside`` in ``direction``.
+
+    The bracket is widened by doubling steps up to ``±reach``, then Brent's method polishes the root. Returns
+    ±inf (never raises) when ``excess`` is still <= 0 at the reach or a refit fails on the way: reporting
+    an unbounded side is the conservative answer when no bound can be established.
     """
-    from scipy.optimize import brentq
+    step = reach / 40
+    try:
+        while True:
+            b = inside + direction * step
+            if direction * b >= reach:
+                b = direction * reach
+            if excess(b) > 0:
+                lo, hi = sorted((inside, b))
+                return float(brentq(excess, lo, hi, xtol=1e-10))
+            if b == direction * reach:
+                return direction * math.inf
+            inside, step = b, 2 * step
+    except _ProfileFailure:
+        return direction * math.inf
 
-    others = prep.exog.drop(columns=col)
-    x = prep.exog[col].to_numpy()
+
+def _inside_point(excess: Callable[[float], float], b_hat: float, sides: tuple[bool, bool], reach: float) -> float:
+    """A coefficient value inside the profile interval to search outward from: the fitted value, else the far
+    end of an open side (the profile deviance falls to its infimum there), else the profile's minimum."""
+    candidates = [float(np.clip(b_hat, -reach, reach))] if math.isfinite(b_hat) else []
+    candidates += [side * reach for side, is_open in zip((-1, 1), sides) if is_open]
+    for b in candidates:
+        if excess(b) <= 0:
+            return b
+    best = float(minimize_scalar(excess, bounds=(-reach, reach), method="bounded").x)
+    if excess(best) <= 0:
+        return best
+    raise _ProfileFailure("no coefficient value inside the profile-likelihood interval was found")
+
+
+def _profile_interval(deviance: Callable[[float], float], b_hat: float, min_deviance: float, scale: float,
+                      critical: float, sides: tuple[bool, bool], reach: float) -> _TermInterval:
+    """Profile-likelihood interval (log scale) of one coefficient: the b with (D(b) − D_min) / scale <=
+    critical, D(b) the deviance with the coefficient fixed at b. ``sides`` (from ``_open_sides``) says which
+    sides are unbounded because the MLE is on the boundary there; the profile deviance is convex, so each
+    finite bound is a single root, found by ``_search_bound``."""
+    if all(sides):
+        return _TermInterval(NOT_IDENTIFIED, math.nan, -math.inf, math.inf, "none: not identified (the profile "
+                             "likelihood is flat: every rate ratio fits equally well)")
 
     def excess(b: float) -> float:
-        fit = _fit_glm(prep.endog, others, prep.offset + b * x)
-        return (float(fit.deviance) - min_deviance) / scale - critical
+        return (deviance(b) - min_deviance) / scale - critical
 
-    far = 40.0 * direction  # deep in the separated direction: the profile deviance is at its minimum
-    step, edge = 2.0, 0.0
-    while excess(edge) <= 0:
-        edge -= direction * step
-        step *= 2
-        if abs(edge) > 50:
-            return (-math.inf, math.inf)
-    bound = float(brentq(excess, far, edge, xtol=1e-10)) if direction < 0 else float(brentq(excess, edge, far, xtol=1e-10))
-    return (-math.inf, bound) if direction < 0 else (bound, math.inf)
+    method = "one-sided profile likelihood (MLE on the boundary)" if any(sides) else "profile likelihood"
+    try:
+        start = _inside_point(excess, b_hat, sides, reach)
+    except _ProfileFailure:
+        start = float(np.clip(b_hat, -reach, reach)) if math.isfinite(b_hat) else 0.0
+        lower, upper = -math.inf, math.inf
+    else:
+        lower = -math.inf if sides[0] else _search_bound(excess, start, -1, reach)
+        upper = math.inf if sides[1] else _search_bound(excess, start, 1, reach)
+    if (not sides[0] and lower == -math.inf) or (not sides[1] and upper == math.inf):
+        method += f" (no bound found within a rate ratio of exp(±{_PROFILE_REACH:g}): reported as unbounded)"
+    if any(sides):
+        return _TermInterval(BOUNDARY, -math.inf if sides[0] else math.inf, lower, upper, method)
+    return _TermInterval(ESTIMATED, start, lower, upper, method)
 
 
 def _exp(x: float) -> float:
@@ -219,30 +333,46 @@ def _exp(x: float) -> float:
     return math.exp(x)
 
 
+def _row_values(status: str, method: str, coef: float = math.nan, se: float = math.nan, lower: float = math.nan,
+                upper: float = math.nan, p_value: float = math.nan) -> dict[str, Any]:
+    """The numeric columns of a ``rate_ratios`` row from log-scale values (NaN: not reported)."""
+    return {"coef": coef, "se": se, "rate_ratio": _exp(coef), "lower": _exp(lower), "upper": _exp(upper),
+            "p_value": p_value, "separated": status in (BOUNDARY, NOT_IDENTIFIED), "interval_method": method,
+            "status": status}
+
+
+def _term_values(b: float, se: float, crit: float, reference: str, df: float, profile: _TermInterval | None,
+                 sides: tuple[bool, bool] | None, failed: bool) -> dict[str, Any]:
+    wald_ok = math.isfinite(b) and math.isfinite(se)
+    if failed or (profile is None and sides is None and not wald_ok):
+        return _row_values(NOT_CONVERGED, "none (the model did not converge)")
+    if profile is not None:  # the Wald p-value is meaningless at the boundary (Hauck–Donner): use lr_p_value
+        return _row_values(profile.status, profile.method, profile.coef, lower=profile.lower, upper=profile.upper)
+    if sides is not None and all(sides):
+        return _row_values(NOT_IDENTIFIED, "none: not identified (the likelihood is flat in this term)",
+                           lower=-math.inf, upper=math.inf)
+    if sides is not None:
+        return _row_values(BOUNDARY, "none (MLE on the boundary: see the profile-likelihood interval of the "
+                                     "Poisson models)", -math.inf if sides[0] else math.inf)
+    return _row_values(ESTIMATED, "Wald", b, se, b - crit * se, b + crit * se,
+                       float(_p_two_sided(b / se, reference, df)))
+
+
 def _terms_table(model: str, headline: bool, params: pd.Series, bse: pd.Series, prep: _Prepared, alpha: float,
                  reference: str, df: float, lr_p: Mapping[str, float] | None = None,
-                 profile: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
-    """Rate ratios of the level/slope terms. Wald intervals, except for separated terms: their coefficient
-    is reported as ±inf (rate ratio 0 or inf, its limit), with the profile-likelihood interval when given
-    (``profile``) and NaN otherwise; their Wald p-value is NaN (meaningless: use lr_p_value)."""
+                 profile: Mapping[str, _TermInterval] | None = None,
+                 open_sides: Mapping[str, tuple[bool, bool]] | None = None, failed: bool = False) -> pd.DataFrame:
+    """Rate ratios of the level/slope terms, with their ``status`` and ``interval_method``: Wald for terms with
+    a finite MLE; the ``profile`` intervals where given (terms at the boundary, or whose Wald values are not
+    finite); for other terms at the boundary (``open_sides``) the rate ratio's limit without an interval;
+    and no numbers at all (status "did not converge") for a model whose fit ``failed``."""
     crit = _crit(alpha, reference, df)
-    separated = _separated_terms(prep, params, bse)
     rows = []
-    for col, kind, name in ([(c, "level", n) for c, n in prep.level_terms.items()]
-                            + [(c, "slope", n) for c, n in prep.slope_terms.items()]):
-        b, se = float(params[col]), float(bse[col])
+    for col, kind, name in _level_slope(prep):
         row = {"model": model, "headline": headline, "term": col, "intervention": name, "kind": kind}
-        if col in separated:
-            b_lim = math.inf * separated[col]
-            lo, up = (profile or {}).get(col, (math.nan, math.nan))
-            row.update({"coef": b_lim, "se": math.nan, "rate_ratio": _exp(b_lim), "lower": _exp(lo),
-                        "upper": _exp(up), "p_value": math.nan, "separated": True,
-                        "interval_method": "profile likelihood" if profile and col in profile
-                        else "none (separation)"})
-        else:
-            row.update({"coef": b, "se": se, "rate_ratio": _exp(b), "lower": _exp(b - crit * se),
-                        "upper": _exp(b + crit * se), "p_value": float(_p_two_sided(b / se, reference, df)),
-                        "separated": False, "interval_method": "Wald"})
+        row.update(_term_values(float(params[col]), float(bse[col]), crit, reference, df, (profile or {}).get(col),
+                                (open_sides or {}).get(col), failed))
+        row["separated"] = row["separated"] or col in (open_sides or {})  # a property of the data, even if failed
         row.update({"lr_p_value": (lr_p or {}).get(col, math.nan), "reference_distribution": reference,
                     "df": df if reference == "t" else math.inf})
         rows.append(row)
@@ -285,8 +415,26 @@ class ITSResult:
       intervention, kind ("level": rate ratio of the step at the start; "slope": rate ratio per
       ``time_unit`` of the change in trend), coef (log scale), se, rate_ratio, lower, upper (two-sided
       interval at 1 − alpha), p_value (Wald), lr_p_value (likelihood ratio / F on the deviance, Poisson
-      and quasi-Poisson only), reference_distribution, df.
-    * ``coefficients``: every coefficient of the headline model on the log scale with its interval.
+      and quasi-Poisson only), reference_distribution, df, separated (bool), status and interval_method:
+
+      - status "estimated": a finite estimate; interval_method "Wald" (or "profile likelihood" when the
+        Wald values are not finite).
+      - status "boundary": the MLE is infinite (separation: no events on one side of a step, given the
+        other terms); coef is ±inf and rate_ratio its limit, 0 or inf. The Poisson and quasi-Poisson
+        interval is one-sided, "one-sided profile likelihood (MLE on the boundary)": lower 0 with a finite
+        upper bound, or a finite lower bound with upper inf; p_value is NaN (Wald is meaningless there:
+        use lr_p_value). Sensitivity models give no interval (NaN) for such terms.
+      - status "not identified": the likelihood is flat in the term (no events on either side of it), so
+        no estimate: coef and rate_ratio are NaN, the interval is 0 to inf.
+      - status "did not converge": a sensitivity model whose fit failed or returned non-finite values; no
+        numbers (NaN) in its rows, and ``sensitivity_status`` says so.
+
+      An unbounded side is ``math.inf`` (or 0 on the rate-ratio scale) in memory; ``to_dict`` writes inf
+      as the string "inf" and NaN as null (``antt.models._common.plain``), so the JSON never holds a
+      non-finite number. A profile bound beyond a rate ratio of exp(±20) is reported as unbounded.
+    * ``coefficients``: every coefficient of the headline model on the log scale with its Wald interval and
+      a status ("boundary"/"not identified" rows carry their limit, or NaN, and no interval).
+    * ``sensitivity_status``: {model: "converged" | "did not converge"} for the sensitivity models fitted.
     * ``scale``: the quasi-Poisson scale used, ``max(1, pearson_dispersion)``; ``pearson_dispersion`` is
       Pearson X2 / df_resid of the Poisson fit.
     * ``predictions``: expected counts per period with and without the interventions (see ``counterfactual``).
@@ -317,9 +465,10 @@ class ITSResult:
     nb_alpha_se: float | None = None
     hac_maxlags: int | None = None
     hac_caveat: str = HAC_CAVEAT
-    durbin_watson: float = math.nan
+    durbin_watson: float | None = None
     residual_acf: tuple[float, ...] = ()
     notes: tuple[str, ...] = ()
+    sensitivity_status: dict[str, str] = field(default_factory=dict)
     fitted: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -362,6 +511,8 @@ def counterfactual(result: ITSResult, alpha: float | None = None) -> pd.DataFram
     the link scale with the headline model's covariance (scale included) and reference distribution, then
     exponentiated. statsmodels' ``get_prediction`` ignores the fitted offset whenever ``exog`` is given and
     would silently return rates per person: the offset is therefore always passed again explicitly.
+    Under separation (see ``ITSResult``) the covariance is numerically singular: a band can then be
+    unbounded (inf) or missing (NaN).
     """
     alpha = result.alpha if alpha is None else check_alpha(alpha)
     glm = result.fitted["headline"]
@@ -376,8 +527,10 @@ def counterfactual(result: ITSResult, alpha: float | None = None) -> pd.DataFram
     out["offset"] = prep.offset
     for label, exog in (("fitted", prep.exog), ("counterfactual", exog_cf)):
         pred = glm.get_prediction(exog=exog, offset=prep.offset, which="linear")  # offset passed: see docstring
-        eta, se = np.asarray(pred.predicted, dtype=float), np.asarray(pred.se, dtype=float)
-        with np.errstate(over="ignore"):  # a separated fit can have astronomically wide upper limits
+        # A separated fit has a numerically singular covariance: its limits can be astronomically wide, or
+        # NaN where rounding makes a variance negative (no band can be drawn there).
+        with np.errstate(over="ignore", invalid="ignore"):
+            eta, se = np.asarray(pred.predicted, dtype=float), np.asarray(pred.se, dtype=float)
             out[label] = np.exp(eta)
             out[f"{label}_lower"] = np.exp(eta - crit * se)
             out[f"{label}_upper"] = np.exp(eta + crit * se)
@@ -389,6 +542,211 @@ def counterfactual(result: ITSResult, alpha: float | None = None) -> pd.DataFram
 def _newey_west_lags(n: int) -> int:
     """Newey–West (1994) rule of thumb: floor(4 (n/100)^(2/9)), at least 1."""
     return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
+
+
+def _check_options(family: str, reference_distribution: str, harmonics: int) -> None:
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    if reference_distribution not in REFERENCE_DISTRIBUTIONS:
+        raise ValueError(f"reference_distribution must be 't' or 'z', got {reference_distribution!r}")
+    if not is_whole_number(harmonics) or not 0 <= harmonics <= 5:
+        raise ValueError(f"harmonics must be an integer 0..5, got {harmonics!r}")
+
+
+def _resolve_offset(series: pd.DataFrame, offset_column: str | None, notes: list[str]) -> str | None:
+    if offset_column is not None and offset_column not in series.columns:
+        if offset_column == "population":
+            notes.append("No population column: counts per period are modelled without an offset.")
+            return None
+        raise ValueError(f"offset column {offset_column!r} is not in the series (columns: {list(series.columns)})")
+    return offset_column
+
+
+def _refusal(prep: _Prepared) -> str | None:
+    """Why these data cannot identify the model at all (None: they can)."""
+    n, p = prep.exog.shape
+    if prep.endog.sum() == 0:
+        return ("Refused: every count is zero, so no rate or change of rate can be estimated. An exact "
+                "zero-count upper bound on the rate is what such data support.")
+    if np.linalg.matrix_rank(prep.exog.to_numpy()) < p:
+        return (f"Refused: the design matrix (columns {list(prep.exog.columns)}) is rank deficient with these "
+                f"{n} points, so some effects cannot be separated. Collect more periods around the "
+                f"interventions or drop terms (slope_change=False, fewer harmonics).")
+    if n - p < 1:
+        return (f"Refused: {n} points for {p} coefficients leave no residual degree of freedom, so neither the "
+                f"scale nor any interval can be estimated. Collect more periods or drop terms.")
+    return None
+
+
+def _scale_notes(dispersion: float, family: str, reference: str, df_resid: float) -> list[str]:
+    notes = []
+    if dispersion < 1:
+        notes.append(f"Pearson X2/df = {dispersion:.3g} < 1 (underdispersion or a small sample): the quasi-Poisson "
+                     f"scale is floored at 1, so its intervals are never narrower than Poisson's.")
+    if family == "quasi-poisson" and reference == "t":
+        notes.append(f"Quasi-Poisson intervals and p-values use Student t with {df_resid:g} degrees of freedom.")
+    elif family == "quasi-poisson":
+        notes.append("Quasi-Poisson intervals use the normal (z) reference, as published analyses often do; "
+                     "with few points t is more honest.")
+    elif reference == "t":
+        notes.append("Plain Poisson has its scale fixed at 1: its intervals use the normal (z) reference.")
+    return notes
+
+
+def _profile_intervals(prep: _Prepared, pois: Any, scale: float, alpha: float, reference: str, df_resid: float,
+                       open_sides: Mapping[str, tuple[bool, bool]]) -> tuple[dict, dict]:
+    """Profile-likelihood intervals (quasi-Poisson, Poisson) of the level/slope terms Wald cannot handle:
+    those at the boundary, and any whose Wald values are not finite. Critical values: chi2(1) for Poisson;
+    for quasi-Poisson the scaled deviance against F(1, df_resid) (chi2(1) under a z reference)."""
+    q_quasi = (float(stats.f.ppf(1 - alpha, 1, df_resid)) if reference == "t"
+               else float(stats.chi2.ppf(1 - alpha, 1)))
+    q_pois = float(stats.chi2.ppf(1 - alpha, 1))
+    prof_quasi, prof_pois = {}, {}
+    for col, _, _ in _level_slope(prep):
+        b, se = float(pois.params[col]), float(pois.bse[col])
+        if col not in open_sides and math.isfinite(b) and math.isfinite(se):
+            continue
+        deviance, sides = _profile_deviance(prep, col), open_sides.get(col, (False, False))
+        reach = _PROFILE_REACH / float(np.abs(prep.exog[col]).max())
+        prof_quasi[col] = _profile_interval(deviance, b, float(pois.deviance), scale, q_quasi, sides, reach)
+        prof_pois[col] = _profile_interval(deviance, b, float(pois.deviance), 1.0, q_pois, sides, reach)
+    return prof_quasi, prof_pois
+
+
+def _boundary_notes(prep: _Prepared, profile: Mapping[str, _TermInterval]) -> list[str]:
+    names = {**prep.level_terms, **prep.slope_terms}
+    notes = []
+    for col, interval in profile.items():
+        if interval.status == BOUNDARY:
+            limit = "0" if interval.coef < 0 else "infinity"
+            notes.append(f"Separation in {col!r} ({names[col]!r}): with no events on one side of it (given the other "
+                         f"terms) its maximum-likelihood estimate is on the boundary, so its rate ratio is reported "
+                         f"at its limit ({limit}) with a one-sided profile-likelihood interval and the "
+                         f"likelihood-ratio p-value (lr_p_value); the Wald p-value is not reported and the "
+                         f"sensitivity models give no interval for it.")
+        elif interval.status == NOT_IDENTIFIED:
+            notes.append(f"{col!r} ({names[col]!r}) is not identified: the zero counts it acts on are fitted as zero "
+                         f"by the other terms whatever its value, so every rate ratio fits the data equally well and "
+                         f"no estimate is reported (its interval is 0 to infinity). Estimating it needs periods with "
+                         f"events on both sides of it, or fewer terms (e.g. slope_change=False).")
+    return notes
+
+
+#: Below this the NB2 dispersion has run to its boundary 0 (the model is Poisson): Newton steps from there
+#: are slow (minutes: the log-gamma terms of 1/alpha) and end in NaN, so they are not attempted.
+_NB_ALPHA_ZERO = 1e-6
+
+
+def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tuple[Any, str | None]:
+    """NB2 with alpha estimated by maximum likelihood, and why it is unusable (None: usable).
+
+    statsmodels can stop with NaN parameters while reporting convergence (when alpha runs to its boundary
+    0, i.e. no overdispersion, Newton steps alpha below 0), so convergence, finite parameters and finite
+    standard errors of the ``checked`` terms are all required.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = NegativeBinomial(prep.endog, prep.exog, loglike_method="nb2", offset=prep.offset)
+        # Start from the Poisson fit and a moment estimate of alpha; BFGS works on log(alpha), which keeps
+        # alpha > 0 near the Poisson boundary; Newton polishes if BFGS stops early with finite values.
+        mu = np.asarray(pois.mu, dtype=float)
+        alpha0 = max(1e-4, float(((prep.endog - mu) ** 2 - mu).sum() / (mu ** 2).sum()))
+        nb = model.fit(start_params=np.append(pois.params.to_numpy(), alpha0), disp=0, method="bfgs", maxiter=2000)
+        at_zero = np.isfinite(nb.params["alpha"]) and nb.params["alpha"] < _NB_ALPHA_ZERO
+        if not nb.mle_retvals.get("converged", True) and np.all(np.isfinite(nb.params)) and not at_zero:
+            caught.clear()
+            nb = model.fit(start_params=nb.params.to_numpy(), disp=0, method="newton", maxiter=200)
+    if at_zero and not nb.mle_retvals.get("converged", True):
+        return nb, f"alpha ran to its boundary 0, below {_NB_ALPHA_ZERO:g}"
+    if not np.all(np.isfinite(nb.params)):
+        return nb, "non-finite parameters"
+    if not nb.mle_retvals.get("converged", True) or any("converge" in str(w.message).lower() for w in caught):
+        return nb, "the optimiser did not converge"
+    if not all(math.isfinite(float(nb.bse[c])) for c in checked):
+        return nb, "non-finite standard errors"
+    return nb, None
+
+
+def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str, df_resid: float, use_t: bool,
+                        hac_maxlags: int | None, open_sides: Mapping[str, tuple[bool, bool]],
+                        notes: list[str]) -> tuple[list[pd.DataFrame], dict[str, Any], dict[str, Any]]:
+    """Negative binomial and Poisson-HAC rows, their statsmodels results, and the ITSResult fields they set.
+    A model that fails, does not converge or returns non-finite values gets rows with status "did not
+    converge" and no numbers: a sensitivity analysis must neither break the headline nor show noise."""
+    checked = [c for c, _, _ in _level_slope(prep) if c not in open_sides]
+    n = len(prep.endog)
+    tables, fitted = [], {}
+    out: dict[str, Any] = {"nb_alpha": None, "nb_alpha_se": None, "sensitivity_status": {}}
+    nb_name, hac_name = "negative-binomial (sensitivity)", "poisson-HAC (sensitivity)"
+    try:
+        nb, nb_problem = _fit_negative_binomial(prep, pois, checked)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        nb, nb_problem = None, f"{type(exc).__name__}: {exc}"
+    if nb is not None:
+        fitted["negative-binomial"] = nb
+    if nb_problem is None:
+        out["nb_alpha"] = float(nb.params["alpha"])
+        out["nb_alpha_se"] = float(nb.bse["alpha"]) if np.isfinite(nb.bse["alpha"]) else None
+    else:
+        notes.append(f"The negative binomial sensitivity fit did not converge ({nb_problem}); its rows are marked "
+                     f"'did not converge' and carry no numbers. This is typical when the data show no "
+                     f"overdispersion: alpha then runs to 0, where the negative binomial reduces to Poisson.")
+    params = nb.params if nb is not None else pois.params
+    bse = nb.bse if nb is not None else pois.bse
+    tables.append(_terms_table(nb_name, False, params, bse, prep, alpha, reference, df_resid, open_sides=open_sides,
+                               failed=nb_problem is not None))
+    out["sensitivity_status"][nb_name] = "converged" if nb_problem is None else NOT_CONVERGED
+
+    out["hac_maxlags"] = maxlags = hac_maxlags if hac_maxlags is not None else _newey_west_lags(n)
+    try:
+        hac = _fit_glm(prep.endog, prep.exog, prep.offset, cov_type="HAC", cov_kwds={"maxlags": int(maxlags)},
+                       use_t=use_t)
+        hac_ok = all(math.isfinite(float(hac.bse[c])) for c in checked)
+        fitted["poisson-HAC"] = hac
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        hac, hac_ok = pois, False
+        notes.append(f"The Poisson-HAC sensitivity fit failed ({type(exc).__name__}: {exc}).")
+    if not hac_ok:
+        notes.append("The Poisson-HAC standard errors are not finite: its rows are marked 'did not converge'.")
+    tables.append(_terms_table(hac_name, False, hac.params, hac.bse, prep, alpha, reference, df_resid,
+                               open_sides=open_sides, failed=not hac_ok))
+    out["sensitivity_status"][hac_name] = "converged" if hac_ok else NOT_CONVERGED
+    if n < 30:
+        notes.append(f"HAC standard errors with {n} points are unreliable; see hac_caveat.")
+    return tables, fitted, out
+
+
+def _residual_diagnostics(pois: Any, n: int, notes: list[str]) -> tuple[float | None, tuple[float, ...]]:
+    """Durbin–Watson and residual autocorrelations (descriptive); None and () when the residuals vanish."""
+    notes.append("Durbin–Watson and the residual autocorrelations are descriptive only"
+                 + (f"; with {n} points (< 12) they say little about autocorrelation." if n < 12 else "."))
+    resid = np.asarray(pois.resid_pearson, dtype=float)
+    if not np.all(np.isfinite(resid)) or float(np.sum(resid ** 2)) < 1e-6:
+        # A fit that is exact on every point with events (the rest fitted as 0) leaves nothing to correlate.
+        notes.append("The Pearson residuals are all (close to) zero, so Durbin–Watson and the residual "
+                     "autocorrelations are undefined and not reported.")
+        return None, ()
+    nlags = max(1, min(n // 2, 12))
+    return float(durbin_watson(resid)), tuple(float(x) for x in acf(resid, nlags=nlags, fft=False)[1:])
+
+
+def _coefficients_table(glm: Any, prep: _Prepared, open_sides: Mapping[str, tuple[bool, bool]], crit: float,
+                        reference: str, df_resid: float) -> pd.DataFrame:
+    """Every headline coefficient (log scale) with its Wald interval; a coefficient without a finite MLE shows
+    its limit (±inf, or NaN when not identified) and no interval, since IRLS stops at an arbitrary value."""
+    out = pd.DataFrame({"term": list(prep.exog.columns), "coef": glm.params.to_numpy(dtype=float),
+                        "se": glm.bse.to_numpy(dtype=float)})
+    out["lower"] = out["coef"] - crit * out["se"]
+    out["upper"] = out["coef"] + crit * out["se"]
+    out["p_value"] = _p_two_sided(out["coef"] / out["se"], reference, df_resid)
+    out["status"] = ESTIMATED
+    for i, col in enumerate(out["term"]):
+        if col in open_sides:
+            down, up = open_sides[col]
+            out.loc[i, ["se", "lower", "upper", "p_value"]] = math.nan
+            out.loc[i, "coef"] = math.nan if down and up else (-math.inf if down else math.inf)
+            out.loc[i, "status"] = NOT_IDENTIFIED if down and up else BOUNDARY
+    return out
 
 
 def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change: bool | None = None,
@@ -435,6 +793,13 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         (``lr_p_value`` is NaN) and the predictions (empty). Estimates, Wald intervals and p-values are
         unchanged.
 
+    Returns
+    -------
+    ITSResult
+        Each term's ``status`` is "estimated", "boundary" (separation: rate ratio at its limit with a
+        one-sided profile-likelihood interval), "not identified" (no estimate, interval 0 to inf) or, for
+        a sensitivity model, "did not converge" (no numbers); see ``ITSResult``.
+
     Raises
     ------
     InsufficientDataError
@@ -442,19 +807,9 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         is left, or every count is zero. Nothing is fitted in that case.
     """
     alpha = check_alpha(alpha)
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
-    if reference_distribution not in REFERENCE_DISTRIBUTIONS:
-        raise ValueError(f"reference_distribution must be 't' or 'z', got {reference_distribution!r}")
-    if not is_whole_number(harmonics) or not 0 <= harmonics <= 5:
-        raise ValueError(f"harmonics must be an integer 0..5, got {harmonics!r}")
+    _check_options(family, reference_distribution, harmonics)
     notes: list[str] = []
-    if offset_column is not None and offset_column not in series.columns:
-        if offset_column == "population":
-            notes.append("No population column: counts per period are modelled without an offset.")
-            offset_column = None
-        else:
-            raise ValueError(f"offset column {offset_column!r} is not in the series (columns: {list(series.columns)})")
+    offset_column = _resolve_offset(series, offset_column, notes)
     _validate_series(series, count_column, offset_column)
     monthly = "month" in series.columns
     if harmonics and not monthly:
@@ -475,123 +830,53 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
             notes.append(f"Level change only: with {n} points (< {AUTO_SLOPE_MIN_POINTS}) a change in slope "
                          f"cannot be estimated reliably, so slope_change was set to False automatically.")
     prep = _prepare(series, interventions, bool(slope_change), harmonics, offset_column, count_column)
-    p = prep.exog.shape[1]
     periods = prep.frame["_period"].astype(int).tolist()
     gaps = sorted(set(range(periods[0], periods[-1] + 1)) - set(periods))
     if gaps:
         notes.append(f"Gaps in the series ({period_ranges(gaps, monthly)} missing): time keeps its calendar spacing; "
                      f"the missing periods are simply not used.")
-    refusal = None
-    if prep.endog.sum() == 0:
-        refusal = ("Refused: every count is zero, so no rate or change of rate can be estimated. An exact "
-                   "zero-count upper bound on the rate is what such data support.")
-    elif np.linalg.matrix_rank(prep.exog.to_numpy()) < p:
-        refusal = (f"Refused: the design matrix (columns {list(prep.exog.columns)}) is rank deficient with these "
-                   f"{n} points, so some effects cannot be separated. Collect more periods around the "
-                   f"interventions or drop terms (slope_change=False, fewer harmonics).")
-    elif n - p < 1:
-        refusal = (f"Refused: {n} points for {p} coefficients leave no residual degree of freedom, so neither the "
-                   f"scale nor any interval can be estimated. Collect more periods or drop terms.")
+    refusal = _refusal(prep)
     if refusal:
         raise InsufficientDataError(dataclasses.replace(verdict, status="refuse",
                                                         message=refusal + " " + verdict.message))
 
-    df_resid = float(n - p)
-    # Poisson (scale 1, normal reference).
+    df_resid = float(n - prep.exog.shape[1])
+    # Poisson (scale 1, normal reference), and quasi-Poisson: the same fit with scale max(1, X2/df).
     pois = _fit_glm(prep.endog, prep.exog, prep.offset)
     dispersion = float(pois.pearson_chi2 / pois.df_resid)
     scale = max(1.0, dispersion)
     use_t = reference_distribution == "t"
     quasi = _fit_glm(prep.endog, prep.exog, prep.offset, scale=scale, use_t=use_t)
-    if dispersion < 1:
-        notes.append(f"Pearson X2/df = {dispersion:.3g} < 1 (underdispersion or a small sample): the quasi-Poisson "
-                     f"scale is floored at 1, so its intervals are never narrower than Poisson's.")
-    if family == "quasi-poisson" and reference_distribution == "t":
-        notes.append(f"Quasi-Poisson intervals and p-values use Student t with {df_resid:g} degrees of freedom.")
-    elif family == "quasi-poisson":
-        notes.append("Quasi-Poisson intervals use the normal (z) reference, as published analyses often do; "
-                     "with few points t is more honest.")
+    notes += _scale_notes(dispersion, family, reference_distribution, df_resid)
 
     if light:
-        lr_pois = lr_quasi = {col: math.nan for col in list(prep.level_terms) + list(prep.slope_terms)}
+        lr_pois = lr_quasi = {col: math.nan for col, _, _ in _level_slope(prep)}
     else:
         lr_pois = _lr_p_values(prep, float(pois.deviance), 1.0, "z", df_resid, quasi=False)
         lr_quasi = _lr_p_values(prep, float(pois.deviance), scale, reference_distribution, df_resid, quasi=True)
-    # Separation (a side of a step with no events): the coefficient runs to ±infinity and Wald intervals are
-    # meaningless (Hauck–Donner); report the profile-likelihood interval and the likelihood-ratio p-value.
-    separated = _separated_terms(prep, pois.params, pois.bse)
-    q_quasi = (float(stats.f.ppf(1 - alpha, 1, df_resid)) if reference_distribution == "t"
-               else float(stats.chi2.ppf(1 - alpha, 1)))
-    q_pois = float(stats.chi2.ppf(1 - alpha, 1))
-    prof_quasi = {c: _profile_bounds(prep, c, d, float(pois.deviance), scale, q_quasi) for c, d in separated.items()}
-    prof_pois = {c: _profile_bounds(prep, c, d, float(pois.deviance), 1.0, q_pois) for c, d in separated.items()}
-    for col in separated:
-        name = {**prep.level_terms, **prep.slope_terms}[col]
-        notes.append(f"Separation in {col!r} ({name!r}): with no events on one side its coefficient is infinite, "
-                     f"so its rate ratio is reported at its limit with a profile-likelihood interval and the "
-                     f"likelihood-ratio p-value (lr_p_value); the Wald p-value is not reported.")
+    # Separation (no events on a side of a step) puts the MLE on the boundary, where Wald intervals are
+    # meaningless (Hauck–Donner): such terms get profile-likelihood intervals and the likelihood-ratio p-value.
+    open_sides = _open_sides(prep)
+    prof_quasi, prof_pois = _profile_intervals(prep, pois, scale, alpha, reference_distribution, df_resid, open_sides)
+    notes += _boundary_notes(prep, prof_pois)
     tables = [
         _terms_table("quasi-poisson", family == "quasi-poisson", quasi.params, quasi.bse, prep, alpha,
-                     reference_distribution, df_resid, lr_quasi, prof_quasi),
+                     reference_distribution, df_resid, lr_quasi, prof_quasi, open_sides),
         _terms_table("poisson", family == "poisson", pois.params, pois.bse, prep, alpha, "z", df_resid, lr_pois,
-                     prof_pois),
+                     prof_pois, open_sides),
     ]
     headline_glm = quasi if family == "quasi-poisson" else pois
     head_ref = reference_distribution if family == "quasi-poisson" else "z"
-    if family == "poisson" and reference_distribution == "t":
-        notes.append("Plain Poisson has its scale fixed at 1: its intervals use the normal (z) reference.")
-
     fitted: dict[str, Any] = {"poisson": pois, "quasi-poisson": quasi, "headline": headline_glm, "prepared": prep}
-    nb_alpha = nb_alpha_se = None
-    maxlags = None
+    extra: dict[str, Any] = {}
     if sensitivity:
-        # Negative binomial (NB2) with the dispersion alpha estimated by maximum likelihood.
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                nbm = NegativeBinomial(prep.endog, prep.exog, loglike_method="nb2", offset=prep.offset)
-                # Start from the Poisson fit and a moment estimate of alpha; BFGS works on log(alpha), which
-                # keeps alpha > 0 near the Poisson boundary; Newton polishes if BFGS stops early.
-                mu = np.asarray(pois.mu, dtype=float)
-                alpha0 = max(1e-4, float(((prep.endog - mu) ** 2 - mu).sum() / (mu ** 2).sum()))
-                start = np.append(pois.params.to_numpy(), alpha0)
-                nb = nbm.fit(start_params=start, disp=0, method="bfgs", maxiter=2000)
-                if not nb.mle_retvals.get("converged", True):
-                    caught.clear()
-                    nb = nbm.fit(start_params=nb.params.to_numpy(), disp=0, method="newton", maxiter=200)
-            converged = bool(nb.mle_retvals.get("converged", True)) and np.all(np.isfinite(nb.bse))
-            nb_alpha = float(nb.params["alpha"])
-            nb_alpha_se = float(nb.bse["alpha"]) if np.isfinite(nb.bse["alpha"]) else None
-            tables.append(_terms_table("negative-binomial (sensitivity)", False, nb.params, nb.bse, prep, alpha,
-                                       reference_distribution, df_resid))
-            fitted["negative-binomial"] = nb
-            if not converged or any("converge" in str(w.message).lower() for w in caught):
-                notes.append("The negative binomial fit did not converge cleanly (typical when the data show no "
-                             "overdispersion, alpha near 0): treat it with caution.")
-        except Exception as exc:  # noqa: BLE001 - a sensitivity analysis must not break the headline
-            notes.append(f"The negative binomial sensitivity fit failed ({type(exc).__name__}: {exc}).")
-        maxlags = hac_maxlags if hac_maxlags is not None else _newey_west_lags(n)
-        hac = _fit_glm(prep.endog, prep.exog, prep.offset, cov_type="HAC", cov_kwds={"maxlags": int(maxlags)},
-                       use_t=use_t)
-        tables.append(_terms_table("poisson-HAC (sensitivity)", False, hac.params, hac.bse, prep, alpha,
-                                   reference_distribution, df_resid))
-        fitted["poisson-HAC"] = hac
-        if n < 30:
-            notes.append(f"HAC standard errors with {n} points are unreliable; see hac_caveat.")
-
-    resid = np.asarray(pois.resid_pearson, dtype=float)
-    dw = float(durbin_watson(resid))
-    nlags = max(1, min(n // 2, 12))
-    acf_values = tuple(float(x) for x in acf(resid, nlags=nlags, fft=False)[1:])
-    notes.append("Durbin–Watson and the residual autocorrelations are descriptive only"
-                 + (f"; with {n} points (< 12) they say little about autocorrelation." if n < 12 else "."))
-
-    crit = _crit(alpha, head_ref, df_resid)
-    coefficients = pd.DataFrame({"term": list(prep.exog.columns), "coef": headline_glm.params.to_numpy(),
-                                 "se": headline_glm.bse.to_numpy()})
-    coefficients["lower"] = coefficients["coef"] - crit * coefficients["se"]
-    coefficients["upper"] = coefficients["coef"] + crit * coefficients["se"]
-    coefficients["p_value"] = _p_two_sided(coefficients["coef"] / coefficients["se"], head_ref, df_resid)
+        sens_tables, sens_fitted, extra = _sensitivity_models(prep, pois, alpha, reference_distribution, df_resid,
+                                                              use_t, hac_maxlags, open_sides, notes)
+        tables += sens_tables
+        fitted.update(sens_fitted)
+    dw, acf_values = _residual_diagnostics(pois, n, notes)
+    coefficients = _coefficients_table(headline_glm, prep, open_sides, _crit(alpha, head_ref, df_resid), head_ref,
+                                       df_resid)
 
     interventions_out = {name: period_label(start_index(name, s, monthly), monthly) for name, s in
                          ((str(k), v) for k, v in interventions.items())}
@@ -602,8 +887,7 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         pearson_dispersion=dispersion, scale=scale if family == "quasi-poisson" else 1.0,
         deviance=float(pois.deviance), df_resid=df_resid,
         rate_ratios=pd.concat(tables, ignore_index=True), coefficients=coefficients, predictions=pd.DataFrame(),
-        nb_alpha=nb_alpha, nb_alpha_se=nb_alpha_se, hac_maxlags=maxlags, durbin_watson=dw,
-        residual_acf=acf_values, notes=tuple(notes), fitted=fitted)
+        durbin_watson=dw, residual_acf=acf_values, notes=tuple(notes), fitted=fitted, **extra)
     return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
 
