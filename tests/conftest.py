@@ -74,3 +74,24 @@ def run_antt(root: Path, *args: str, timeout: int = 600, env: dict[str, str] | N
            "ANTT_PROCESSED_DIR": str(root / "data" / "processed"), **(env or {})}
     return subprocess.run([sys.executable, "-m", "antt", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def register_series_source(directory: Path, source_id: str, series_file: str) -> Path:
+    """Write ``directory/sources.csv`` registering ``source_id`` for a test series (the columns of
+    data/raw/sources.csv; placeholder citation): the way a researcher registers records kept outside
+    the repository (docs/own_series.md)."""
+    import csv
+    import hashlib
+
+    header = (ROOT / "data" / "raw" / "sources.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    digest = hashlib.sha256((directory / series_file).read_bytes()).hexdigest() if (directory / series_file).exists() else "0" * 64
+    row = {"source_id": source_id, "title": "Test series (placeholder)", "publisher": "Test", "author": "",
+           "place": "Ngọc Lũ", "province": "Hà Nam", "language": "vi", "publication_date": "unknown",
+           "publication_date_note": "", "access_date": "2026-11-29", "url": "", "text_file": series_file,
+           "sha256": digest, "licence": "Test data", "citation": f"Test series {source_id} (placeholder)."}
+    path = directory / "sources.csv"
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(row)
+    return path

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from conftest import run_antt
+from conftest import register_series_source, run_antt
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +66,7 @@ def test_exactly_the_dependent_jobs_rerun(built_project, tmp_path):
     env = {"PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     (root / SERIES).parent.mkdir(parents=True)
     (root / SERIES).write_text(_series([5, 6, 4, 7, 5, 4, 3, 3, 2, 2])(""), encoding="utf-8")
+    register_series_source((root / SERIES).parent, "my-records", "ngoc_lu.csv")
     start = run_antt(root, "run", env=env)
     assert start.returncode == 0 and not _reran(start.stderr), start.stderr
     table, wrong = [], []

@@ -9,7 +9,7 @@ import papermill as pm
 import pytest
 
 from antt.models.validation import simulate_series
-from conftest import ROOT
+from conftest import ROOT, register_series_source
 
 NOTEBOOKS = ROOT / "notebooks"
 pytestmark = pytest.mark.slow
@@ -62,12 +62,15 @@ def test_a_series_file_gets_fitted(tmp_path):
     table = series.drop(columns="expected").assign(source_id="simulated-test", place="xã Ngọc Lũ", indicator="new_drug_addicts")
     path = tmp_path / "simulated_series.csv"
     table[["source_id", "place", "indicator", "year", "count"]].to_csv(path, index=False)
+    register_series_source(tmp_path, "simulated-test", path.name)
     results, reports, _ = _run(tmp_path, "03_intervention_effect", "nl_series", series_path=str(path),
                                interventions={"simulated model": 2018}, lang="en")
     assert results["status"] in {"ok", "warn"} and results["fit"] is not None
     level = [r for r in results["fit"]["rate_ratios"] if r["headline"] and r["kind"] == "level"][0]
     assert level["lower"] < 0.5 < level["upper"]
     assert (reports / "figures" / "nl_series_its.png").exists()
+    assert results["data_period"] == "2010–2025" and results["series"]["source_ids"] == ["simulated-test"]
+    assert any("Test series simulated-test" in line for line in results["citations"]["en"])
 
 
 def test_method_validation_small_run(tmp_path):

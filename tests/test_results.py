@@ -56,6 +56,30 @@ def test_zero_count_bounds_and_refusal_for_ngoc_lu():
     assert result["status"] == "refuse" and result["fit"] is None
 
 
-def test_coverage_in_the_validation_results():
-    cov = _load("04_method_validation")["coverage"]
-    assert cov["n_sim"] == 200 and cov["coverage"] >= 0.90
+def test_validation_scenarios_carry_their_monte_carlo_errors():
+    scenarios = _load("04_method_validation")["scenarios"]
+    assert len(scenarios) >= 4
+    for row in scenarios:
+        n = row["n_sim"]
+        assert n >= 2000
+        for rate, se, lower, upper in (("coverage", "coverage_se", "coverage_lower", "coverage_upper"),
+                                       ("false_positive_rate", "false_positive_se", "false_positive_lower", "false_positive_upper")):
+            p = row[rate]
+            assert row[se] == pytest.approx(math.sqrt(p * (1 - p) / n), rel=WRITTEN)
+            wilson = _wilson(round(p * n), n)
+            assert (row[lower], row[upper]) == (pytest.approx(wilson[0], rel=WRITTEN), pytest.approx(wilson[1], rel=WRITTEN))
+        assert row["coverage_se"] < 0.01 and row["false_positive_se"] < 0.01
+
+
+def test_power_table_of_ngoc_lu_is_for_its_real_design_with_small_monte_carlo_errors():
+    power = _load("03_intervention_effect__ngoc-lu")["power"]
+    table = power["table"]
+    assert table and all(r["simulated"] for r in table)
+    assert {r["intervention_year"] for r in table} == {2018}
+    assert all("2018" in r["interventions"] and "2022" in r["interventions"] for r in table)
+    for row in table:
+        p, n = row["power"], row["n_sim"]
+        assert row["mc_se"] == pytest.approx(math.sqrt(p * (1 - p) / n), rel=WRITTEN, abs=1e-12)
+        if 0.7 <= p <= 0.9:
+            assert row["mc_se"] <= 0.01
+        assert row["slope_change"] == (row["n_years"] >= 12)  # fit_its's automatic slope rule

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from antt import notebooks, paths, runner
-from conftest import ROOT, run_antt
+from conftest import ROOT, register_series_source, run_antt
 
 SPECS = notebooks.discover(ROOT / "notebooks")
 CLEAN = "01_clean_source_statistics"
@@ -246,6 +246,7 @@ def test_exploratory_runs_leave_the_canonical_outputs_alone(built_project, tmp_p
     series.write_text("source_id,place,indicator,year,count\n" + "".join(
         f"my-records,Ngọc Lũ,new_drug_addicts,{y},{c}\n" for y, c in zip(range(2012, 2025), [5, 6, 4, 7, 5, 6, 3, 2, 2, 1, 1, 0, 0])),
         encoding="utf-8")
+    register_series_source(tmp_path, "my-records", series.name)
     english = run_antt(root, "run", "--only", "01", "-p", "lang=en")
     assert english.returncode == 0, english.stderr
     explored = run_antt(root, "run", "--only", "03", "-p", f"series_path={series}", "-p", "commune=Ngọc Lũ",
@@ -353,3 +354,49 @@ def _copy(built, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(built, root, symlinks=True, ignore=shutil.ignore_patterns(".staging", ".lock"))
     return root
+
+
+def _zero_after_series(directory, place: str):
+    """The scenario the article reports, as a researcher's file: new addicts 2012–2024, none from 2018."""
+    path = directory / "ngoc_lu_records.csv"
+    counts = [4, 6, 5, 7, 6, 5, 0, 0, 0, 0, 0, 0, 0]
+    path.write_text("source_id,place,indicator,year,count\n" + "".join(
+        f"commune-records,{place},new_drug_addicts,{y},{c}\n" for y, c in zip(range(2012, 2025), counts)), encoding="utf-8")
+    register_series_source(directory, "commune-records", path.name)
+    return path
+
+
+@pytest.mark.slow
+def test_a_series_with_no_new_addicts_after_2018_is_estimated_from_the_command_line(built_project, tmp_path):
+    root = _copy(built_project, tmp_path)
+    before = _snapshot(root)
+    series = _zero_after_series(tmp_path, "Ngoc Lu")  # typed without diacritics
+    result = run_antt(root, "run", "--only", "03", "-p", f"series_path={series}")
+    assert result.returncode == 0, result.stderr
+    assert _snapshot(root) == before
+    folder = root / "reports" / "explore" / "series_path-ngoc-lu-records"
+    data = json.loads((folder / "results" / "03_intervention_effect__ngoc-lu.json").read_text(encoding="utf-8"))
+    assert data["series"]["place"] == "Ngoc Lu" and data["data_period"] == "2012–2024"
+    assert any("Test series commune-records" in line for line in data["citations"]["vi"])
+    rows = data["fit"]["rate_ratios"]
+    first = next(r for r in rows if r["headline"] and r["kind"] == "level" and r["intervention"].startswith("Dòng họ"))
+    assert first["status"] == "boundary" and first["interval_method"].startswith("one-sided profile likelihood")
+    assert first["rate_ratio"] == 0 and 0 < first["upper"] < 1 and first["lr_p_value"] < 0.05
+    for row in rows:  # an estimate is a number or absent (null), never inf or NaN
+        assert row["rate_ratio"] is None or isinstance(row["rate_ratio"], int | float), row
+    nb = [r for r in rows if r["model"] == "negative-binomial (sensitivity)"]
+    assert nb and all(r["status"] == "did not converge" and r["rate_ratio"] is None for r in nb)
+    page = (folder / "html" / "03_intervention_effect__ngoc-lu.html").read_text(encoding="utf-8")
+    assert "không hội tụ" in page and "&lt; 0,550" in page and "Test series commune-records" in page
+    other = json.loads((folder / "results" / "03_intervention_effect__cong-ly.json").read_text(encoding="utf-8"))
+    assert other["series"] is None and "ngoc_lu_records.csv" in other["limitations"]["en"][0]
+
+
+@pytest.mark.slow
+def test_a_series_for_an_unknown_place_fails_with_one_line_listing_the_places(built_project, tmp_path):
+    root = _copy(built_project, tmp_path)
+    before = _snapshot(root)
+    series = _zero_after_series(tmp_path, "Ngọc Lụ")  # another commune's name: not Ngọc Lũ
+    line = _one_error_line(run_antt(root, "run", "--only", "03", "-p", f"series_path={series}"))
+    assert "ngoc_lu_records.csv" in line and "places in the file: 'Ngọc Lụ'" in line, line
+    assert _snapshot(root) == before

@@ -13,7 +13,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(runner.list_notebooks())
         return 0
     overrides = dict(runner.parse_override(o) for o in args.param)
-    runner.run(overrides, force=args.force, only=args.only or None, jobs_limit=args.jobs)
+    with runner.interrupt_guard():
+        runner.run(overrides, force=args.force, only=args.only or None, jobs_limit=args.jobs)
     return 0
 
 

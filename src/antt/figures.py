@@ -315,21 +315,22 @@ def its_figure(observed: pd.DataFrame, fitted: pd.DataFrame, counterfactual: pd.
 
 @_themed
 def power_heatmap(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", simulated: bool = True,
-                  *, threshold: float = 0.8) -> Figure:
-    """Power by baseline rate × relative drop, one panel per years-each-side; cells ≥ threshold outlined.
+                  *, threshold: float = 0.8, panel: str = "years_each_side") -> Figure:
+    """Power by baseline rate × relative drop, one panel per value of ``panel`` ("years_each_side", a number, or
+    "period", a label such as "2012–2025"); cells ≥ threshold outlined.
     With ``simulated`` the title always carries the word for simulated in ``lang``."""
     w = _words(lang)
-    d = _require(df, ["baseline_rate", "relative_drop", "years_each_side", "power"], "power")
+    d = _require(df, ["baseline_rate", "relative_drop", panel, "power"], "power")
     if not d["power"].between(0, 1).all():
         raise ValueError("power: every value must lie in [0, 1]")
     title = _nfc(title)
     if simulated and w["simulated"].casefold() not in title.casefold():
         title = f"{title} ({w['simulated']})"
-    panels = sorted(d["years_each_side"].unique())
+    panels = list(dict.fromkeys(d[panel])) if panel == "period" else sorted(d[panel].unique())
     ncols = min(len(panels), 3)
     fig, axes = _new_figure(title, caption, nrows=math.ceil(len(panels) / ncols), ncols=ncols)
     for k, (ax, n) in enumerate(zip(axes.flat, panels)):
-        grid = (d[d["years_each_side"] == n]
+        grid = (d[d[panel] == n]
                 .pivot(index="baseline_rate", columns="relative_drop", values="power")
                 .sort_index(ascending=False))
         labels = grid.map(lambda v: "" if pd.isna(v) else _num(v, lang, 2)).to_numpy()
@@ -341,7 +342,7 @@ def power_heatmap(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", 
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set(xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
                ylabel=w["baseline_rate"] if k % ncols == 0 else "",
-               title=f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}")
+               title=str(n) if panel == "period" else f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}")
         ax.tick_params(axis="both", labelrotation=0, labelsize=8)
     for ax in axes.flat[len(panels):]:
         ax.axis("off")

@@ -10,7 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from antt.tables import format_decimal, format_p, format_percent
+from antt import estimates, series
+from antt.series import LoadedSeries
+from antt import tables
+from antt.intervention import PowerPlan
+from antt.tables import format_decimal, format_number, format_p, format_percent, translator
 
 
 def data_period(indicators: pd.DataFrame) -> str:
@@ -126,30 +130,28 @@ def province(props: pd.DataFrame, homogeneity, ratios: pd.DataFrame, indicators:
 
 
 def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str, Any], refusal: dict[str, str],
-                 zero: Any, bounds: pd.DataFrame, needed: pd.DataFrame, figures_table: pd.DataFrame,
-                 sources: pd.DataFrame, interventions: dict[str, int | None], thumbnail: str) -> dict[str, Any]:
-    """Key numbers of the intervention analysis and what it can and cannot say (vi, en)."""
+                 zero: Any, bounds: pd.DataFrame, plan: PowerPlan, figures_table: pd.DataFrame,
+                 sources: pd.DataFrame, interventions: dict[str, int | None], thumbnail: str,
+                 loaded: LoadedSeries | None = None, series_file: str = "") -> dict[str, Any]:
+    """Key numbers of the intervention analysis and what it can and cannot say (vi, en).
+
+    ``loaded`` is the researcher's series when one was used (``antt.intervention.load_series``): the
+    report then states its real period and cites its sources; ``series_file`` names a series file that
+    was given but holds no counts of this outcome (the article's figures are used, and the report says so).
+    """
     alpha = float(bounds["alpha"].iloc[0]) if len(bounds) else 0.05
     level = f"{100 * (1 - alpha):.0f}"
     fitted = analysis["result"] is not None
 
-    def effect(lang: str) -> str:
+    def effect(lang: str) -> list[str]:
+        """One sentence per intervention and term of the headline model, through ``antt.estimates``."""
         if not fitted:
-            return refusal[lang]
-        rr = analysis["result"].rate_ratios
-        head = rr[rr["headline"] & (rr["kind"] == "level")].iloc[0]
-        if head.status == "not identified":  # no estimate exists: say so instead of writing "nan"
-            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: không xác định được (quá ít ca quanh mốc để ước lượng), {head.model}."
-                    if lang == "vi" else
-                    f"Rate ratio (level change) of «{head.intervention}»: not identified (too few events around the step to estimate it), {head.model}.")
-        ratio = lambda x: "∞" if x == float("inf") else format_decimal(x, lang, 2)  # noqa: E731 - an unbounded side
-        method = "" if head.interval_method == "Wald" else f", {head.interval_method}"
-        if lang == "vi":
-            method = method and (", khoảng hợp lý hồ sơ một phía" if head.status == "boundary" else ", khoảng hợp lý hồ sơ")
-            return (f"Tỷ số tỷ suất (thay đổi mức) của «{head.intervention}»: {ratio(head.rate_ratio)} "
-                    f"(KTC {level}% {ratio(head.lower)}–{ratio(head.upper)}, {head.model}{method}).")
-        return (f"Rate ratio (level change) of «{head.intervention}»: {ratio(head.rate_ratio)} "
-                f"({level}% CI {ratio(head.lower)}–{ratio(head.upper)}, {head.model}{method}).")
+            return [refusal[lang]]
+        result = analysis["result"]
+        order = list(result.interventions)  # interventions in start order, each level change before its slope change
+        rows = sorted(result.headline.to_dict(orient="records"),
+                      key=lambda r: (order.index(r["intervention"]), r["kind"] != "level"))
+        return [estimates.sentence(row, lang, result.alpha) for row in rows]
 
     def zero_text(lang: str) -> list[str]:
         if zero is None or bounds.empty:
@@ -164,29 +166,32 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
                 f"up to {format_decimal(last.upper_rate_per_year, lang)} per year (exact one-sided {level}% Poisson bound). The article does not state the period."]
 
     def power_text(lang: str) -> list[str]:
-        longest = int(needed.attrs.get("max_years", 0))
+        """One sentence per candidate period: the smallest drop detectable with the target power (simulated)."""
+        t = translator(lang)
+        if plan.reason:
+            return [t(f"power_{plan.reason}")]
         lines = []
-        for drop in sorted(set(needed["relative_drop"])):
-            if drop not in (0.5, 1.0):
-                continue
-            parts = []
-            for r in needed[needed["relative_drop"] == drop].itertuples():
-                if pd.isna(r.years_each_side):
-                    years = f"> {longest}"
-                else:
-                    years = str(int(r.years_each_side))
-                parts.append(f"{format_decimal(r.baseline_rate, lang, 0)} → {years}")
-            pct = f"{100 * drop:.0f}%"
-            lines.append((f"Mô phỏng: để phát hiện mức giảm {pct} với khả năng 80% cần (số ca mỗi năm trước can thiệp → số năm mỗi phía) "
-                          if lang == "vi" else
-                          f"Simulated: to detect a {pct} drop with 80% power you need (cases per year before → years on each side) ")
-                         + "; ".join(parts) + ".")
+        minimum = plan.minimum_drops
+        for (first, last, slopes), group in minimum.groupby(["first_year", "last_year", "slope_change"], sort=False):
+            parts = "; ".join(f"{format_number(r.baseline_rate, lang)} → {tables.minimum_drop_text(r, lang)}"
+                              for r in group.itertuples())
+            lines.append(t("power_finding").format(
+                n_sim=format_number(int(group["n_sim"].iloc[0]), lang), period=f"{first}–{last}",
+                model=t("slopes_fitted") if slopes else t("level_only"), target=plan.target,
+                power=format_percent(plan.target_power, lang, 0), parts=parts))
         return lines
 
     years = pd.concat([figures_table["period_start"], figures_table["period_end"]]).dropna()
     span = f"{int(years.min())}–{int(years.max())}" if len(years) else ""
     n_fig = len(figures_table)
-    if fitted:
+    if loaded is not None:
+        period = series.period_text(loaded)
+        n_points = len(loaded.frame)
+        basis = {"vi": f"Chuỗi số đếm của nhà nghiên cứu ({loaded.path.name}): {n_points} điểm, {period}, địa bàn «{loaded.place}», "
+                       f"nguồn {', '.join(loaded.source_ids)}; kiểm tra nguồn và định nghĩa của chuỗi.",
+                 "en": f"The researcher's series ({loaded.path.name}): {n_points} points, {period}, place «{loaded.place}», "
+                       f"source {', '.join(loaded.source_ids)}; check its source and definitions."}
+    elif fitted:
         n_points = analysis["result"].n_points
         basis = {"vi": f"Ước lượng dựa trên {n_points} điểm số liệu của chuỗi được cung cấp; kiểm tra nguồn và định nghĩa của chuỗi.",
                  "en": f"The estimates rest on the {n_points} points of the series supplied; check its source and definitions."}
@@ -196,13 +201,28 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
     else:
         basis = {"vi": f"Bài báo không có số liệu nào cho xã {commune}: không thể ước lượng tác động.",
                  "en": f"The article gives no figure for xã {commune}: no effect can be estimated."}
+    if series_file:
+        basis = {"vi": f"Tệp chuỗi {series_file} không có số đếm của chỉ tiêu này; báo cáo dùng số liệu của bài báo. " + basis["vi"],
+                 "en": f"The series file {series_file} has no counts of this outcome; this report uses the article's figures. " + basis["en"]}
+    used_ids = sorted(set(figures_table["source_id"]) | set(loaded.source_ids if loaded is not None else ()))
+    article = sources[sources["source_id"].isin(set(figures_table["source_id"]))]
+    citations = {lang: [f"{r.citation} ({r.publication_date if r.publication_date != 'unknown' else translator(lang)('date_not_stated')})"
+                        for r in article.itertuples()] + (series.citation(loaded, lang=lang) if loaded is not None else [])
+                 for lang in ("vi", "en")}
+    if loaded is not None:
+        dates = series.used_sources(loaded)["publication_date"]
+        data_dates = {lang: ", ".join(d if d != "unknown" else ("không rõ" if lang == "vi" else "not stated") for d in dates)
+                      for lang in ("vi", "en")}
+    else:
+        data_dates = {lang: data_date(sources, figures_table, lang) if len(figures_table) else "" for lang in ("vi", "en")}
+    jump = {lang: [translator(lang)("power_boundary_jump")] if not plan.table.empty else [] for lang in ("vi", "en")}
     limitations = {
-        "vi": [basis["vi"],
-               "Số liệu trong bài báo là số liệu báo cáo lại cho báo chí; chưa có hồ sơ gốc theo năm.",
-               "Số liệu mô phỏng chỉ dùng để tính khả năng phát hiện; chúng không phải số liệu của xã."],
-        "en": [basis["en"],
-               "The article's figures were reported to a newspaper; no yearly records were available.",
-               "Simulated data are used only to compute power; they are not the commune's data."],
+        "vi": [basis["vi"]]
+              + ([] if loaded is not None else ["Số liệu trong bài báo là số liệu báo cáo lại cho báo chí; chưa có hồ sơ gốc theo năm."])
+              + ["Số liệu mô phỏng chỉ dùng để tính khả năng phát hiện; chúng không phải số liệu của xã."] + jump["vi"],
+        "en": [basis["en"]]
+              + ([] if loaded is not None else ["The article's figures were reported to a newspaper; no yearly records were available."])
+              + ["Simulated data are used only to compute power; they are not the commune's data."] + jump["en"],
     }
     return {
         "commune": commune,
@@ -213,49 +233,94 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         "fit": analysis["result"].to_dict() if fitted else None,
         "p_value_reported": fitted,
         "zero_count_bounds": bounds.to_dict(orient="records"),
-        "years_needed": needed.to_dict(orient="records"),
-        "data_period": span,
-        "data_date": {lang: data_date(sources, figures_table, lang) if len(figures_table) else "" for lang in ("vi", "en")},
-        "headline": {lang: [effect(lang)] + zero_text(lang) + power_text(lang) for lang in ("vi", "en")},
+        "power": {"target": plan.target, "reason": plan.reason, "skipped": [list(x) for x in plan.skipped],
+                  "table": plan.table.to_dict(orient="records"),
+                  "minimum_detectable_drops": plan.minimum_drops.to_dict(orient="records")},
+        "data_period": series.period_text(loaded) if loaded is not None else span,
+        "data_date": data_dates,
+        "sources": used_ids,
+        "citations": citations,
+        "series": None if loaded is None else {"file": loaded.path.name, "place": loaded.place, "indicator": loaded.indicator,
+                                               "source_ids": list(loaded.source_ids), "period": series.period_text(loaded),
+                                               "rows": len(loaded.frame)},
+        "headline": {lang: effect(lang) + zero_text(lang) + power_text(lang) for lang in ("vi", "en")},
         "limitations": limitations,
         "thumbnail": thumbnail,
     }
 
 
-def validation(coverage: dict, true_rr: float, comparison: pd.DataFrame, bias: pd.DataFrame, refusal: str,
-               thumbnail: str) -> dict[str, Any]:
-    """Key numbers of the method validation on simulated data (vi, en)."""
-    t_row = comparison.set_index("reference_distribution")
-    naive, segmented = bias.iloc[0], bias.iloc[1]
+def validation(study, refusal: str, thumbnail: str) -> dict[str, Any]:
+    """Key numbers of the method validation on simulated data (vi, en), from ``study`` (an
+    ``antt.models.validation.ValidationStudy``) and the refusal text of a too-short simulated series.
+
+    ``coverage`` is the summary row of the moderate-counts scenario (the first scenario when there is none);
+    ``scenarios`` every summary row; ``scale_floor`` the scenarios whose coverage is clearly above nominal only
+    because the scale is floored at 1, and those clearly below nominal."""
+    from antt.models.validation import below_nominal, conservative_by_floor
+
+    summary, alpha = study.summary, study.alpha
+    rows = {r["scenario"]: r for r in summary.to_dict(orient="records")}
+    main = rows.get("moderate_counts", summary.iloc[0].to_dict())
+    conservative, below = conservative_by_floor(summary, alpha), below_nominal(summary, alpha)
+    ref = study.reference.set_index("reference_distribution")
+    naive, segmented = study.trend_bias.iloc[0], study.trend_bias.iloc[1]
+    max_se = max([float(summary[c].max()) for c in ("coverage_se", "coverage_unfloored_se", "false_positive_se",
+                                                      "false_positive_unfloored_se")] + [float(ref["mc_se"].max())])
+    years = sorted({str(s.years_before) if s.years_before == s.years_after else f"{s.years_before}/{s.years_after}"
+                    for s in study.scenarios})
 
     def lines(lang: str) -> list[str]:
-        cov = f"{format_percent(coverage['coverage'], lang)} ({format_percent(coverage['coverage_lower'], lang)}–{format_percent(coverage['coverage_upper'], lang)})"
-        fp_t, fp_z = format_percent(t_row.loc["t", "false_positive_rate"], lang), format_percent(t_row.loc["z", "false_positive_rate"], lang)
-        if lang == "vi":
-            return [f"Mô phỏng: khoảng 95% của tỷ số tỷ suất phủ giá trị thật {format_decimal(true_rr, lang, 2)} trong {cov} của {coverage['n_sim']} chuỗi.",
-                    f"Mô phỏng, chuỗi ngắn không có tác động: tỷ lệ dương tính giả {fp_t} với phân phối t, {fp_z} với phân phối z (danh nghĩa 5%).",
-                    f"Mô phỏng, xu hướng giảm sẵn có và không có tác động: so sánh trước–sau cho trung vị {format_decimal(naive.median_rate_ratio, lang, 2)}, "
-                    f"mô hình phân đoạn {format_decimal(segmented.median_rate_ratio, lang, 2)} (giá trị thật 1)."]
-        return [f"Simulated: the 95% interval of the rate ratio covers the true value {format_decimal(true_rr, lang, 2)} in {cov} of {coverage['n_sim']} series.",
-                f"Simulated short series with no effect: false-positive rate {fp_t} with a t reference, {fp_z} with z (nominal 5%).",
-                f"Simulated falling trend, no effect: the naive before/after ratio has median {format_decimal(naive.median_rate_ratio, lang, 2)}, "
-                f"the segmented model {format_decimal(segmented.median_rate_ratio, lang, 2)} (true value 1)."]
+        t, rate = translator(lang), tables.validation_rate
+        short = {name: tables.validation_scenario_label(r, lang, short=True) for name, r in rows.items()}
+        # "raises ... : conservative" only where the floor clearly lifts coverage above nominal; else neutral words.
+        floor = t("val_finding_floor" if main["scenario"] in conservative else "val_finding_floor_neutral").format(
+            scenario=short[main["scenario"]], rate=format_number(main["baseline_rate"], lang),
+            cov_u=rate(main["coverage_unfloored"], main["coverage_unfloored_se"], lang),
+            cov=rate(main["coverage"], main["coverage_se"], lang),
+            fp_u=rate(main["false_positive_unfloored"], main["false_positive_unfloored_se"], lang),
+            fp=rate(main["false_positive_rate"], main["false_positive_se"], lang))
+        return [
+            t("val_finding_coverage").format(
+                n_sim=format_number(study.n_sim, lang), level=format_percent(1 - alpha, lang, 0),
+                true_rr=format_number(study.true_rr, lang),
+                parts="; ".join(f"{short[n]} {rate(r['coverage'], r['coverage_se'], lang)}" for n, r in rows.items())),
+            t("val_finding_false_positive").format(
+                alpha=format_percent(alpha, lang, 0),
+                parts="; ".join(f"{short[n]} {rate(r['false_positive_rate'], r['false_positive_se'], lang)}"
+                                for n, r in rows.items())),
+            floor,
+            tables.validation_nominal_text(summary, alpha, lang),
+            t("val_finding_reference").format(
+                n_sim=format_number(int(ref.loc["t", "n_sim"]), lang), alpha=format_percent(alpha, lang, 0),
+                fp_t=rate(ref.loc["t", "false_positive_rate"], ref.loc["t", "mc_se"], lang),
+                fp_z=rate(ref.loc["z", "false_positive_rate"], ref.loc["z", "mc_se"], lang)),
+            t("val_finding_trend").format(naive=format_decimal(naive.median_rate_ratio, lang, 2),
+                                          segmented=format_decimal(segmented.median_rate_ratio, lang, 2)),
+        ]
+
+    def limitations(lang: str) -> list[str]:
+        t = translator(lang)
+        return [t("val_limit_simulated"), t("val_limit_design").format(years=", ".join(years)),
+                t("val_limit_mc").format(n_sim=format_number(study.n_sim, lang), max_se=format_decimal(100 * max_se, lang, 1)),
+                t("val_limit_headline_only"), t("val_counting_rules")]
 
     return {
         "simulated": True,
-        "coverage": coverage,
-        "true_rate_ratio": true_rr,
-        "reference_comparison": comparison.to_dict(orient="records"),
-        "trend_bias": bias.to_dict(orient="records"),
+        "n_sim": study.n_sim,
+        "true_rate_ratio": study.true_rr,
+        "alpha": alpha,
+        "seed": study.seed,
+        "coverage": main,
+        "scenarios": summary.to_dict(orient="records"),
+        "scale_floor": {"conservative_only_because_of_the_floor": conservative, "below_nominal": below},
+        "reference_comparison": study.reference.to_dict(orient="records"),
+        "reference_scenario": study.reference_scenario.to_dict(),
+        "trend_bias": study.trend_bias.to_dict(orient="records"),
+        "trend_scenario": study.trend_scenario.to_dict(),
         "refusal_on_short_series": refusal,
         "data_period": "",
-        "data_date": {"vi": "Dữ liệu mô phỏng (không phải số liệu thật)", "en": "Simulated data (not real data)"},
+        "data_date": {lang: translator(lang)("val_data_date") for lang in ("vi", "en")},
         "headline": {lang: lines(lang) for lang in ("vi", "en")},
-        "limitations": {
-            "vi": ["Mọi số liệu trong báo cáo này là mô phỏng: chúng kiểm tra phương pháp, không nói gì về Hà Nam.",
-                   "Mô phỏng giả định số đếm Poisson (hoặc nhị thức âm) độc lập giữa các năm; số liệu thật có thể tự tương quan."],
-            "en": ["Every number in this report is simulated: it checks the method and says nothing about Hà Nam.",
-                   "The simulations assume Poisson (or negative binomial) counts independent across years; real data may be autocorrelated."],
-        },
+        "limitations": {lang: limitations(lang) for lang in ("vi", "en")},
         "thumbnail": thumbnail,
     }

@@ -8,16 +8,17 @@ reports a p-value from, a model the data cannot identify.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from antt import schemas
-from antt.io import read_csv_text, validate
+from antt import series
 from antt.models.counts import zero_count_upper_bounds
 from antt.models.its import InsufficientDataError, check_sufficiency, counterfactual, fit_its
-from antt.models.power import simulate_power
+from antt.models.power import Design, minimum_detectable_drop_table, power_table
+from antt.series import LoadedSeries
 from antt.text import key
 
 
@@ -27,15 +28,15 @@ def commune_figures(indicators: pd.DataFrame, commune: str) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def load_series(path: str | Path, commune: str, outcome: str) -> pd.DataFrame:
-    """Yearly (or monthly) counts from a series CSV (columns: data/codebook/columns.csv, table
-    ``series``), restricted to the commune and outcome; validated with clear errors."""
-    path = Path(path)
-    table = read_csv_text(path, ["source_id", "place", "indicator", "year", "count"], optional=("month", "population"))
-    table = table.replace("", None)
-    table = validate(table, schemas.SERIES, path)
-    chosen = table[(table["place"].map(key).str.contains(key(commune), regex=False)) & (table["indicator"] == outcome)]
-    return chosen.drop(columns=["source_id", "place", "indicator"]).reset_index(drop=True)
+def load_series(path: str | Path, commune: str, outcome: str, sources: pd.DataFrame | None = None) -> LoadedSeries | None:
+    """The commune's counts of ``outcome`` from a series file (``antt.series.load_series``: place names
+    as people type them, every cell checked, sources registered), or None when the file holds no counts
+    of ``outcome`` at all: a file about one outcome leaves the other parameter sets on the article's
+    figures (the report says so). A file with counts of ``outcome`` but none for the commune is an
+    error listing the places it has."""
+    if outcome not in series.indicators_in(path):
+        return None
+    return series.load_series(path, commune, outcome, sources=sources)
 
 
 def series_from_indicators(figures: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -107,23 +108,48 @@ def refusal_text(analysis: dict[str, Any], outcome_label: str, lang: str) -> str
     return " ".join(parts)
 
 
-def power(baseline_rates: list[float], relative_drops: list[float], years_each_side: list[int], alpha: float,
-          n_sim: int, seed: int) -> pd.DataFrame:
-    """Power of the level-change model by simulation (simulated data only)."""
-    return simulate_power(baseline_rates, relative_drops, years_each_side, alpha=alpha, n_sim=n_sim, seed=seed)
+@dataclass(frozen=True)
+class PowerPlan:
+    """What yearly data would answer the question, for the commune's real design (simulated data only).
+
+    ``table``: ``antt.models.power.power_table`` for every period × baseline rate × drop (power and its
+    Monte Carlo standard error); ``minimum_drops``: ``minimum_detectable_drop_table`` per period × rate;
+    ``skipped``: periods that cannot hold the design, with the reason; ``reason``: why there is no plan at
+    all (an intervention without a start year), else "".
+    """
+
+    table: pd.DataFrame
+    minimum_drops: pd.DataFrame
+    skipped: tuple[tuple[str, str], ...] = ()
+    reason: str = ""
+    target: str = ""
+    target_power: float = 0.8
 
 
-def years_needed(power_table: pd.DataFrame, target: float = 0.8) -> pd.DataFrame:
-    """For each baseline rate and drop: the fewest years on each side that reach ``target`` power
-    (None when no simulated length does)."""
-    rows = []
-    for (rate, drop), group in power_table.groupby(["baseline_rate", "relative_drop"], sort=True):
-        enough = group[group["power"] >= target].sort_values("years_before")
-        rows.append({"baseline_rate": rate, "relative_drop": drop,
-                     "years_each_side": None if enough.empty else int(enough["years_before"].iloc[0])})
-    table = pd.DataFrame(rows)
-    table.attrs["max_years"] = int(power_table["years_before"].max())
-    return table
+def power_plan(interventions: dict[str, int | None], periods: list[list[int]], baseline_rates: list[float],
+               relative_drops: list[float], *, target: str = "", dispersion: float = 0.0, ar1_rho: float = 0.0,
+               ar1_sd: float = 0.0, alpha: float = 0.05, n_sim: int = 2500, seed: int = 20221231,
+               target_power: float = 0.8) -> PowerPlan:
+    """Power and minimum detectable drop of the model ``fit_its`` will fit, for the commune's interventions and
+    each candidate period ``[first_year, last_year]`` of yearly counts (simulated; see ``antt.models.power``).
+    ``target`` names the intervention whose level change is tested (default: the first)."""
+    empty = pd.DataFrame()
+    missing = unknown_starts(interventions)
+    if missing:
+        return PowerPlan(empty, empty, reason="unknown_start")
+    designs, skipped = [], []
+    for first, last in periods:
+        try:
+            designs.append(Design(int(first), int(last), {k: int(v) for k, v in interventions.items()}))
+        except ValueError as exc:
+            skipped.append((f"{first}–{last}", str(exc)))
+    if not designs:
+        return PowerPlan(empty, empty, tuple(skipped), reason="no_period")
+    chosen = target or next(iter(interventions))
+    options = {"dispersion": dispersion, "ar1_rho": ar1_rho, "ar1_sd": ar1_sd, "alpha": alpha, "n_sim": n_sim, "seed": seed}
+    table = power_table(designs, baseline_rates, relative_drops, chosen, **options)
+    minimum = minimum_detectable_drop_table(designs, baseline_rates, target_power, chosen, **options)
+    return PowerPlan(table, minimum, tuple(skipped), target=chosen, target_power=target_power)
 
 
 def _value_text(row, label: str, lang: str) -> str:
@@ -136,7 +162,8 @@ def _value_text(row, label: str, lang: str) -> str:
 
 def its_plot(analysis: dict[str, Any], interventions: dict[str, int], title: str, source: str, lang: str):
     """Observed counts, fitted line and counterfactual with their intervals (a fitted analysis only)."""
-    from antt import figures
+    from antt import estimates, figures
+    from antt.tables import translator
 
     pred, result = analysis["predictions"], analysis["result"]
     calendar = pred["year"] + (pred["month"] - 1) / 12 if "month" in pred else pred["year"]
@@ -149,15 +176,17 @@ def its_plot(analysis: dict[str, Any], interventions: dict[str, int], title: str
     method = (f"GLM Poisson phân đoạn ({result.family}, phân phối {result.reference_distribution}), khoảng {level}"
               if lang == "vi" else
               f"segmented Poisson GLM ({result.family}, {result.reference_distribution} reference), {level} intervals")
+    levels = [estimates.short(row, lang) for row in result.headline.to_dict(orient="records") if row["kind"] == "level"]
+    caption = f"{source}. {method}. {translator(lang)('rate_ratio')} ({level}): " + "; ".join(levels) + "."
     return figures.its_figure(pd.DataFrame({"time": calendar, "count": pred["count"]}), band("fitted"), band("counterfactual"),
-                              {n: float(y) for n, y in interventions.items()}, title, f"{source}. {method}.", lang)
+                              {n: float(y) for n, y in interventions.items()}, title, caption, lang)
 
 
 def make_figures(figures_table: pd.DataFrame, interventions: dict[str, int | None], analysis: dict[str, Any],
-                 power_table: pd.DataFrame, codebook: pd.DataFrame, source: str, lang: str, out_dir, prefix: str) -> dict[str, dict]:
-    """Timeline, interrupted time series (only when fitted) and power heatmap (simulated), exported."""
+                 plan: PowerPlan, codebook: pd.DataFrame, source: str, lang: str, out_dir, prefix: str) -> dict[str, dict]:
+    """Timeline, interrupted time series (only when fitted) and power heatmap (simulated; only with a plan), exported."""
     from antt import figures
-    from antt.tables import translator
+    from antt.tables import format_decimal, format_number, translator
 
     t = translator(lang)
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
@@ -173,11 +202,10 @@ def make_figures(figures_table: pd.DataFrame, interventions: dict[str, int | Non
         out["timeline"] = figures.timeline_figure(events, points, t("fig_timeline_title"), f"{source}.", lang)
     if analysis["result"] is not None:
         out["its"] = its_plot(analysis, interventions, t("fig_its_title"), source, lang)
-    power = power_table.rename(columns={"years_before": "years_each_side"})
-    n_sim = int(power["n_sim"].iloc[0])
-    caption = (f"Dữ liệu mô phỏng: số đếm Poisson theo năm, giảm một mức tại năm can thiệp; phát hiện bằng kiểm định tỷ số "
-               f"hợp lý một phía (quasi-Poisson, F) ở mức α; {n_sim} lần mô phỏng mỗi ô." if lang == "vi" else
-               f"Simulated data: yearly Poisson counts with a level drop at the intervention; detection by a one-sided "
-               f"likelihood-ratio test (quasi-Poisson, F) at level α; {n_sim} simulations per cell.")
-    out["power"] = figures.power_heatmap(power, t("fig_power_title"), caption, lang)
+    if not plan.table.empty:
+        table = plan.table.assign(period=[f"{a}–{b}" for a, b in zip(plan.table["first_year"], plan.table["last_year"])])
+        starts = ", ".join(f"{year}" for year in interventions.values())
+        caption = t("power_caption").format(target=plan.target, starts=starts, n_sim=format_number(int(table["n_sim"].iloc[0]), lang),
+                                            mc_se=format_decimal(float(table["mc_se"].max()), lang, 3))
+        out["power"] = figures.power_heatmap(table, t("fig_power_title"), caption, lang, panel="period")
     return {name: figures.export(fig, f"{prefix}_{name}", out_dir) for name, fig in out.items()}

@@ -55,13 +55,25 @@ def load_results(name: str, results_dir: Path | None = None) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def _sources_html(lang: str) -> str:
+def _sources_html(lang: str, source_ids: list[str] | None = None) -> str:
+    """The citations of ``source_ids`` (a report's own sources, from its results), or of every registered source."""
     sources = load_sources()
+    if source_ids:
+        sources = sources[sources["source_id"].isin(source_ids)]
     items = []
     for s in sources.itertuples():
         date = s.publication_date if s.publication_date != "unknown" else ("không rõ" if lang == "vi" else "not stated")
         items.append(f"<li>{_esc(s.citation)} ({_esc(date)})</li>")
     return "<ul>" + "".join(items) + "</ul>"
+
+
+def _citations_html(results: dict[str, Any], lang: str) -> str:
+    """The sources a report used: the citations its results carry (a researcher's series included), else
+    those of its ``sources`` ids, else every registered source."""
+    lines = results.get("citations", {}).get(lang)
+    if lines:
+        return "<ul>" + "".join(f"<li>{_esc(line)}</li>" for line in lines) + "</ul>"
+    return _sources_html(lang, results.get("sources"))
 
 
 def _header(title: str, job, lang: str, results: dict[str, Any], data_version: str) -> str:
@@ -76,7 +88,7 @@ def _header(title: str, job, lang: str, results: dict[str, Any], data_version: s
     return (
         f'<header class="report"><h1>{_esc(title)}</h1><dl>'
         f"<dt>{words[0]}</dt><dd>{params}</dd>"
-        f"<dt>{words[1]}</dt><dd>{_sources_html(lang)}</dd>"
+        f"<dt>{words[1]}</dt><dd>{_citations_html(results, lang)}</dd>"
         f"<dt>{words[2]}</dt><dd>{_esc(period)}</dd>"
         f"<dt>{words[3]}</dt><dd>{_esc(data_date)}</dd>"
         f"<dt>{words[4]}</dt><dd>{_esc(version)}</dd>"

@@ -116,6 +116,9 @@ def write(notebook: str, data: dict[str, Any], results_dir: str | Path | None = 
 
 
 def thumbnail(exported: dict[str, dict]) -> str:
-    """Path of the first exported figure's PNG, relative to the reports folder (for the index card)."""
+    """Path of the first exported figure's PNG, relative to the reports folder (for the index card); "" when
+    nothing was exported (the card then has no picture)."""
+    if not exported:
+        return ""
     first = next(iter(exported.values()))["png"]
     return f"figures/{Path(first).name}"

@@ -15,7 +15,11 @@ stack (papermill, nbconvert) is imported only when a notebook must run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +168,34 @@ def _discover() -> list[NotebookSpec]:
         raise RunError(" ".join(str(exc).split())) from None
 
 
+#: Set by the SIGINT handler of ``interrupt_guard``: a Ctrl-C is remembered even if a library that was
+#: running in the main thread when it landed caught the KeyboardInterrupt, so nothing is published after it.
+INTERRUPTED = threading.Event()
+
+
+@contextlib.contextmanager
+def interrupt_guard() -> Iterator[None]:
+    """Within: Ctrl-C (SIGINT) sets ``INTERRUPTED`` and raises KeyboardInterrupt; on leaving, a remembered
+    interrupt is raised again if it was swallowed (the run then ends as interrupted, exit 130)."""
+    def handler(signum, frame):
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    INTERRUPTED.clear()
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_interrupted() -> None:
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list[str] | None = None,
         jobs_limit: int | None = None, progress: Progress | None = None) -> list[str]:
     """Run what changed; publish what succeeded. Returns the names of the jobs that ran.
@@ -298,6 +330,7 @@ class _Run:
                     if not running:
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    _check_interrupted()
                     for future in finished:
                         self._finished(running.pop(future), future)
         finally:
@@ -376,6 +409,7 @@ class _Run:
                 downstream_ok = all(self.state[d] in ("done", "cached", "published") for d in self._descendants(job.name))
                 upstream_ok = all(self.state[d] in ("cached", "published") for d in self.deps[job.name])
                 if downstream_ok and upstream_ok:
+                    _check_interrupted()
                     publish.publish(self.outputs, self.stages[job.name], job.name, self.entries[job.name])
                     self.state[job.name] = "published"
                     changed = True

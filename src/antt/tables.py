@@ -10,19 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from antt import paths
+from antt.catalogue import load_labels
 from antt.codebook import check_lang, labels
-from antt.errors import DataError
-from antt.io import read_csv_text
-
-
-def load_labels(codebook_dir: str | Path | None = None) -> pd.DataFrame:
-    path = Path(codebook_dir or paths.CODEBOOK) / "labels.csv"
-    table = read_csv_text(path, ["key", "vi", "en"])
-    duplicated = table["key"][table["key"].duplicated()]
-    if len(duplicated):
-        raise DataError(path, f"duplicated key {duplicated.iloc[0]!r}", row=int(duplicated.index[0]) + 1, column="key")
-    return table.set_index("key")
 
 
 def translator(lang: str, codebook_dir: str | Path | None = None):
@@ -35,7 +24,7 @@ def format_number(value: float | None, lang: str) -> str:
     """1630 → '1.630' (vi) or '1,630' (en); 1.5 → '1,5' / '1.5'; None → '–'."""
     if value is None or pd.isna(value):
         return "–"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
     if lang == "vi":
         text = text.translate(str.maketrans(",.", ".,"))
     return text
@@ -207,32 +196,68 @@ def show_zero_bounds(bounds: pd.DataFrame, lang: str):
 
 
 def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Every model's rate ratios with interval and p-value; the headline model first."""
+    """Every model's rate ratios, the headline model first: estimate (or why there is none), interval, how it
+    was obtained, Wald and likelihood-ratio p-values, and what qualifies the row (``antt.estimates``)."""
+    from antt.estimates import describe  # estimates formats through this module's helpers
+
     t = translator(lang)
     rr = rate_ratios.sort_values("headline", ascending=False, kind="stable")
-    fmt = lambda x: "∞" if x == float("inf") else format_number(round(float(x), 3), lang)  # noqa: E731
-    # Rows without an estimate (a sensitivity model that did not converge, a term the data cannot
-    # identify) say why instead of showing "–"; an unbounded side shows as ∞, a missing interval as "–".
-    why = {"did not converge": "không hội tụ" if lang == "vi" else "did not converge",
-           "not identified": "không xác định được" if lang == "vi" else "not identified"}
-    status = rr["status"] if "status" in rr else pd.Series("estimated", index=rr.index)
+    described = [describe(row, lang) for row in rr.to_dict(orient="records")]
     return pd.DataFrame({
-        t("model"): rr["model"] + rr["headline"].map({True: " ★", False: ""}),
-        t("intervention_name"): rr["intervention"], t("term"): rr["kind"].map(t),
-        t("rate_ratio"): [why.get(s, fmt(x)) for s, x in zip(status, rr["rate_ratio"])],
-        t("interval"): ["–" if pd.isna(lo) or pd.isna(up) else f"{fmt(lo)} – {fmt(up)}"
-                        for lo, up in zip(rr["lower"], rr["upper"])],
-        t("p_value"): ["–" if pd.isna(p) else format_p(p, lang) for p in rr["p_value"]],
+        t("model"): [d.model for d in described], t("intervention_name"): [d.intervention for d in described],
+        t("term"): [d.term for d in described], t("rate_ratio"): [d.estimate for d in described],
+        t("interval"): [d.interval for d in described], t("method"): [d.method for d in described],
+        t("p_value_wald"): [d.p_value for d in described], t("lr_p_value"): [d.lr_p_value for d in described],
+        t("caveat"): [d.caveat for d in described],
     })
 
 
-def years_needed_table(needed: pd.DataFrame, lang: str) -> pd.DataFrame:
+def power_plan_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Simulated power by period × baseline rate (rows) and drop (columns), each cell 'power ± MC SE'."""
     t = translator(lang)
+    rows = []
+    for (first, last, slopes, rate), group in table.groupby(["first_year", "last_year", "slope_change", "baseline_rate"],
+                                                             sort=False):
+        row = {t("power_period"): f"{first}–{last} ({t('slopes_fitted') if slopes else t('level_only')})",
+               t("baseline_rate"): format_number(rate, lang)}
+        for cell in group.itertuples():
+            row[format_percent(cell.relative_drop, lang, 0)] = (f"{format_decimal(cell.power, lang, 3)} ± "
+                                                                 f"{format_decimal(cell.mc_se, lang, 3)}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def minimum_drop_text(row, lang: str) -> str:
+    """'75%' or 'not reached even by a 100% drop (power 0.098 ± 0.006)' for one ``minimum_detectable_drop_table`` row."""
+    t = translator(lang)
+    if pd.isna(row.relative_drop):
+        return t("not_reachable").format(power=format_decimal(row.power, lang, 3), mc_se=format_decimal(row.mc_se, lang, 3))
+    return f"{format_percent(row.relative_drop, lang, 0)} ({format_decimal(row.power, lang, 3)} ± {format_decimal(row.mc_se, lang, 3)})"
+
+
+def minimum_drop_table(minimum: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The smallest drop detected with the target power, by period and baseline rate (simulated)."""
+    t = translator(lang)
+    target = format_percent(float(minimum["target_power"].iloc[0]), lang, 0)
     return pd.DataFrame({
-        t("baseline_rate"): [format_number(x, lang) for x in needed["baseline_rate"]],
-        t("relative_drop"): [format_percent(x, lang, 0) for x in needed["relative_drop"]],
-        t("years_needed"): [t("not_reached") if pd.isna(x) else str(int(x)) for x in needed["years_each_side"]],
+        t("power_period"): [f"{a}–{b} ({t('slopes_fitted') if s else t('level_only')})"
+                            for a, b, s in zip(minimum["first_year"], minimum["last_year"], minimum["slope_change"])],
+        t("baseline_rate"): [format_number(x, lang) for x in minimum["baseline_rate"]],
+        t("minimum_drop").format(power=target): [minimum_drop_text(r, lang) for r in minimum.itertuples()],
     })
+
+
+def show_power_plan(plan, lang: str):
+    """The power and minimum-drop tables of an ``antt.intervention.PowerPlan``, or why there are none."""
+    from IPython.display import display
+
+    t = translator(lang)
+    if plan.reason:
+        return show_text(t(f"power_{plan.reason}"))
+    for period, why in plan.skipped:
+        display(show_text(f"{period}: {why}"))
+    display(show(power_plan_table(plan.table, lang)))
+    return show(minimum_drop_table(plan.minimum_drops, lang))
 
 
 def interventions_table(interventions: dict, lang: str) -> pd.DataFrame:
@@ -240,6 +265,19 @@ def interventions_table(interventions: dict, lang: str) -> pd.DataFrame:
     unknown = "không nêu" if lang == "vi" else "not stated"
     return pd.DataFrame({t("intervention_name"): list(interventions),
                          t("start_year"): [unknown if y is None else str(y) for y in interventions.values()]})
+
+
+def show_notes(notes, lang: str, title_key: str = "model_notes"):
+    """The notes of a fit (``antt.catalogue.Note``) as an escaped HTML list under a heading, in ``lang``;
+    nothing when there are none."""
+    import html
+
+    from IPython.display import HTML
+
+    if not notes:
+        return None
+    items = "".join(f"<li>{html.escape(note.text(lang))}</li>" for note in notes)
+    return HTML(f'<p class="note"><strong>{html.escape(translator(lang)(title_key))}</strong></p><ul class="notes">{items}</ul>')
 
 
 def show_text(text: str):
@@ -251,30 +289,118 @@ def show_text(text: str):
     return HTML(f'<p class="note">{html.escape(text)}</p>') if text else None
 
 
-def coverage_table(summary: dict, true_rr: float, lang: str) -> pd.DataFrame:
+def validation_rate(rate: float, se: float, lang: str) -> str:
+    """A simulated rate with its Monte Carlo SE in percentage points: '97,7% ± 0,2' (vi), '97.7% ± 0.2' (en)."""
+    if pd.isna(rate):
+        return "–"
+    return f"{format_percent(rate, lang)} ± {format_decimal(100 * se, lang, 1)}"
+
+
+def validation_scenario_label(row, lang: str, short: bool = False) -> str:
+    """A simulated scenario's name from the catalogue: ``val_scenario_<name>`` with its parameters filled in, or
+    ``val_short_<name>``; a scenario the catalogue does not know keeps its name. ``row`` has the scenario's
+    fields (a row of ``validation_study(...).summary`` or ``Scenario.to_dict()`` with ``scenario`` for the name)."""
     t = translator(lang)
-    return pd.DataFrame([{
-        t("n_sim"): summary["n_sim"], t("true_value"): format_number(true_rr, lang),
-        t("median_estimate"): format_number(round(summary["median_estimate"], 3), lang),
-        t("coverage"): format_percent(summary["coverage"], lang),
-        t("interval"): f"{format_percent(summary['coverage_lower'], lang)} – {format_percent(summary['coverage_upper'], lang)} (Wilson)",
-    }])
+    key = f"val_{'short' if short else 'scenario'}_{row['scenario']}"
+    text = t(key)
+    if text == key:
+        return str(row["scenario"])
+    before, after = int(row["years_before"]), int(row["years_after"])
+    return text.format(rate=format_number(row["baseline_rate"], lang), nb=format_number(row["nb_alpha"], lang),
+                       rho=format_number(row["ar_rho"], lang), sd=format_number(row["ar_sd"], lang),
+                       trend=format_number(row["trend_rr"], lang),
+                       years=str(before) if before == after else f"{before}/{after}")
 
 
-def reference_table(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+def validation_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per simulated scenario: coverage and false positives (± Monte Carlo SE), with the scale floored at 1
+    (the headline) and not, how often the floor acts, and the fits refused / not identified / on the boundary."""
     t = translator(lang)
     return pd.DataFrame({
-        t("reference_distribution"): comparison["reference_distribution"],
-        t("false_positive_rate"): [format_percent(x, lang) for x in comparison["false_positive_rate"]],
-        t("interval"): [f"{format_percent(lo, lang)} – {format_percent(up, lang)} (Wilson)" for lo, up in zip(comparison["lower"], comparison["upper"])],
-        t("n_sim"): comparison["n_sim"],
+        t("val_scenario"): [validation_scenario_label(r, lang) for _, r in summary.iterrows()],
+        t("n_sim"): [format_number(int(x), lang) for x in summary["n_sim"]],
+        t("val_coverage"): [validation_rate(r, s, lang) for r, s in zip(summary["coverage"], summary["coverage_se"])],
+        t("val_coverage_unfloored"): [validation_rate(r, s, lang) for r, s in
+                                      zip(summary["coverage_unfloored"], summary["coverage_unfloored_se"])],
+        t("val_false_positive"): [validation_rate(r, s, lang) for r, s in
+                                  zip(summary["false_positive_rate"], summary["false_positive_se"])],
+        t("val_false_positive_unfloored"): [validation_rate(r, s, lang) for r, s in
+                                            zip(summary["false_positive_unfloored"], summary["false_positive_unfloored_se"])],
+        t("val_floor_active"): [format_percent(x, lang) for x in summary["share_floored"]],
+        t("val_fits_problem"): [f"{int(r.n_refused)} / {int(r.n_not_identified)} / {int(r.n_boundary)}"
+                                for r in summary.itertuples()],
     })
 
 
-def trend_bias_table(study: pd.DataFrame, lang: str) -> pd.DataFrame:
+def validation_caption(study, lang: str) -> str:
+    """What the validation table shows (simulated), from ``study`` (an ``antt.models.validation.ValidationStudy``)."""
+    t = translator(lang)
+    years = sorted({str(s.years_before) if s.years_before == s.years_after else f"{s.years_before}/{s.years_after}"
+                    for s in study.scenarios})
+    return t("val_table_caption").format(n_sim=format_number(study.n_sim, lang), years=", ".join(years),
+                                         level=format_percent(1 - study.alpha, lang, 0),
+                                         true_rr=format_number(study.true_rr, lang),
+                                         alpha=format_percent(study.alpha, lang, 0))
+
+
+def validation_floor_text(summary: pd.DataFrame, alpha: float, lang: str) -> str:
+    """The effect of flooring the quasi-Poisson scale at 1, in words built from the simulated numbers."""
+    from antt.models.validation import conservative_by_floor
+
+    t = translator(lang)
+    sentences = [t("val_floor_intro")]
+    for _, r in summary.iterrows():
+        sentences.append(t("val_floor_scenario").format(
+            scenario=validation_scenario_label(r, lang), cov_u=validation_rate(r["coverage_unfloored"], r["coverage_unfloored_se"], lang),
+            cov=validation_rate(r["coverage"], r["coverage_se"], lang),
+            fp_u=validation_rate(r["false_positive_unfloored"], r["false_positive_unfloored_se"], lang),
+            fp=validation_rate(r["false_positive_rate"], r["false_positive_se"], lang), share=format_percent(r["share_floored"], lang)))
+    conservative = summary[summary["scenario"].isin(conservative_by_floor(summary, alpha))]
+    if len(conservative):
+        names = [f"«{validation_scenario_label(r, lang, short=True)}»" for _, r in conservative.iterrows()]
+        sentences.append(t("val_floor_conservative").format(
+            scenarios=names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {t('val_and')} {names[-1]}",
+            nominal=format_percent(1 - alpha, lang, 0)))
+    else:
+        sentences.append(t("val_floor_none"))
+    return " ".join(sentences)
+
+
+def validation_nominal_text(summary: pd.DataFrame, alpha: float, lang: str) -> str:
+    """The scenarios where the headline is clearly anti-conservative (simulated), or that there is none."""
+    from antt.models.validation import below_nominal
+
+    t = translator(lang)
+    below = summary[summary["scenario"].isin(below_nominal(summary, alpha))]
+    if not len(below):
+        return t("val_all_nominal")
+    parts = [f"«{validation_scenario_label(r, lang, short=True)}» {validation_rate(r['coverage'], r['coverage_se'], lang)}, "
+             f"{validation_rate(r['false_positive_rate'], r['false_positive_se'], lang)}" for _, r in below.iterrows()]
+    return t("val_below_nominal").format(scenarios="; ".join(parts), nominal=format_percent(1 - alpha, lang, 0),
+                                         alpha=format_percent(alpha, lang, 0))
+
+
+def reference_table(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """False positives with a t and a z reference on the same simulated fits, ± Monte Carlo SE and Wilson interval."""
     t = translator(lang)
     return pd.DataFrame({
-        t("method"): study["method"], t("true_value"): [format_number(x, lang) for x in study["true_rate_ratio"]],
+        t("reference_distribution"): comparison["reference_distribution"],
+        t("false_positive_rate"): [validation_rate(x, se, lang) for x, se in zip(comparison["false_positive_rate"], comparison["mc_se"])],
+        t("interval"): [f"{format_percent(lo, lang)} – {format_percent(up, lang)} (Wilson)" for lo, up in zip(comparison["lower"], comparison["upper"])],
+        t("n_sim"): [format_number(int(x), lang) for x in comparison["n_sim"]],
+    })
+
+
+_VALIDATION_TREND_METHODS = {"naive before/after": "val_method_naive", "segmented Poisson (level change, trend)": "val_method_segmented"}
+
+
+def trend_bias_table(study: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The naive before/after ratio against the segmented model under a falling trend and no effect (simulated)."""
+    t = translator(lang)
+    return pd.DataFrame({
+        t("method"): [t(_VALIDATION_TREND_METHODS.get(m, m)) for m in study["method"]],
+        t("true_value"): [format_number(x, lang) for x in study["true_rate_ratio"]],
         t("median_rate_ratio"): [format_number(round(x, 3), lang) for x in study["median_rate_ratio"]],
-        t("share_spurious"): [format_percent(x, lang) for x in study["share_below_0_9"]],
+        t("share_spurious"): [validation_rate(x, se, lang) for x, se in zip(study["share_below_0_9"], study["share_se"])],
+        t("n_sim"): [format_number(int(x), lang) for x in study["n_sim"]],
     })

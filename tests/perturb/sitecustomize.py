@@ -16,7 +16,7 @@ reproducible and available on any machine, without touching any ``OPENBLAS_*`` v
 
 What is wrapped (the routines the fits in ``antt.models`` go through; checked by tracing
 ``fit_its`` with sensitivity models and predictions, ``coverage_study``, ``trend_bias_study`` and
-``simulate_power``):
+``power_table``):
 
 * ``numpy.dot``: statsmodels' linear predictor and cross-products inside IRLS (BLAS gemv/gemm);
 * ``numpy.linalg``: ``lstsq`` (statsmodels' IRLS/WLS steps), ``svd`` (statsmodels' ``pinv_extended``,

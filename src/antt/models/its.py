@@ -50,6 +50,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tsa.stattools import acf
 
+from antt.catalogue import Note
 from antt.models._common import check_alpha, dataclass_to_dict
 from antt.models.sufficiency import (  # noqa: F401  (re-exported: the public API of antt.models.its)
     InsufficientDataError,
@@ -468,6 +469,7 @@ class ITSResult:
     durbin_watson: float | None = None
     residual_acf: tuple[float, ...] = ()
     notes: tuple[str, ...] = ()
+    note_keys: tuple[Note, ...] = ()
     sensitivity_status: dict[str, str] = field(default_factory=dict)
     fitted: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -553,10 +555,10 @@ def _check_options(family: str, reference_distribution: str, harmonics: int) -> 
         raise ValueError(f"harmonics must be an integer 0..5, got {harmonics!r}")
 
 
-def _resolve_offset(series: pd.DataFrame, offset_column: str | None, notes: list[str]) -> str | None:
+def _resolve_offset(series: pd.DataFrame, offset_column: str | None, notes: list[Note]) -> str | None:
     if offset_column is not None and offset_column not in series.columns:
         if offset_column == "population":
-            notes.append("No population column: counts per period are modelled without an offset.")
+            notes.append(Note("note_no_population"))
             return None
         raise ValueError(f"offset column {offset_column!r} is not in the series (columns: {list(series.columns)})")
     return offset_column
@@ -578,18 +580,16 @@ def _refusal(prep: _Prepared) -> str | None:
     return None
 
 
-def _scale_notes(dispersion: float, family: str, reference: str, df_resid: float) -> list[str]:
-    notes = []
+def _scale_notes(dispersion: float, family: str, reference: str, df_resid: float) -> list[Note]:
+    notes: list[Note] = []
     if dispersion < 1:
-        notes.append(f"Pearson X2/df = {dispersion:.3g} < 1 (underdispersion or a small sample): the quasi-Poisson "
-                     f"scale is floored at 1, so its intervals are never narrower than Poisson's.")
+        notes.append(Note("note_underdispersion", {"dispersion": f"{dispersion:.3g}"}))
     if family == "quasi-poisson" and reference == "t":
-        notes.append(f"Quasi-Poisson intervals and p-values use Student t with {df_resid:g} degrees of freedom.")
+        notes.append(Note("note_t_reference", {"df": f"{df_resid:g}"}))
     elif family == "quasi-poisson":
-        notes.append("Quasi-Poisson intervals use the normal (z) reference, as published analyses often do; "
-                     "with few points t is more honest.")
+        notes.append(Note("note_z_reference"))
     elif reference == "t":
-        notes.append("Plain Poisson has its scale fixed at 1: its intervals use the normal (z) reference.")
+        notes.append(Note("note_poisson_z"))
     return notes
 
 
@@ -613,22 +613,15 @@ def _profile_intervals(prep: _Prepared, pois: Any, scale: float, alpha: float, r
     return prof_quasi, prof_pois
 
 
-def _boundary_notes(prep: _Prepared, profile: Mapping[str, _TermInterval]) -> list[str]:
+def _boundary_notes(prep: _Prepared, profile: Mapping[str, _TermInterval]) -> list[Note]:
     names = {**prep.level_terms, **prep.slope_terms}
-    notes = []
+    notes: list[Note] = []
     for col, interval in profile.items():
         if interval.status == BOUNDARY:
-            limit = "0" if interval.coef < 0 else "infinity"
-            notes.append(f"Separation in {col!r} ({names[col]!r}): with no events on one side of it (given the other "
-                         f"terms) its maximum-likelihood estimate is on the boundary, so its rate ratio is reported "
-                         f"at its limit ({limit}) with a one-sided profile-likelihood interval and the "
-                         f"likelihood-ratio p-value (lr_p_value); the Wald p-value is not reported and the "
-                         f"sensitivity models give no interval for it.")
+            notes.append(Note("note_separation", {"term": col, "name": names[col],
+                                                  "limit": "0" if interval.coef < 0 else "∞"}))
         elif interval.status == NOT_IDENTIFIED:
-            notes.append(f"{col!r} ({names[col]!r}) is not identified: the zero counts it acts on are fitted as zero "
-                         f"by the other terms whatever its value, so every rate ratio fits the data equally well and "
-                         f"no estimate is reported (its interval is 0 to infinity). Estimating it needs periods with "
-                         f"events on both sides of it, or fewer terms (e.g. slope_change=False).")
+            notes.append(Note("note_not_identified", {"term": col, "name": names[col]}))
     return notes
 
 
@@ -637,8 +630,8 @@ def _boundary_notes(prep: _Prepared, profile: Mapping[str, _TermInterval]) -> li
 _NB_ALPHA_ZERO = 1e-6
 
 
-def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tuple[Any, str | None]:
-    """NB2 with alpha estimated by maximum likelihood, and why it is unusable (None: usable).
+def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tuple[Any, Note | None]:
+    """NB2 with alpha estimated by maximum likelihood, and the note saying why it is unusable (None: usable).
 
     statsmodels can stop with NaN parameters while reporting convergence (when alpha runs to its boundary
     0, i.e. no overdispersion, Newton steps alpha below 0), so convergence, finite parameters and finite
@@ -657,19 +650,19 @@ def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tu
             caught.clear()
             nb = model.fit(start_params=nb.params.to_numpy(), disp=0, method="newton", maxiter=200)
     if at_zero and not nb.mle_retvals.get("converged", True):
-        return nb, f"alpha ran to its boundary 0, below {_NB_ALPHA_ZERO:g}"
+        return nb, Note("note_nb_alpha_zero", {"floor": f"{_NB_ALPHA_ZERO:g}"})
     if not np.all(np.isfinite(nb.params)):
-        return nb, "non-finite parameters"
+        return nb, Note("note_nb_failed", {"detail": "non-finite parameters"})
     if not nb.mle_retvals.get("converged", True) or any("converge" in str(w.message).lower() for w in caught):
-        return nb, "the optimiser did not converge"
+        return nb, Note("note_nb_failed", {"detail": "the optimiser did not converge"})
     if not all(math.isfinite(float(nb.bse[c])) for c in checked):
-        return nb, "non-finite standard errors"
+        return nb, Note("note_nb_failed", {"detail": "non-finite standard errors"})
     return nb, None
 
 
 def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str, df_resid: float, use_t: bool,
                         hac_maxlags: int | None, open_sides: Mapping[str, tuple[bool, bool]],
-                        notes: list[str]) -> tuple[list[pd.DataFrame], dict[str, Any], dict[str, Any]]:
+                        notes: list[Note]) -> tuple[list[pd.DataFrame], dict[str, Any], dict[str, Any]]:
     """Negative binomial and Poisson-HAC rows, their statsmodels results, and the ITSResult fields they set.
     A model that fails, does not converge or returns non-finite values gets rows with status "did not
     converge" and no numbers: a sensitivity analysis must neither break the headline nor show noise."""
@@ -681,16 +674,14 @@ def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str
     try:
         nb, nb_problem = _fit_negative_binomial(prep, pois, checked)
     except Exception as exc:  # noqa: BLE001 - see the docstring
-        nb, nb_problem = None, f"{type(exc).__name__}: {exc}"
+        nb, nb_problem = None, Note("note_nb_failed", {"detail": f"{type(exc).__name__}: {exc}"})
     if nb is not None:
         fitted["negative-binomial"] = nb
     if nb_problem is None:
         out["nb_alpha"] = float(nb.params["alpha"])
         out["nb_alpha_se"] = float(nb.bse["alpha"]) if np.isfinite(nb.bse["alpha"]) else None
     else:
-        notes.append(f"The negative binomial sensitivity fit did not converge ({nb_problem}); its rows are marked "
-                     f"'did not converge' and carry no numbers. This is typical when the data show no "
-                     f"overdispersion: alpha then runs to 0, where the negative binomial reduces to Poisson.")
+        notes.append(nb_problem)
     params = nb.params if nb is not None else pois.params
     bse = nb.bse if nb is not None else pois.bse
     tables.append(_terms_table(nb_name, False, params, bse, prep, alpha, reference, df_resid, open_sides=open_sides,
@@ -705,26 +696,24 @@ def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str
         fitted["poisson-HAC"] = hac
     except Exception as exc:  # noqa: BLE001 - see the docstring
         hac, hac_ok = pois, False
-        notes.append(f"The Poisson-HAC sensitivity fit failed ({type(exc).__name__}: {exc}).")
+        notes.append(Note("note_hac_failed", {"detail": f"{type(exc).__name__}: {exc}"}))
     if not hac_ok:
-        notes.append("The Poisson-HAC standard errors are not finite: its rows are marked 'did not converge'.")
+        notes.append(Note("note_hac_not_finite"))
     tables.append(_terms_table(hac_name, False, hac.params, hac.bse, prep, alpha, reference, df_resid,
                                open_sides=open_sides, failed=not hac_ok))
     out["sensitivity_status"][hac_name] = "converged" if hac_ok else NOT_CONVERGED
     if n < 30:
-        notes.append(f"HAC standard errors with {n} points are unreliable; see hac_caveat.")
+        notes.append(Note("note_hac_unreliable", {"n": n}))
     return tables, fitted, out
 
 
-def _residual_diagnostics(pois: Any, n: int, notes: list[str]) -> tuple[float | None, tuple[float, ...]]:
+def _residual_diagnostics(pois: Any, n: int, notes: list[Note]) -> tuple[float | None, tuple[float, ...]]:
     """Durbin–Watson and residual autocorrelations (descriptive); None and () when the residuals vanish."""
-    notes.append("Durbin–Watson and the residual autocorrelations are descriptive only"
-                 + (f"; with {n} points (< 12) they say little about autocorrelation." if n < 12 else "."))
+    notes.append(Note("note_dw_short", {"n": n}) if n < 12 else Note("note_dw_descriptive"))
     resid = np.asarray(pois.resid_pearson, dtype=float)
     if not np.all(np.isfinite(resid)) or float(np.sum(resid ** 2)) < 1e-6:
         # A fit that is exact on every point with events (the rest fitted as 0) leaves nothing to correlate.
-        notes.append("The Pearson residuals are all (close to) zero, so Durbin–Watson and the residual "
-                     "autocorrelations are undefined and not reported.")
+        notes.append(Note("note_residuals_zero"))
         return None, ()
     nlags = max(1, min(n // 2, 12))
     return float(durbin_watson(resid)), tuple(float(x) for x in acf(resid, nlags=nlags, fft=False)[1:])
@@ -808,7 +797,7 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
     """
     alpha = check_alpha(alpha)
     _check_options(family, reference_distribution, harmonics)
-    notes: list[str] = []
+    notes: list[Note] = []
     offset_column = _resolve_offset(series, offset_column, notes)
     _validate_series(series, count_column, offset_column)
     monthly = "month" in series.columns
@@ -821,20 +810,19 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
     if verdict.status == "refuse":
         raise InsufficientDataError(verdict)
     if verdict.status == "warn":
-        notes.append(verdict.message)
+        notes.append(Note("note_sufficiency_warn", {"message": verdict.message, "warn_below": verdict.warn_below,
+                                                    "present": period_ranges(list(verdict.years_present), False)}))
 
     n = len(series)
     if slope_change is None:
         slope_change = n >= AUTO_SLOPE_MIN_POINTS
         if not slope_change:
-            notes.append(f"Level change only: with {n} points (< {AUTO_SLOPE_MIN_POINTS}) a change in slope "
-                         f"cannot be estimated reliably, so slope_change was set to False automatically.")
+            notes.append(Note("note_level_only", {"n": n, "min_points": AUTO_SLOPE_MIN_POINTS}))
     prep = _prepare(series, interventions, bool(slope_change), harmonics, offset_column, count_column)
     periods = prep.frame["_period"].astype(int).tolist()
     gaps = sorted(set(range(periods[0], periods[-1] + 1)) - set(periods))
     if gaps:
-        notes.append(f"Gaps in the series ({period_ranges(gaps, monthly)} missing): time keeps its calendar spacing; "
-                     f"the missing periods are simply not used.")
+        notes.append(Note("note_gaps", {"gaps": period_ranges(gaps, monthly)}))
     refusal = _refusal(prep)
     if refusal:
         raise InsufficientDataError(dataclasses.replace(verdict, status="refuse",
@@ -887,7 +875,8 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         pearson_dispersion=dispersion, scale=scale if family == "quasi-poisson" else 1.0,
         deviance=float(pois.deviance), df_resid=df_resid,
         rate_ratios=pd.concat(tables, ignore_index=True), coefficients=coefficients, predictions=pd.DataFrame(),
-        durbin_watson=dw, residual_acf=acf_values, notes=tuple(notes), fitted=fitted, **extra)
+        durbin_watson=dw, residual_acf=acf_values, notes=tuple(n.text("en") for n in notes),
+        note_keys=tuple(notes), fitted=fitted, **extra)
     return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
 

@@ -1,0 +1,56 @@
+"""The catalogue of user-facing words: every label, message and note in Vietnamese and English.
+
+One file, ``data/codebook/labels.csv`` (columns key, vi, en). A text may hold ``{name}`` fields filled by
+``message``; the models layer records notes as a key and its fields (``Note``), so a report renders them
+in its own language while the Python API keeps the English text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from antt import paths
+from antt.errors import DataError
+from antt.io import read_csv_text
+
+LANGS = ("vi", "en")
+
+
+def load_labels(codebook_dir: str | Path | None = None) -> pd.DataFrame:
+    """The catalogue as a DataFrame indexed by key, with columns vi and en (duplicated keys are an error)."""
+    path = Path(codebook_dir or paths.CODEBOOK) / "labels.csv"
+    table = read_csv_text(path, ["key", "vi", "en"])
+    duplicated = table["key"][table["key"].duplicated()]
+    if len(duplicated):
+        raise DataError(path, f"duplicated key {duplicated.iloc[0]!r}", row=int(duplicated.index[0]) + 1, column="key")
+    return table.set_index("key")
+
+
+@lru_cache(maxsize=1)
+def _project_labels() -> dict[str, dict[str, str]]:
+    table = load_labels()
+    return {lang: table[lang].to_dict() for lang in LANGS}
+
+
+def message(key: str, lang: str, **fields: Any) -> str:
+    """The catalogue text of ``key`` in ``lang`` with its ``{name}`` fields filled; KeyError when the key or a
+    field is missing (a programming error, caught by the tests that render every note)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return _project_labels()[lang][key].format(**fields)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A caveat of a result: a catalogue key and the fields of its text (plain strings and numbers)."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        return message(self.key, lang, **self.fields)

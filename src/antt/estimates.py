@@ -1,0 +1,197 @@
+"""Rate ratios as people read them: the one path from a fitted term to the words of tables, findings and figures.
+
+Each number of an interrupted-time-series estimate is rounded once, here: rate ratios and their bounds to
+``RATIO_DIGITS`` significant digits (``format_ratio``), p-values by ``format_p``. Tables, the findings and
+the figures all call ``describe``/``sentence``, so the same estimate never reads "0.55" in one place and
+"0.54" in another. Every word comes from the catalogue (``data/codebook/labels.csv``) in Vietnamese and
+English.
+
+A row is one row of ``ITSResult.rate_ratios`` (see ``antt.models.its``): its ``status`` says whether there
+is an estimate ("estimated"), only a limit and a one-sided bound ("boundary"), no estimate at all ("not
+identified"), or a sensitivity model that failed ("did not converge"); ``interval_method`` names how the
+interval was obtained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from antt.tables import format_p, translator
+
+RATIO_DIGITS = 3  # significant digits of a rate ratio and its bounds, wherever they are shown
+
+MODEL_KEYS = {"quasi-poisson": "model_quasi_poisson", "poisson": "model_poisson",
+              "negative-binomial (sensitivity)": "model_negative_binomial", "poisson-HAC (sensitivity)": "model_hac"}
+
+
+def _decimal(text: str, lang: str) -> str:
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def format_ratio(value: float | None, lang: str) -> str:
+    """A rate ratio (or a bound) with ``RATIO_DIGITS`` significant digits: 0.5446 → '0.545' ('0,545' in
+    Vietnamese), 12.34 → '12.3', 1 → '1.00'; 0 → '0'; infinity → '∞'; missing → '–'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    value = float(value)
+    if value == math.inf:
+        return "∞"
+    if value == 0:
+        return "0"
+    decimals = max(0, RATIO_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    return _decimal(f"{value:.{decimals}f}", lang)
+
+
+def _get(row: Any, name: str, default: Any = None) -> Any:
+    value = row.get(name, default) if isinstance(row, Mapping) else getattr(row, name, default)
+    return default if value is None else value
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def interval_text(row: Any, lang: str) -> str:
+    """'0.412 – 0.801'; a one-sided bound at the boundary as '< 0.550' (or '> 3.10'); no estimate: '0 – ∞';
+    a model that did not converge, or a sensitivity model without an interval: '–'."""
+    status, lower, upper = _get(row, "status", "estimated"), _get(row, "lower"), _get(row, "upper")
+    if status == "did not converge" or _missing(lower) or _missing(upper):
+        return "–"
+    if status == "boundary" and lower == 0 and upper != math.inf:
+        return f"< {format_ratio(upper, lang)}"
+    if status == "boundary" and upper == math.inf and lower != 0:
+        return f"> {format_ratio(lower, lang)}"
+    return f"{format_ratio(lower, lang)} – {format_ratio(upper, lang)}"
+
+
+def method_key(interval_method: str) -> str:
+    """The catalogue key of an ``interval_method`` written by ``antt.models.its``."""
+    text = interval_method or ""
+    if text.startswith("Wald"):
+        return "method_wald"
+    if text.startswith("one-sided profile likelihood"):
+        return "method_profile_one_sided"
+    if text.startswith("profile likelihood"):
+        return "method_profile"
+    return "method_none"
+
+
+def model_label(model: str, lang: str) -> str:
+    t = translator(lang)
+    return t(MODEL_KEYS.get(model, model))
+
+
+def method_text(row: Any, lang: str) -> str:
+    """How the interval was obtained, with the reference distribution: 'Wald, t (7 df)'."""
+    t = translator(lang)
+    key = method_key(_get(row, "interval_method", ""))
+    text = t(key)
+    if key == "method_wald":
+        reference = _get(row, "reference_distribution", "z")
+        df = _get(row, "df", math.inf)
+        text += f", t ({format_df(df, lang)} {t('df_short')})" if reference == "t" and math.isfinite(df) else ", z"
+    if "no bound found" in (_get(row, "interval_method", "") or ""):
+        text += "; " + t("method_bound_not_found")
+    return text
+
+
+def format_df(df: float, lang: str) -> str:
+    return str(int(df)) if float(df).is_integer() else _decimal(f"{df:.1f}", lang)
+
+
+def caveat_text(row: Any, lang: str) -> str:
+    """What qualifies this row, next to its numbers: a boundary estimate, a term the data cannot identify, a
+    failed sensitivity model, or HAC errors (a sensitivity analysis only)."""
+    t = translator(lang)
+    status, model = _get(row, "status", "estimated"), _get(row, "model", "")
+    notes = []
+    if status == "boundary":
+        notes.append(t("caveat_boundary"))
+    elif status == "not identified":
+        notes.append(t("caveat_not_identified"))
+    elif status == "did not converge":
+        notes.append(t("caveat_not_converged"))
+    if model == "poisson-HAC (sensitivity)" and status != "did not converge":
+        notes.append(t("caveat_hac"))
+    elif model == "negative-binomial (sensitivity)" and status != "did not converge":
+        notes.append(t("caveat_sensitivity"))
+    return " ".join(notes)
+
+
+@dataclass(frozen=True)
+class EstimateText:
+    """One estimate in words, every part already formatted for ``lang``."""
+
+    model: str
+    intervention: str
+    term: str
+    estimate: str
+    interval: str
+    p_value: str
+    lr_p_value: str
+    method: str
+    caveat: str
+
+
+def estimate_text(row: Any, lang: str) -> str:
+    """The rate ratio, or why there is none ('not identified', 'did not converge'); at the boundary its limit."""
+    t = translator(lang)
+    status = _get(row, "status", "estimated")
+    if status in ("not identified", "did not converge"):
+        return t("status_not_identified" if status == "not identified" else "status_not_converged")
+    return format_ratio(_get(row, "rate_ratio"), lang)
+
+
+def describe(row: Any, lang: str) -> EstimateText:
+    """Every part of one ``rate_ratios`` row as text."""
+    t = translator(lang)
+    p, lr_p = _get(row, "p_value"), _get(row, "lr_p_value")
+    return EstimateText(
+        model=model_label(_get(row, "model", ""), lang) + (" ★" if _get(row, "headline", False) else ""),
+        intervention=str(_get(row, "intervention", "")),
+        term=t(_get(row, "kind", "level")),
+        estimate=estimate_text(row, lang),
+        interval=interval_text(row, lang),
+        p_value="–" if _missing(p) else format_p(float(p), lang),
+        lr_p_value="–" if _missing(lr_p) else format_p(float(lr_p), lang),
+        method=method_text(row, lang),
+        caveat=caveat_text(row, lang),
+    )
+
+
+def headline_p(row: Any, lang: str) -> str:
+    """The p-value the headline reports for a row: Wald where the estimate is finite, the likelihood-ratio
+    (deviance) test at the boundary, where Wald is meaningless; with its name."""
+    t = translator(lang)
+    p, lr_p = _get(row, "p_value"), _get(row, "lr_p_value")
+    if not _missing(p):
+        return f"p = {format_p(float(p), lang)}"
+    if not _missing(lr_p):
+        return t("lr_p_short").format(p=format_p(float(lr_p), lang))
+    return ""
+
+
+def sentence(row: Any, lang: str, alpha: float) -> str:
+    """One finding: 'Level change at «X»: rate ratio 0.545 (95% CI 0.31 – 0.96; Wald, t (7 df); p = 0.034).'"""
+    t = translator(lang)
+    text = describe(row, lang)
+    head = f"{t(_get(row, 'kind', 'level') + '_at').format(name=text.intervention)}: "
+    status = _get(row, "status", "estimated")
+    if status in ("not identified", "did not converge"):
+        return head + f"{text.estimate}. {text.caveat}"
+    level = f"{100 * (1 - alpha):.0f}%"
+    p = headline_p(row, lang)
+    limit = f" ({t('boundary_limit')})" if status == "boundary" else ""
+    return (head + f"{t('rate_ratio').lower()} {text.estimate}{limit} ({t('ci_level').format(level=level)} {text.interval}; "
+            f"{text.method}{'; ' + p if p else ''}).")
+
+
+def short(row: Any, lang: str) -> str:
+    """A compact form for figure captions: '«A», level change: 0.545 (0.310 – 0.958)'; no estimate: the reason."""
+    text = describe(row, lang)
+    status = _get(row, "status", "estimated")
+    numbers = text.estimate if status in ("not identified", "did not converge") else f"{text.estimate} ({text.interval})"
+    return f"«{text.intervention}», {text.term}: {numbers}"
