@@ -48,11 +48,12 @@ def _rows(status, **values):
 
 def test_interval_text_by_status():
     assert estimates.interval_text(_rows("estimated"), "en") == "0.300 – 0.900"
-    boundary = _rows("boundary", rate_ratio=0.0, lower=0.0, upper=0.5498, p_value=math.nan,
+    boundary = _rows("boundary", rate_ratio=math.nan, limit="0", lower=0.0, upper=0.5498, p_value=math.nan,
                      interval_method="one-sided profile likelihood (MLE on the boundary)")
     assert estimates.interval_text(boundary, "en") == "< 0.550"
     assert estimates.interval_text(boundary, "vi") == "< 0,550"
-    up = _rows("boundary", rate_ratio=math.inf, lower=3.1, upper=math.inf)
+    up = _rows("boundary", rate_ratio=math.nan, limit="∞", lower=3.1, upper=math.inf)
+    assert estimates.estimate_text(up, "en") == "∞"
     assert estimates.interval_text(up, "en") == "> 3.10"
     flat = _rows("not identified", rate_ratio=math.nan, lower=0.0, upper=math.inf)
     assert estimates.interval_text(flat, "en") == "0 – ∞"

@@ -142,6 +142,8 @@ def estimate_text(row: Any, lang: str) -> str:
     status = _get(row, "status", "estimated")
     if status in ("not identified", "did not converge"):
         return t("status_not_identified" if status == "not identified" else "status_not_converged")
+    if status == "boundary":  # no estimate: the limit the rate ratio runs to
+        return "0" if _get(row, "limit", "0") == "0" else "∞"
     return format_ratio(_get(row, "rate_ratio"), lang)
 
 

@@ -29,15 +29,18 @@ def check_result(res) -> None:
             assert all(math.isnan(row[c]) for c in ("coef", "rate_ratio", "lower", "upper", "p_value")), row
         elif status == "not identified":  # no estimate, and an explicit 0-to-infinity interval
             assert math.isnan(est) and lo == 0.0 and up == math.inf, row
-        else:
-            assert not math.isnan(est) and est >= 0, row
-            if row["model"] in HEADLINE_MODELS or status == "estimated":
-                assert not (math.isnan(lo) or math.isnan(up)), row
-                assert 0.0 <= lo <= est <= up <= math.inf, row
+        elif status == "boundary":  # no estimate, only the limit it runs to, and a one-sided bound
+            assert math.isnan(est) and math.isnan(row["coef"]) and row["limit"] in ("0", "∞"), row
+            if row["model"] in HEADLINE_MODELS:
+                # one-sided: open towards the limit (the other bound may be unbounded too, when the profile
+                # finds no bound within exp(±20): the interval method says so)
+                assert (lo == 0.0 < up) if row["limit"] == "0" else (lo < math.inf == up), row
             else:  # a sensitivity model at the boundary: its limit, and no interval
                 assert math.isnan(lo) and math.isnan(up) and row["interval_method"].startswith("none"), row
-            if status == "boundary":
-                assert est in (0.0, math.inf) and (lo == 0.0 or up == math.inf or math.isnan(lo)), row
+        else:
+            assert status == "estimated" and not math.isnan(est) and est >= 0 and row["limit"] == "", row
+            assert not (math.isnan(lo) or math.isnan(up)), row
+            assert 0.0 <= lo <= est <= up <= math.inf, row
     for status in res.sensitivity_status.values():
         assert status in ("converged", "did not converge")
     # JSON cannot hold inf or NaN: to_dict writes them as "inf" and null.
@@ -93,7 +96,7 @@ def test_no_new_addicts_after_the_model_gives_a_one_sided_bound(slope_change):
     first = res.rate_ratio("model_2018")
     assert first["status"] == "boundary"
     assert first["interval_method"] == "one-sided profile likelihood (MLE on the boundary)"
-    assert first["rate_ratio"] == 0.0 and first["lower"] == 0.0 and 0 < first["upper"] < 1
+    assert math.isnan(first["rate_ratio"]) and first["limit"] == "0" and first["lower"] == 0.0 and 0 < first["upper"] < 1
     assert first["lr_p_value"] < 0.05
     # Zeros on both sides of 2022: the second step cannot be estimated, and says so.
     second = res.rate_ratio("model_2022")
@@ -109,7 +112,7 @@ def test_no_events_before_the_intervention_gives_a_lower_bound():
     res = fit_its(data, NGOC_LU, slope_change=False)
     check_result(res)
     first = res.rate_ratio("model_2018")
-    assert first["status"] == "boundary" and first["rate_ratio"] == math.inf
+    assert first["status"] == "boundary" and math.isnan(first["rate_ratio"]) and first["limit"] == "∞"
     assert 1 < first["lower"] < math.inf and first["upper"] == math.inf
     assert res.rate_ratio("model_2022")["interval_method"] == "Wald"
     # With a free pre-intervention trend fitted to zeros only, the level change is not identified at all.

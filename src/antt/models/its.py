@@ -336,10 +336,14 @@ def _exp(x: float) -> float:
 
 def _row_values(status: str, method: str, coef: float = math.nan, se: float = math.nan, lower: float = math.nan,
                 upper: float = math.nan, p_value: float = math.nan) -> dict[str, Any]:
-    """The numeric columns of a ``rate_ratios`` row from log-scale values (NaN: not reported)."""
-    return {"coef": coef, "se": se, "rate_ratio": _exp(coef), "lower": _exp(lower), "upper": _exp(upper),
-            "p_value": p_value, "separated": status in (BOUNDARY, NOT_IDENTIFIED), "interval_method": method,
-            "status": status}
+    """The numeric columns of a ``rate_ratios`` row from log-scale values (NaN: not reported). At the boundary
+    there is no estimate (coef and rate_ratio NaN): ``limit`` says where the MLE runs, "0" or "∞"."""
+    limit = ("0" if coef < 0 else "∞") if status == BOUNDARY else ""
+    if status == BOUNDARY:
+        coef = math.nan
+    return {"coef": coef, "se": se, "rate_ratio": _exp(coef), "limit": limit, "lower": _exp(lower),
+            "upper": _exp(upper), "p_value": p_value, "separated": status in (BOUNDARY, NOT_IDENTIFIED),
+            "interval_method": method, "status": status}
 
 
 def _term_values(b: float, se: float, crit: float, reference: str, df: float, profile: _TermInterval | None,
@@ -421,7 +425,8 @@ class ITSResult:
       - status "estimated": a finite estimate; interval_method "Wald" (or "profile likelihood" when the
         Wald values are not finite).
       - status "boundary": the MLE is infinite (separation: no events on one side of a step, given the
-        other terms); coef is ±inf and rate_ratio its limit, 0 or inf. The Poisson and quasi-Poisson
+        other terms): there is no estimate, so coef and rate_ratio are NaN and ``limit`` says where the rate
+        ratio runs, "0" (a drop to no events) or "∞" (empty column "" for other statuses). The Poisson and quasi-Poisson
         interval is one-sided, "one-sided profile likelihood (MLE on the boundary)": lower 0 with a finite
         upper bound, or a finite lower bound with upper inf; p_value is NaN (Wald is meaningless there:
         use lr_p_value). Sensitivity models give no interval (NaN) for such terms.
@@ -434,7 +439,8 @@ class ITSResult:
       as the string "inf" and NaN as null (``antt.models._common.plain``), so the JSON never holds a
       non-finite number. A profile bound beyond a rate ratio of exp(±20) is reported as unbounded.
     * ``coefficients``: every coefficient of the headline model on the log scale with its Wald interval and
-      a status ("boundary"/"not identified" rows carry their limit, or NaN, and no interval).
+      a status ("boundary" and "not identified" rows carry no estimate and no interval; a boundary row's
+      ``limit``, "-∞" or "∞", says where its coefficient runs).
     * ``sensitivity_status``: {model: "converged" | "did not converge"} for the sensitivity models fitted.
     * ``scale``: the quasi-Poisson scale used, ``max(1, pearson_dispersion)``; ``pearson_dispersion`` is
       Pearson X2 / df_resid of the Poisson fit.
@@ -729,11 +735,12 @@ def _coefficients_table(glm: Any, prep: _Prepared, open_sides: Mapping[str, tupl
     out["upper"] = out["coef"] + crit * out["se"]
     out["p_value"] = _p_two_sided(out["coef"] / out["se"], reference, df_resid)
     out["status"] = ESTIMATED
+    out["limit"] = ""
     for i, col in enumerate(out["term"]):
         if col in open_sides:
             down, up = open_sides[col]
-            out.loc[i, ["se", "lower", "upper", "p_value"]] = math.nan
-            out.loc[i, "coef"] = math.nan if down and up else (-math.inf if down else math.inf)
+            out.loc[i, ["coef", "se", "lower", "upper", "p_value"]] = math.nan
+            out.loc[i, "limit"] = "" if down and up else ("-∞" if down else "∞")
             out.loc[i, "status"] = NOT_IDENTIFIED if down and up else BOUNDARY
     return out
 

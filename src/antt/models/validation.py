@@ -309,7 +309,8 @@ def _its_draw(scenario: Scenario, level_rr: float, alpha: float, options: dict[s
         else:
             p_value = p_z = math.nan
         lower_u, upper_u, p_u = lower, upper, p_value
-    estimate = float(head["rate_ratio"])
+    # At the boundary fit_its reports no estimate, only its limit: the draw keeps the limit (0 or inf).
+    estimate = (0.0 if head["limit"] == "0" else math.inf) if status == "boundary" else float(head["rate_ratio"])
     return (sim, status, estimate, lower, upper, p_value, p_z, lower_u, upper_u, p_u, float(res.scale), dispersion, df)
 
 
