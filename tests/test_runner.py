@@ -402,3 +402,23 @@ def test_a_series_for_an_unknown_place_fails_with_one_line_listing_the_places(bu
     line = _one_error_line(run_antt(root, "run", "--only", "03", "-p", f"series_path={series}"))
     assert "ngoc_lu_records.csv" in line and "places in the file: 'Ngọc Lụ'" in line, line
     assert _snapshot(root) == before
+
+
+def test_a_ctrl_c_swallowed_by_a_library_still_ends_the_run_as_interrupted():
+    """A library running in the main thread when Ctrl-C lands may catch the KeyboardInterrupt; the run must
+    still end as interrupted (exit 130, nothing published after it), not as a success."""
+    import signal
+
+    from antt import runner
+
+    with pytest.raises(KeyboardInterrupt):
+        with runner.interrupt_guard():
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the handler runs here and raises
+            except KeyboardInterrupt:
+                pass  # what a careless library might do
+            assert runner.INTERRUPTED.is_set()
+            with pytest.raises(KeyboardInterrupt):
+                runner._check_interrupted()  # checked before every publication
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
