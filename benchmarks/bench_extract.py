@@ -1,11 +1,11 @@
-"""Extractor benchmark (make bench-extract): ``antt.extract`` on the first article, scored against
+"""Extractor benchmark (make bench-extract): ``antt.sources.extract`` on the first article, scored against
 the hand-checked ``data/raw/figures.csv`` and ``exclusions.csv``.
 
 A candidate matches a hand row when the paragraph and ``raw_text`` agree and the two evidence
 spans overlap in the paragraph. Reported: recall and precision of statistics; on matched rows,
 the share whose parsed value, denominator, bounds and qualifier equal the hand-checked
 ``data/processed/indicators.csv`` (and, for information, unit, place and period agreement);
-recall of exclusions (and reason agreement); problems ``antt.sourcecheck`` finds in the drafts.
+recall of exclusions (and reason agreement); problems ``antt.sources.evidence`` finds in the drafts.
 Every miss and false positive is listed. Targets: recall >= 0.95, precision >= 0.90,
 value and qualifier correct >= 0.95. The article is not redistributed: it is read from
 ``../shared/seeds`` and the benchmark skips (exit 0, saying why) when it is absent.
@@ -26,7 +26,7 @@ TARGETS = {"recall": 0.95, "precision": 0.90, "value_qualifier": 0.95}
 
 def span(paragraph: str, evidence: str, raw_text: str) -> tuple[int, int] | None:
     """Where ``evidence`` sits in the paragraph (first occurrence), or None."""
-    from antt.sourcecheck import occurrences
+    from antt.sources.evidence import occurrences
 
     found = occurrences(paragraph, evidence)
     return (found[0], found[0] + len(evidence)) if found else None
@@ -64,8 +64,9 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
     import pandas as pd
 
-    from antt import clean, sourcecheck
-    from antt.extract import extract
+    from antt.data import clean
+    from antt.sources import evidence
+    from antt.sources.extract import extract
     from antt.text import key, paragraphs, read_text
 
     raw = clean.load_raw(ROOT / "data" / "raw")
@@ -95,10 +96,10 @@ def main() -> int:
     value_qualifier = sum(right) / len(right) if right else 0.0
     excl_pairs = match(excluded, exclusions, paras)
     reasons = sum(excluded.iloc[f]["reason"] == exclusions.iloc[h]["reason"] for h, f in excl_pairs.items())
-    rows = [sourcecheck.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()]
-    rows += [sourcecheck.Row("exclusion", f"exclusion {i}", int(r.paragraph), r.raw_text, r.evidence)
+    rows = [evidence.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()]
+    rows += [evidence.Row("exclusion", f"exclusion {i}", int(r.paragraph), r.raw_text, r.evidence)
              for i, r in enumerate(excluded.itertuples(), start=1)]
-    problems = sourcecheck.check(paras, rows)
+    problems = evidence.check(paras, rows)
 
     n = len(pairs)
     print(f"extract on {SEED.name} ({len(paras)} paragraphs) in {seconds:.3f} s: "
@@ -109,7 +110,7 @@ def main() -> int:
     print(f"  value+qualifier       {value_qualifier:.3f}  ({sum(right)}/{len(right)} matched rows)   target >= {TARGETS['value_qualifier']}")
     print(f"  unit agreement        {units / n if n else 0:.3f}  place {places / n if n else 0:.3f}  period {periods / n if n else 0:.3f}  (information)")
     print(f"  exclusions recall     {len(excl_pairs) / len(exclusions):.3f}  ({len(excl_pairs)}/{len(exclusions)}; same reason {reasons}/{len(excl_pairs)})")
-    print(f"  sourcecheck on the unedited drafts: {len(problems)} problem(s)")
+    print(f"  evidence check on the unedited drafts: {len(problems)} problem(s)")
     for h in sorted(set(range(len(figures))) - set(pairs)):
         r = figures.iloc[h]
         print(f"  MISS   paragraph {r['paragraph']}: {r['raw_text']!r} ({r['figure_id']})")

@@ -40,7 +40,7 @@ def copy_project(target: Path) -> Path:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
-    from antt import notebooks, runner
+    from antt.pipeline import notebooks, runner
 
     with tempfile.TemporaryDirectory(prefix="antt-bench-") as tmp:
         project = copy_project(Path(tmp) / "project")

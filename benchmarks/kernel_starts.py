@@ -1,7 +1,7 @@
 """Kernel starts under load (make bench-kernels; part of make stress).
 
 Starts ``--starts`` kernels (default 200), ``--parallel`` at a time (default 8), with one busy
-process per core, exactly as the runner does (``antt.kernels.start_kernel``: IPC transport, fixed
+process per core, exactly as the runner does (``antt.pipeline.kernels.start_kernel``: IPC transport, fixed
 thread counts, up to three tries), and shuts each down. Kernels are not warmed up (the scientific
 stack is not imported), so the figure is about starting, where the races were. Prints the number of
 starts that failed after their tries (must be 0), the tries that failed and were retried, and the
@@ -19,7 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from antt import kernels, paths
+from antt import paths
+from antt.pipeline import kernels
 
 BUSY = "while True: pass"
 

@@ -5,7 +5,7 @@ in for "another machine" with the perturbation harness of ``tests/perturb`` (``s
 every dense linear-algebra output multiplied by ``1 + k eps``, k a seeded random integer in
 [-4, 4]; no ``OPENBLAS_*`` variable is touched), in a temporary copy of the project:
 
-1. it patches the copy's ``antt/results.py`` to write every digit (``SIGNIFICANT_DIGITS = 17``,
+1. it patches the copy's ``antt/reporting/results.py`` to write every digit (``SIGNIFICANT_DIGITS = 17``,
    which round-trips any double, and ``ZERO_BELOW = 0.0``); the copy's ``src`` goes first on
    PYTHONPATH, before the editable install's ``src`` (a ``.pth`` entry), so the runner and the
    Jupyter kernels it starts (which inherit the environment) use it;
@@ -88,7 +88,7 @@ def copy_project(target: Path) -> Path:
 
 
 def write_every_digit(project: Path) -> None:
-    path = project / "src" / "antt" / "results.py"
+    path = project / "src" / "antt" / "reporting" / "results.py"
     text = path.read_text(encoding="utf-8")
     for name, value in FULL.items():
         text, n = re.subn(rf"^{name} = .*$", f"{name} = {value}", text, flags=re.MULTILINE)
@@ -272,10 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-fitted", action="store_true", help="only the committed pipeline (no fitted series)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
-    from antt import results
+    from antt.reporting import results
 
     print(f"python {sys.version.split()[0]}; perturbation: k in [-4, 4] ulps per linear-algebra output; seeds {args.seeds}")
-    print(f"written precision (src/antt/results.py): SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}, "
+    print(f"written precision (src/antt/reporting/results.py): SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}, "
           f"ZERO_BELOW = {results.ZERO_BELOW:g}" + ("" if args.check else "; measured at full precision"))
     scenarios = SCENARIOS[:1] if args.no_fitted else SCENARIOS
     status, fewest = 0, math.inf

@@ -1,7 +1,7 @@
 """The cache never serves stale results and never reruns for nothing: each kind of input is changed,
 one at a time, in a built copy of the project, and exactly the jobs that depend on it must rerun.
 
-The dependencies are not declared by hand: the runner records what each job read (antt.inputs),
+The dependencies are not declared by hand: the runner records what each job read (antt.pipeline.inputs),
 so this test checks the recording as much as the cache. The copy's own src/ is put first on
 PYTHONPATH so that the runner and its kernels import the copy's code, which the test edits."""
 
@@ -50,7 +50,7 @@ STEPS = [
      {"01_clean_source_statistics", "02_province_results", NGOC_LU, CONG_LY}),
     ("the codebook (ratios, read by the province analysis)", "data/codebook/ratios.csv",
      _replace("Members per team (security", "Members per team (for security"), {"02_province_results"}),
-    ("a helper module under src/", "src/antt/province.py", _append("\n# a comment\n"),
+    ("a helper module under src/", "src/antt/analyses/province.py", _append("\n# a comment\n"),
      {"02_province_results", NGOC_LU, CONG_LY}),
     ("the lock file", "requirements.lock", _append("# a comment\n"), ALL),
 ]

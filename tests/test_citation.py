@@ -145,7 +145,7 @@ def test_the_source_article_is_referenced(cff):
 
 
 def test_reference_agrees_with_sources_csv(cff):
-    from antt import clean
+    from antt.data import clean
 
     source = clean.load_raw().sources.iloc[0]
     ref = cff["references"][0]

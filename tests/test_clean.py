@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from antt import clean, codebook, paths
+from antt import paths
+from antt.data import clean, codebook
 from antt.text import key
 
 EXPECTED_REPEATS = {
@@ -123,7 +124,7 @@ def test_flags_never_drop_figures():
 
 
 def test_quality_messages_in_both_languages():
-    from antt import tables
+    from antt.reporting import tables
 
     quality = clean.clean(write=False).quality
     assert (quality["message_vi"] != quality["message"]).all()

@@ -1,6 +1,6 @@
 """The reusable data package (data/processed/datapackage.json) and the analysts' caveats (docs/caveats*.md).
 
-The descriptor is current (equal to ``antt.datapackage.build_descriptor()``), deterministic, and valid for
+The descriptor is current (equal to ``antt.data.datapackage.build_descriptor()``), deterministic, and valid for
 the ``frictionless`` library without touching the network; broken copies of the data are reported invalid.
 The caveats name only figures that exist and discuss every figure the quality checks flag.
 """
@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 
 import antt
-from antt import codebook, datapackage
+from antt.data import codebook, datapackage
 from conftest import ROOT
 
 PROCESSED = ROOT / "data" / "processed"
 DESCRIPTOR = PROCESSED / "datapackage.json"
-REBUILD = "rebuild it with `.venv/bin/python -m antt.datapackage` and commit it"
+REBUILD = "rebuild it with `.venv/bin/python -m antt.data.datapackage` and commit it"
 # The README's snippet, run verbatim from the project root.
 README_SNIPPET = 'import pandas as pd\nindicators = pd.read_csv("data/processed/indicators.csv")\n'
 

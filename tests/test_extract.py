@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from antt import schemas, sourcecheck
+from antt.data import schemas
+from antt.sources import evidence
 from antt.cli import main
-from antt.extract import REVIEW_COLUMNS, check_source, extract
+from antt.sources.extract import REVIEW_COLUMNS, check_source, extract
 from antt.text import TextEncodingError, paragraphs
 from conftest import ROOT, SEED
 
@@ -215,9 +216,9 @@ ARTICLE = "\n\n".join([
 def test_drafts_of_a_whole_article_pass_the_source_check_and_the_schemas():
     candidates, excluded = extract(ARTICLE, SOURCE)
     paras = paragraphs(ARTICLE)
-    rows = [sourcecheck.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()]
-    rows += [sourcecheck.Row("exclusion", f"x{i}", int(r.paragraph), r.raw_text, r.evidence) for i, r in enumerate(excluded.itertuples())]
-    assert sourcecheck.check(paras, rows) == []
+    rows = [evidence.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()]
+    rows += [evidence.Row("exclusion", f"x{i}", int(r.paragraph), r.raw_text, r.evidence) for i, r in enumerate(excluded.itertuples())]
+    assert evidence.check(paras, rows) == []
     assert list(candidates.columns) == list(schemas.FIGURES.columns) + REVIEW_COLUMNS
     drafts = candidates[list(schemas.FIGURES.columns)].assign(  # what the researcher fills in
         indicator="draft_indicator", place=candidates["place"].replace("", "toàn tỉnh"), unit=candidates["unit"].replace("", "người"))
@@ -225,8 +226,8 @@ def test_drafts_of_a_whole_article_pass_the_source_check_and_the_schemas():
     schemas.EXCLUSIONS.validate(excluded)
     for row in pd.concat([candidates, excluded]).itertuples():
         assert len(row.evidence.split()) <= 15
-        assert len(sourcecheck.occurrences(paras[int(row.paragraph) - 1], row.evidence)) == 1
-        assert len(sourcecheck.occurrences(row.evidence, row.raw_text)) == 1
+        assert len(evidence.occurrences(paras[int(row.paragraph) - 1], row.evidence)) == 1
+        assert len(evidence.occurrences(row.evidence, row.raw_text)) == 1
 
 
 def test_a_repeated_phrase_gets_a_longer_unique_evidence():
@@ -251,7 +252,7 @@ def test_paragraphs_are_numbered_like_the_raw_data():
 
 
 def test_the_extractor_knows_no_particular_article():
-    module = (ROOT / "src" / "antt" / "extract.py").read_text(encoding="utf-8")
+    module = (ROOT / "src" / "antt" / "sources" / "extract.py").read_text(encoding="utf-8")
     figures = pd.read_csv(ROOT / "data" / "raw" / "figures.csv", dtype=str, keep_default_na=False)
     exclusions = pd.read_csv(ROOT / "data" / "raw" / "exclusions.csv", dtype=str, keep_default_na=False)
     for phrase in list(figures["evidence"]) + list(exclusions["evidence"]):

@@ -1,4 +1,4 @@
-"""Tests for antt.figures: determinism, metadata, Vietnamese text, atomic export.
+"""Tests for antt.reporting.figures: determinism, metadata, Vietnamese text, atomic export.
 
 Every DataFrame below is a MADE-UP TEST INPUT shaped like the project's tables; none of it is data.
 """
@@ -19,7 +19,7 @@ import matplotlib as mpl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from antt import figures as F  # noqa: E402
+from antt.reporting import figures as F  # noqa: E402
 
 TITLE_VI = "Tỷ lệ đạt tiêu chuẩn “An toàn về ANTT”"
 CAPTION = "TEST INPUT — nguồn: số liệu bịa cho kiểm thử; phương pháp: không có. Chữ tiếng Việt: ắ ằ ẳ ẵ ặ ế ề ể ễ ệ ố ồ ổ ỗ ộ ứ ừ ử ữ ự."
@@ -169,7 +169,7 @@ def test_decomposed_text_is_normalised_to_nfc():
 
 
 def test_importing_the_module_changes_no_rcparams():
-    code = ("import matplotlib as mpl; before = dict(mpl.rcParams); import antt.figures as F; "
+    code = ("import matplotlib as mpl; before = dict(mpl.rcParams); import antt.reporting.figures as F; "
             "assert dict(mpl.rcParams) == before; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "ok"

@@ -14,9 +14,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from antt import clean, codebook, paths, province
+from antt import paths
+from antt.analyses import province
+from antt.data import clean, codebook
 from antt.errors import DataError, quote
-from antt.io import write_files_atomic
+from antt.data.io import write_files_atomic
 from antt.text import count_words
 from conftest import ROOT, run_antt
 

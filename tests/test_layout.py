@@ -26,7 +26,7 @@ def test_readme_layout_matches_the_tree():
 
 
 def test_data_dictionary_matches_the_schemas():
-    from antt import codebook, schemas
+    from antt.data import codebook, schemas
 
     columns = codebook.load_columns()
     for table, schema in {"sources": schemas.SOURCES, "figures": schemas.FIGURES, "exclusions": schemas.EXCLUSIONS,
@@ -36,7 +36,7 @@ def test_data_dictionary_matches_the_schemas():
 
 
 def test_abbreviations_table_matches_the_codebook():
-    from antt import codebook
+    from antt.data import codebook
 
     text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     for row in codebook.load_abbreviations().itertuples():

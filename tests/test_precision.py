@@ -1,4 +1,4 @@
-"""Results are written with a precision every machine agrees on (``antt.results``), proven with the
+"""Results are written with a precision every machine agrees on (``antt.reporting.results``), proven with the
 perturbation harness of ``tests/perturb`` instead of another CPU (no ``OPENBLAS_*`` variable is set
 or changed here: the harness multiplies linear-algebra outputs by ``1 + k eps`` itself)."""
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from antt import results
-from antt.results import SIGNIFICANT_DIGITS, ZERO_BELOW, round_float, rounded
+from antt.reporting import results
+from antt.reporting.results import SIGNIFICANT_DIGITS, ZERO_BELOW, round_float, rounded
 from conftest import ROOT, run_antt
 
 PERTURB = ROOT / "tests" / "perturb"

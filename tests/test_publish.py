@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from antt import inputs, publish
+from antt.pipeline import inputs, publish
 
 
 def _outputs(tmp_path: Path) -> publish.Outputs:
@@ -128,9 +128,9 @@ def test_logical_names_do_not_depend_on_where_the_files_are(tmp_path):
     staged = tmp_path / "stage" / "processed"
     reads = [str(staged / "indicators.csv"), str(paths.ROOT / "data" / "raw" / "figures.csv"),
              "listing:" + str(paths.NOTEBOOKS), "/usr/lib/python3/x.py"]
-    modules = [str(inputs.PACKAGE / "clean.py"), str(inputs.PACKAGE / "__pycache__" / "x.pyc")]
+    modules = [str(inputs.PACKAGE / "data" / "clean.py"), str(inputs.PACKAGE / "__pycache__" / "x.pyc")]
     assert inputs.logical_names(reads, modules, [staged]) == [
-        "antt/clean.py", "data/processed/indicators.csv", "data/raw/figures.csv"]
+        "antt/data/clean.py", "data/processed/indicators.csv", "data/raw/figures.csv"]
 
 
 def test_the_key_follows_content_not_location(tmp_path):
@@ -150,14 +150,14 @@ def test_the_key_follows_content_not_location(tmp_path):
 
 def test_the_renderer_inputs_cover_its_imports():
     rendered = inputs.render_inputs()
-    assert {"antt/report.py", "antt/execute.py", "antt/inputs.py", "docs/caveats.md", "data/raw/sources.csv"} <= set(rendered)
+    assert {"antt/reporting/html.py", "antt/pipeline/execute.py", "antt/pipeline/inputs.py", "docs/caveats.md", "data/raw/sources.csv"} <= set(rendered)
 
 
 def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):
     """Cached jobs cancel planned kernels; a job that then asks for one still gets one (this hung once)."""
     import threading
 
-    from antt import kernels
+    from antt.pipeline import kernels
 
     monkeypatch.setattr(kernels, "start_kernel", lambda name, cwd: object())
     monkeypatch.setattr(kernels, "shutdown", lambda km: None)

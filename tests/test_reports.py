@@ -37,16 +37,16 @@ def test_reports_are_self_contained_and_escaped():
 
 def test_data_text_is_escaped():
     """A label containing markup shows as text in a report page."""
-    from antt import report
+    from antt.reporting import html
 
-    html = report.page("<script>alert(1)</script>", "vi", "")
-    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    page = html.page("<script>alert(1)</script>", "vi", "")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
 def test_table_text_from_data_is_escaped():
     import pandas as pd
 
-    from antt import tables
+    from antt.reporting import tables
 
     html = tables.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]})).data
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -6,7 +6,7 @@ import math
 import pytest
 from scipy import stats
 
-from antt.results import SIGNIFICANT_DIGITS
+from antt.reporting.results import SIGNIFICANT_DIGITS
 from conftest import ROOT
 
 RESULTS = ROOT / "reports" / "results"

@@ -13,7 +13,8 @@ import time
 import nbformat
 import pytest
 
-from antt import notebooks, paths, runner
+from antt import paths
+from antt.pipeline import notebooks, runner
 from conftest import ROOT, register_series_source, run_antt
 
 SPECS = notebooks.discover(ROOT / "notebooks")
@@ -409,7 +410,7 @@ def test_a_ctrl_c_swallowed_by_a_library_still_ends_the_run_as_interrupted():
     still end as interrupted (exit 130, nothing published after it), not as a success."""
     import signal
 
-    from antt import runner
+    from antt.pipeline import runner
 
     with pytest.raises(KeyboardInterrupt):
         with runner.interrupt_guard():

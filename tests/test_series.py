@@ -1,4 +1,4 @@
-"""A researcher's own series (antt.series): place matching, cell checks with file/row/column,
+"""A researcher's own series (antt.data.series): place matching, cell checks with file/row/column,
 provenance, and the template and data dictionary agreeing. Every series here is written to a
 temporary folder; the counts are placeholders, not data."""
 
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antt import clean, codebook, schemas
+from antt.data import clean, codebook, schemas
 from antt.errors import DataError
-from antt.series import (COLUMNS, TEMPLATE, LoadedSeries, citation, load_series, match_place, period_text, place_key,
+from antt.data.series import (COLUMNS, TEMPLATE, LoadedSeries, citation, load_series, match_place, period_text, place_key,
                          registered_sources,
                          used_sources)
 
@@ -390,7 +390,7 @@ def test_valid_yearly_series_round_trip(years, counts):
 
 
 def test_covers_says_whether_a_file_has_the_place_without_checking_sources(tmp_path):
-    from antt.series import NoRowsError, covers
+    from antt.data.series import NoRowsError, covers
 
     path = write(tmp_path, yearly(place="Ngoc Lu", source="not-yet-registered"))
     assert covers(path, "Ngọc Lũ", OUTCOME) and not covers(path, "Công Lý", OUTCOME)

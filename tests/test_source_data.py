@@ -5,7 +5,8 @@ import hashlib
 
 import pytest
 
-from antt import clean, sourcecheck
+from antt.data import clean
+from antt.sources import evidence
 from antt.text import paragraphs
 from conftest import SEED
 
@@ -24,8 +25,8 @@ def test_checksum_matches_the_source_text(raw, seed_text):
 
 
 def test_every_number_in_the_article_is_accounted_for(raw, seed_text):
-    rows = sourcecheck.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions)
-    problems = sourcecheck.check(paragraphs(seed_text), rows)
+    rows = evidence.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions)
+    problems = evidence.check(paragraphs(seed_text), rows)
     assert not problems, "\n".join(p.message for p in problems)
 
 
@@ -38,15 +39,15 @@ def test_every_figure_points_at_its_paragraph(raw, seed_text):
 
 
 def test_the_check_catches_a_missing_figure(raw, seed_text):
-    rows = [r for r in sourcecheck.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions) if r.raw_text != "1.630"]
-    problems = sourcecheck.check(paragraphs(seed_text), rows)
+    rows = [r for r in evidence.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions) if r.raw_text != "1.630"]
+    problems = evidence.check(paragraphs(seed_text), rows)
     assert [p.text for p in problems if p.kind == "untranscribed"] == ["1.630"]
 
 
 def test_the_check_catches_a_wrong_evidence(raw, seed_text):
-    rows = sourcecheck.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions)
-    rows[0] = sourcecheck.Row("figure", "x", rows[0].paragraph, "28", "có 28 người nghiện ma túy")
-    kinds = {p.kind for p in sourcecheck.check(paragraphs(seed_text), rows)}
+    rows = evidence.rows_from_tables(SOURCE_ID, raw.figures, raw.exclusions)
+    rows[0] = evidence.Row("figure", "x", rows[0].paragraph, "28", "có 28 người nghiện ma túy")
+    kinds = {p.kind for p in evidence.check(paragraphs(seed_text), rows)}
     assert {"evidence_not_found", "untranscribed"} <= kinds
 
 

@@ -7,7 +7,7 @@ import sys
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from antt import runner
+    from antt.pipeline import runner
 
     if args.list:
         print(runner.list_notebooks())
@@ -19,7 +19,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from antt import clean
+    from antt.data import clean
 
     # Errors (DataError, OSError while writing) reach main(), which prints one line; clean()
     # writes its three files together, so a failure leaves data/processed as it was.
@@ -30,7 +30,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_strip(args: argparse.Namespace) -> int:
-    from antt.strip import strip_notebooks
+    from antt.pipeline.strip import strip_notebooks
 
     # Every path is checked to be a notebook before any is written; a DataError reaches main().
     for path in strip_notebooks(args.paths):
@@ -42,10 +42,11 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
 
-    from antt import paths, schemas
+    from antt import paths
+    from antt.data import schemas
     from antt.errors import quote
-    from antt.extract import extract
-    from antt.io import csv_text, write_text_atomic
+    from antt.sources.extract import extract
+    from antt.data.io import csv_text, write_text_atomic
     from antt.text import TextEncodingError
 
     def _read_error(message: object) -> int:
@@ -89,7 +90,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_source(args: argparse.Namespace) -> int:
-    from antt.extract import check_source
+    from antt.sources.extract import check_source
     from antt.text import TextEncodingError
 
     try:
@@ -144,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from antt.errors import DataError
-    from antt.runner import RunError
+    from antt.pipeline.runner import RunError
 
     try:
         return args.func(args)

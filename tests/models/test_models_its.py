@@ -10,15 +10,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from antt.models import (
-    HAC_CAVEAT,
-    InsufficientDataError,
-    check_sufficiency,
-    counterfactual,
-    fit_its,
-    naive_before_after,
-    simulate_series,
-)
+from antt.models.its import HAC_CAVEAT, counterfactual, fit_its, naive_before_after
+from antt.models.sufficiency import InsufficientDataError, check_sufficiency
+from antt.models.validation import simulate_series
+from antt.reporting.language import english_notes
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 SICILY = REFERENCE / "sicily.csv"
@@ -83,7 +78,7 @@ def test_sicily_sensitivity_models(sicily):
     assert 0 < res.nb_alpha < 0.05  # estimated (about 0.0028), not the GLM family's silent alpha = 1
     assert res.hac_maxlags == 3 and res.hac_caveat == HAC_CAVEAT
     assert 0 < res.durbin_watson < 4 and len(res.residual_acf) == 12
-    assert any("descriptive only" in n for n in res.notes)
+    assert any("descriptive only" in n for n in english_notes(res))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -143,7 +138,7 @@ def test_quasi_poisson_scale_is_floored_at_one_on_underdispersed_data():
     assert res.scale == 1.0
     quasi, pois = (res.rate_ratios.set_index("model").loc[m] for m in ("quasi-poisson", "poisson"))
     assert quasi["se"] == pytest.approx(pois["se"], rel=1e-10)
-    assert any("floored at 1" in n for n in res.notes)
+    assert any("floored at 1" in n for n in english_notes(res))
 
 
 def test_quasi_poisson_scale_is_pearson_x2_over_df_when_overdispersed():
@@ -185,7 +180,7 @@ def test_hac_is_reported_with_its_caveat_on_short_series():
     data = simulate_series(years_before=6, years_after=6, baseline_rate=30, level_rr=0.7, seed=4)
     res = fit_its(data, data.attrs["interventions"], hac_maxlags=2)
     assert res.hac_maxlags == 2 and "short series" in res.hac_caveat
-    assert any("HAC" in n and "unreliable" in n for n in res.notes)
+    assert any("HAC" in n and "unreliable" in n for n in english_notes(res))
     assert "poisson-HAC (sensitivity)" in set(res.rate_ratios["model"])
 
 
@@ -237,7 +232,7 @@ def test_warn_between_three_and_seven_points_and_ok_from_eight():
     data = simulate_series(years_before=3, years_after=4, baseline_rate=20, seed=1)
     res = fit_its(data, data.attrs["interventions"], sensitivity=False)
     assert res.verdict.status == "warn"
-    assert any(n.startswith("Fitted with a warning") for n in res.notes)
+    assert any(n.startswith("Fitted with a warning") for n in english_notes(res))
     ok = simulate_series(years_before=8, years_after=8, baseline_rate=20, seed=1)
     assert fit_its(ok, ok.attrs["interventions"], sensitivity=False).verdict.status == "ok"
 
@@ -246,7 +241,7 @@ def test_level_only_by_default_below_twelve_points():
     short = simulate_series(years_before=5, years_after=6, seed=3)
     res = fit_its(short, short.attrs["interventions"], sensitivity=False)
     assert not res.slope_change and set(res.rate_ratios["kind"]) == {"level"}
-    assert any("Level change only" in n for n in res.notes)
+    assert any("Level change only" in n for n in english_notes(res))
     long = simulate_series(years_before=6, years_after=6, seed=3)
     res = fit_its(long, long.attrs["interventions"], sensitivity=False)
     assert res.slope_change and set(res.rate_ratios["kind"]) == {"level", "slope"}
@@ -271,7 +266,7 @@ def test_separation_gets_a_profile_likelihood_interval_and_the_likelihood_ratio_
     """No events after the start (what "no new addicts arose" would look like in a series)."""
     data = pd.DataFrame({"year": range(2010, 2020), "count": [3, 5, 4, 6, 4, 0, 0, 0, 0, 0]})
     res = fit_its(data, {"x": 2015})
-    assert any("Separation" in n for n in res.notes)
+    assert any("Separation" in n for n in english_notes(res))
     for model in ("quasi-poisson", "poisson"):
         row = res.rate_ratio(model=model)
         assert row["separated"] and row["status"] == "boundary"
@@ -367,6 +362,6 @@ def test_gaps_are_noted_and_keep_calendar_time():
     data = simulate_series(years_before=6, years_after=6, seed=12)
     gappy = data[data["year"] != 2002].drop(columns="expected")
     res = fit_its(gappy, gappy.attrs["interventions"], sensitivity=False)
-    assert any("Gaps in the series (2002 missing)" in n for n in res.notes)
+    assert any("Gaps in the series (2002 missing)" in n for n in english_notes(res))
     assert res.predictions["time"].tolist() == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     assert res.verdict.interventions[0].points_before == 5

@@ -11,8 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antt.models import InsufficientDataError, fit_its, simulate_series
+from antt.models.its import fit_its
+from antt.models.sufficiency import InsufficientDataError
+from antt.models.validation import simulate_series
 from antt.models.its import STATUSES, _ProfileFailure, _search_bound
+from antt.reporting.language import english_notes
 
 HEADLINE_MODELS = ("quasi-poisson", "poisson")
 
@@ -101,7 +104,7 @@ def test_no_new_addicts_after_the_model_gives_a_one_sided_bound(slope_change):
     # Zeros on both sides of 2022: the second step cannot be estimated, and says so.
     second = res.rate_ratio("model_2022")
     assert second["status"] == "not identified" and math.isnan(second["rate_ratio"])
-    assert any("'level_model_2022' ('model_2022') is not identified" in n for n in res.notes)
+    assert any("'level_model_2022' ('model_2022') is not identified" in n for n in english_notes(res))
     back = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     row = next(r for r in back["rate_ratios"] if r["term"] == "level_model_2022" and r["headline"])
     assert row["rate_ratio"] is None and row["upper"] == "inf"
@@ -147,7 +150,7 @@ def test_negative_binomial_with_nan_parameters_is_reported_as_not_converged(coun
     assert not nb["separated"].any()
     assert res.sensitivity_status["negative-binomial (sensitivity)"] == "did not converge"
     assert res.nb_alpha is None
-    assert any("negative binomial sensitivity fit did not converge" in n for n in res.notes)
+    assert any("negative binomial sensitivity fit did not converge" in n for n in english_notes(res))
     assert res.rate_ratio()["status"] == "estimated"  # the headline is unaffected
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from antt.models import exact_homogeneity_test, homogeneity_test, proportion_interval
+from antt.models.proportions import exact_homogeneity_test, homogeneity_test, proportion_interval
 from antt.models.proportions import _enumerate_log_probabilities
 
 # Provincial figures "by end of 2022" (reached the security-and-order standard / total).

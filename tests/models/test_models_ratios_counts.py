@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from antt.models import (
-    derived_ratio,
-    poisson_rate_interval,
-    sum_bounded,
-    zero_count_upper_bound,
-    zero_count_upper_bounds,
-)
+from antt.models.counts import poisson_rate_interval, zero_count_upper_bound, zero_count_upper_bounds
+from antt.models.ratios import derived_ratio, sum_bounded
 
 TEAMS = sum_bounded((518, 518, 518), (687, 687, 687), (102, 102, 102))
 

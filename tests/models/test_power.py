@@ -9,20 +9,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from antt.models import (
-    Design,
-    InsufficientDataError,
-    Scenario,
-    design_matrix,
-    detect_drops,
-    detection_power,
-    fit_its,
-    minimum_detectable_drop,
-    poisson_irls,
-    power_table,
-    simulate_counts,
-    wald_power,
-)
+from antt.models.its import fit_its
+from antt.models.power import Design, Scenario, design_matrix, detect_drops, detection_power, minimum_detectable_drop, poisson_irls, power_table, simulate_counts, wald_power
+from antt.models.sufficiency import InsufficientDataError
 from antt.models.its import AUTO_SLOPE_MIN_POINTS
 
 NGOC_LU = {"A": 2018, "B": 2022}  # two interventions four years apart, as in the Ngọc Lũ series

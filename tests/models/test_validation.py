@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from antt.models import coverage_study, fit_its, naive_before_after, simulate_series
+from antt.models.its import fit_its, naive_before_after
+from antt.models.validation import coverage_study, simulate_series
 from antt.models import validation as v
 from antt.models.proportions import proportion_interval
 from antt.models.validation import summarise_coverage
@@ -300,7 +301,8 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------------------- report words
 
 def test_findings_and_tables_of_a_small_study(tmp_path):
-    from antt import findings, results, tables
+    from antt.analyses import findings
+    from antt.reporting import results, tables
 
     study = v.validation_study(n_sim=40, workers=1)
     summary = findings.validation(study, "Refused: too short.", "figures/x.png")

@@ -33,7 +33,7 @@ zero stays zero. Not wrapped: the ``@`` operator, ``ndarray.dot`` and the ufunc 
 (replacing a ufunc breaks identity checks in pandas; ``numpy.linalg.matmul`` is wrapped), and
 numpy's own SIMD paths for ``exp``, ``log`` and sums (which also depend on the CPU: AVX-512
 machines use other ``exp``/``log`` kernels). The written precision keeps a margin of several
-digits for those (``antt.results``).
+digits for those (``antt.reporting.results``).
 
 The perturbation is installed lazily by an import hook when ``numpy`` / ``scipy.linalg`` are first
 imported, so processes that never import them pay nothing. ``ACTIVE`` tells whether it is on.

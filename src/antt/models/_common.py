@@ -42,8 +42,8 @@ def check_count(value: Any, name: str) -> int:
 def plain(value: Any) -> Any:
     """Convert numpy/pandas values, tuples, DataFrames and dataclasses to plain JSON-ready Python.
 
-    Floats are kept in full (no rounding: ``antt.results.write`` rounds what it writes to a file, see
-    ``antt.results.round_float``); non-finite floats become ``None`` (NaN) or the strings
+    Floats are kept in full (no rounding: ``antt.reporting.results.write`` rounds what it writes to a file, see
+    ``antt.reporting.results.round_float``); non-finite floats become ``None`` (NaN) or the strings
     ``"inf"``/``"-inf"``; DataFrames become a list of row dictionaries.
     """
     if isinstance(value, pd.DataFrame):

@@ -50,9 +50,9 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tsa.stattools import acf
 
-from antt.catalogue import Note
 from antt.models._common import check_alpha, dataclass_to_dict
-from antt.models.sufficiency import (  # noqa: F401  (re-exported: the public API of antt.models.its)
+from antt.models.notes import Note
+from antt.models.sufficiency import (
     InsufficientDataError,
     InterventionSupport,
     SufficiencyVerdict,
@@ -445,7 +445,8 @@ class ITSResult:
     * ``scale``: the quasi-Poisson scale used, ``max(1, pearson_dispersion)``; ``pearson_dispersion`` is
       Pearson X2 / df_resid of the Poisson fit.
     * ``predictions``: expected counts per period with and without the interventions (see ``counterfactual``).
-    * ``verdict``: the data-sufficiency verdict; ``notes``: plain-English caveats.
+    * ``verdict``: the data-sufficiency verdict; ``note_keys``: the caveats as ``Note`` data (catalogue key and
+      fields; ``antt.reporting.language.note_text`` words them).
 
     ``fitted`` holds the statsmodels results and the design (not serialised by ``to_dict``).
     """
@@ -474,7 +475,6 @@ class ITSResult:
     hac_caveat: str = HAC_CAVEAT
     durbin_watson: float | None = None
     residual_acf: tuple[float, ...] = ()
-    notes: tuple[str, ...] = ()
     note_keys: tuple[Note, ...] = ()
     sensitivity_status: dict[str, str] = field(default_factory=dict)
     fitted: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -882,8 +882,7 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         pearson_dispersion=dispersion, scale=scale if family == "quasi-poisson" else 1.0,
         deviance=float(pois.deviance), df_resid=df_resid,
         rate_ratios=pd.concat(tables, ignore_index=True), coefficients=coefficients, predictions=pd.DataFrame(),
-        durbin_watson=dw, residual_acf=acf_values, notes=tuple(n.text("en") for n in notes),
-        note_keys=tuple(notes), fitted=fitted, **extra)
+        durbin_watson=dw, residual_acf=acf_values, note_keys=tuple(notes), fitted=fitted, **extra)
     return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
 

@@ -63,7 +63,8 @@ import pandas as pd
 from scipy import special, stats
 
 from antt.models._common import check_alpha, check_count
-from antt.models.its import AUTO_SLOPE_MIN_POINTS, InsufficientDataError, fit_its
+from antt.models.its import AUTO_SLOPE_MIN_POINTS, fit_its
+from antt.models.sufficiency import InsufficientDataError
 from antt.models.sufficiency import check_sufficiency
 from antt.models.proportions import proportion_interval
 

@@ -30,11 +30,11 @@ from typing import Any
 
 from antt import paths
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # src/antt: the whole package, not this sub-package
 ALWAYS = ("requirements.lock",)
 # Read by the renderer in the runner process (page header and caveats), for every job.
 RENDER_FILES = ("data/raw/sources.csv", "docs/caveats.md", "docs/caveats.vi.md")
-RENDER_MODULES = ("report", "execute")
+RENDER_MODULES = ("reporting.html", "pipeline.execute")
 PROCESSED_PREFIX = "data/processed/"
 LISTING = "listing:"
 
@@ -125,7 +125,7 @@ def resolve(name: str, processed_dir: Path) -> Path:
 def render_inputs() -> tuple[str, ...]:
     """Logical names of what the renderer reads: its data files and the closure of its ``antt`` imports."""
     modules = import_closure([f"antt.{m}" for m in RENDER_MODULES])
-    return tuple(sorted(set(RENDER_FILES) | {"antt/" + m for m in modules} | {"antt/templates/report.css"}))
+    return tuple(sorted(set(RENDER_FILES) | {"antt/" + m for m in modules} | {"antt/reporting/templates/report.css"}))
 
 
 def import_closure(modules: list[str]) -> set[str]:

@@ -1,13 +1,12 @@
 """The catalogue of user-facing words: every label, message and note in Vietnamese and English.
 
 One file, ``data/codebook/labels.csv`` (columns key, vi, en). A text may hold ``{name}`` fields filled by
-``message``; the models layer records notes as a key and its fields (``Note``), so a report renders them
-in its own language while the Python API keeps the English text.
+``message``; the models layer records notes as a key and its fields (``antt.models.notes.Note``), and
+``note_text`` words them in either language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ import pandas as pd
 
 from antt import paths
 from antt.errors import DataError
-from antt.io import read_csv_text
+from antt.data.io import read_csv_text
+from antt.models.notes import Note
 
 LANGS = ("vi", "en")
 
@@ -45,12 +45,11 @@ def message(key: str, lang: str, **fields: Any) -> str:
     return _project_labels()[lang][key].format(**fields)
 
 
-@dataclass(frozen=True)
-class Note:
-    """A caveat of a result: a catalogue key and the fields of its text (plain strings and numbers)."""
+def note_text(note: Note, lang: str = "en") -> str:
+    """The words of a model's caveat (``antt.models._common.Note``) in ``lang``."""
+    return message(note.key, lang, **note.fields)
 
-    key: str
-    fields: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: str = "en") -> str:
-        return message(self.key, lang, **self.fields)
+def english_notes(result: Any) -> tuple[str, ...]:
+    """The English words of every note of a fitted result (``note_keys``), in order."""
+    return tuple(note_text(n, "en") for n in result.note_keys)

@@ -198,8 +198,8 @@ def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) ->
 def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path, Path]) -> list[tuple[Path, Path]]:
     """The manifest and the index, as temporaries beside their targets (the index reads the files
     about to be published from their temporary names)."""
-    from antt.io import json_text
-    from antt.report import index_html
+    from antt.data.io import json_text
+    from antt.reporting.html import index_html
 
     index = index_html(outputs.root, manifest, locate=lambda path: pending.get(path, path))
     views = {outputs.manifest: json_text(manifest), outputs.root / "index.html": index}

@@ -37,9 +37,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from antt import codebook, paths, schemas
+from antt import paths
+from antt.data import codebook, schemas
 from antt.errors import DataError, quote
-from antt.io import read_csv_text
+from antt.data.io import read_csv_text
 from antt.text import format_characters, key, nfc
 
 __all__ = ["REQUIRED", "OPTIONAL", "COLUMNS", "TEMPLATE", "NoRowsError", "LoadedSeries", "PlaceName", "place_key",
@@ -442,7 +443,7 @@ def registered_sources(path: str | Path) -> pd.DataFrame:
     """The sources a series file may cite: ``data/raw/sources.csv`` and, when there is one, the
     ``sources.csv`` beside the series file (the same columns and checks, for records kept outside the
     repository). An id registered in both must have the same row in both."""
-    from antt import clean
+    from antt.data import clean
 
     project = clean.load_sources()
     sidecar = Path(path).parent / SIDECAR
@@ -464,7 +465,7 @@ def clean_sources(sources: pd.DataFrame | None, path: str | Path | None = None) 
         return sources
     if path is not None:
         return registered_sources(path)
-    from antt import clean
+    from antt.data import clean
 
     return clean.load_sources()
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from antt import paths, schemas
+from antt import paths
+from antt.data import schemas
 from antt.errors import DataError, quote
-from antt.io import read_csv_text
+from antt.data.io import read_csv_text
 from antt.models.proportions import homogeneity_test, proportion_interval
 from antt.models.ratios import derived_ratio, sum_bounded
 
@@ -133,8 +134,8 @@ def source_line(sources: pd.DataFrame, lang: str) -> str:
 def make_figures(props: pd.DataFrame, counts: pd.DataFrame, sources: pd.DataFrame, codebook: pd.DataFrame,
                  lang: str, out_dir, prefix: str) -> dict[str, dict]:
     """Attainment and activity figures, exported (PNG + SVG) to ``out_dir``; returns the figures and paths."""
-    from antt import figures
-    from antt.tables import format_percent, translator
+    from antt.reporting import figures
+    from antt.reporting.tables import format_percent, translator
 
     t = translator(lang)
     units = dict(zip(codebook["indicator"], codebook[f"unit_{lang}"]))

@@ -58,7 +58,7 @@ project's scales (proportions, p-values, rates and rate ratios of counts below ~
 "< 0.001"); genuine small values above it keep their 6 digits (in the measurement, values below
 1e-6 moved by 3.9e-20 at most). No exact zero moved in the measurement.
 
-Not rounded here: ``data/processed/*.csv`` (``antt.io.csv_text``, ``.15g``) hold the figures parsed
+Not rounded here: ``data/processed/*.csv`` (``antt.data.io.csv_text``, ``.15g``) hold the figures parsed
 from the article, exact decimals (``antt.numerals`` parses with ``Decimal``) that never pass
 through a fit, so their text is the same on every machine.
 """
@@ -73,7 +73,7 @@ from typing import Any
 
 from antt import paths
 from antt.models._common import plain
-from antt.io import write_json_atomic
+from antt.data.io import write_json_atomic
 
 #: Significant digits of every float written to a results file (see the module docstring).
 SIGNIFICANT_DIGITS = 6

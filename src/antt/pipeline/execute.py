@@ -19,8 +19,8 @@ import papermill as pm
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from antt import inputs
-from antt.kernels import run_code, set_environment
+from antt.pipeline import inputs
+from antt.pipeline.kernels import run_code, set_environment
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -96,12 +96,12 @@ def _recorded_reads(km) -> tuple[list[str], list[str]]:
 
 
 def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[str, Any]:
-    """Run ``job`` (an ``antt.runner.Job``) on the started kernel ``km``, writing into ``stage``
-    (an ``antt.publish.Stage``); ``processed_dir`` is where the job reads the processed data (its own
+    """Run ``job`` (an ``antt.pipeline.runner.Job``) on the started kernel ``km``, writing into ``stage``
+    (an ``antt.pipeline.publish.Stage``); ``processed_dir`` is where the job reads the processed data (its own
     staging folder if the notebook writes them). Returns the manifest entry (without its files).
 
     On failure the executed notebook is kept under ``failed_dir`` and nothing is published."""
-    from antt.report import render_report
+    from antt.reporting.html import render_report
 
     stage.reports.mkdir(parents=True, exist_ok=True)
     stage.processed.mkdir(parents=True, exist_ok=True)

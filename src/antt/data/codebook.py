@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from antt import paths, schemas
-from antt.io import read_csv_text, validate
+from antt import paths
+from antt.data import schemas
+from antt.data.io import read_csv_text, validate
 
 LANGS = ("vi", "en")
 

@@ -1,7 +1,7 @@
 """Loading tables with clear errors, and atomic, deterministic writes.
 
 Every CSV is read as text first (UTF-8 only, BOM tolerated, NFC-normalised: ``antt.text``),
-then every cell is kept as a string exactly as written; schemas (``antt.schemas``) decide types.
+then every cell is kept as a string exactly as written; schemas (``antt.data.schemas``) decide types.
 Every record must have as many fields as the header: a short or long row is an error, never
 padded or shifted. Writes go to a temporary file in the target folder and are moved into place
 with ``os.replace``, so a failed run never leaves a half-written output; ``write_files_atomic``

@@ -2,9 +2,9 @@
 jobs on warm kernels, a cache that reruns exactly what changed, and all-or-nothing publishing.
 
 - *Where*: ``params.yaml`` alone is the canonical build (``reports/``, ``data/processed/``); any
-  override goes to ``reports/explore/<name>/`` (``antt.publish``).
+  override goes to ``reports/explore/<name>/`` (``antt.pipeline.publish``).
 - *What reruns*: a job whose notebook, parameters, recorded inputs or renderer changed
-  (``antt.inputs``); a job whose inputs are produced in this run is decided when they are.
+  (``antt.pipeline.inputs``); a job whose inputs are produced in this run is decided when they are.
 - *When it is published*: a job's staged outputs are published once it and every job in this run
   that depends on it (and so validates its outputs) succeeded, after its own dependencies were
   published; a failure leaves the last good outputs in place.
@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from antt import inputs, paths, publish
-from antt.console import Progress
-from antt.notebooks import NotebookSpec, describe, discover
-from antt.paramsfile import ParamsError, describe_override
-from antt.paramsfile import load as _load_params
-from antt.paramsfile import parse_override as _parse_override
-from antt.publish import Outputs, Stage
+from antt import paths
+from antt.pipeline import inputs, publish
+from antt.pipeline.console import Progress
+from antt.pipeline.notebooks import NotebookSpec, describe, discover
+from antt.pipeline.paramsfile import ParamsError, describe_override
+from antt.pipeline.paramsfile import load as _load_params
+from antt.pipeline.paramsfile import parse_override as _parse_override
+from antt.pipeline.publish import Outputs, Stage
 
 
 class RunError(RuntimeError):
@@ -316,12 +317,12 @@ class _Run:
                 self.state[job.name] = "cached"
                 self.progress.finish("cached", job.name)
             return []
-        from antt.kernels import KernelPool
+        from antt.pipeline.kernels import KernelPool
 
         pool = KernelPool([j.spec.kernel_name for j in candidates], paths.NOTEBOOKS, ahead=min(self.workers, len(candidates)))
         running: dict[Future, Job] = {}
         try:
-            from antt.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
+            from antt.pipeline.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
 
             with ThreadPoolExecutor(max_workers=self.workers) as threads:
                 while True:
@@ -367,7 +368,7 @@ class _Run:
                     running[threads.submit(self._one, execute_job, pool, job, self._read_dir(job))] = job
 
     def _one(self, execute_job, pool, job: Job, read_dir: Path) -> dict[str, Any]:
-        from antt.kernels import KernelStartError
+        from antt.pipeline.kernels import KernelStartError
 
         try:
             km = pool.acquire(job.spec.kernel_name)

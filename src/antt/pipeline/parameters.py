@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
-from antt.codebook import check_lang
+from antt.data.codebook import check_lang
 
 
 def _normalise(value: Any) -> Any:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from antt.catalogue import load_labels
-from antt.codebook import check_lang, labels
+from antt.reporting.language import load_labels, note_text
+from antt.data.codebook import check_lang, labels
 
 
 def translator(lang: str, codebook_dir: str | Path | None = None):
@@ -197,8 +197,8 @@ def show_zero_bounds(bounds: pd.DataFrame, lang: str):
 
 def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every model's rate ratios, the headline model first: estimate (or why there is none), interval, how it
-    was obtained, Wald and likelihood-ratio p-values, and what qualifies the row (``antt.estimates``)."""
-    from antt.estimates import describe  # estimates formats through this module's helpers
+    was obtained, Wald and likelihood-ratio p-values, and what qualifies the row (``antt.reporting.estimates``)."""
+    from antt.reporting.estimates import describe  # estimates formats through this module's helpers
 
     t = translator(lang)
     rr = rate_ratios.sort_values("headline", ascending=False, kind="stable")
@@ -248,7 +248,7 @@ def minimum_drop_table(minimum: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def show_power_plan(plan, lang: str):
-    """The power and minimum-drop tables of an ``antt.intervention.PowerPlan``, or why there are none."""
+    """The power and minimum-drop tables of an ``antt.analyses.intervention.PowerPlan``, or why there are none."""
     from IPython.display import display
 
     t = translator(lang)
@@ -268,7 +268,7 @@ def interventions_table(interventions: dict, lang: str) -> pd.DataFrame:
 
 
 def show_notes(notes, lang: str, title_key: str = "model_notes"):
-    """The notes of a fit (``antt.catalogue.Note``) as an escaped HTML list under a heading, in ``lang``;
+    """The notes of a fit (``antt.models.notes.Note``) as an escaped HTML list under a heading, in ``lang``;
     nothing when there are none."""
     import html
 
@@ -276,7 +276,7 @@ def show_notes(notes, lang: str, title_key: str = "model_notes"):
 
     if not notes:
         return None
-    items = "".join(f"<li>{html.escape(note.text(lang))}</li>" for note in notes)
+    items = "".join(f"<li>{html.escape(note_text(note, lang))}</li>" for note in notes)
     return HTML(f'<p class="note"><strong>{html.escape(translator(lang)(title_key))}</strong></p><ul class="notes">{items}</ul>')
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from antt import series
+from antt.data import series
 from antt.models.counts import zero_count_upper_bounds
-from antt.models.its import InsufficientDataError, check_sufficiency, counterfactual, fit_its
+from antt.models.its import counterfactual, fit_its
+from antt.models.sufficiency import InsufficientDataError, check_sufficiency
 from antt.models.power import Design, minimum_detectable_drop_table, power_table
-from antt.series import LoadedSeries
+from antt.data.series import LoadedSeries
 from antt.text import key
 
 
@@ -29,7 +30,7 @@ def commune_figures(indicators: pd.DataFrame, commune: str) -> pd.DataFrame:
 
 
 def load_series(path: str | Path, commune: str, outcome: str, sources: pd.DataFrame | None = None) -> LoadedSeries | None:
-    """The commune's counts of ``outcome`` from a series file (``antt.series.load_series``: place names
+    """The commune's counts of ``outcome`` from a series file (``antt.data.series.load_series``: place names
     as people type them, every cell checked, sources registered), or None when the file holds no counts
     of ``outcome`` at all: a file about one outcome leaves the other parameter sets on the article's
     figures (the report says so). A file with counts of ``outcome`` but none for the commune is an
@@ -153,7 +154,7 @@ def power_plan(interventions: dict[str, int | None], periods: list[list[int]], b
 
 
 def _value_text(row, label: str, lang: str) -> str:
-    from antt.tables import format_number
+    from antt.reporting.tables import format_number
 
     value = row.raw_text if row.kind in ("stated_zero", "percent") else f"{format_number(row.value, lang)} {row.unit}"
     dated = not (pd.isna(row.period_start) or pd.isna(row.period_end)) and row.period_start == row.period_end
@@ -162,8 +163,8 @@ def _value_text(row, label: str, lang: str) -> str:
 
 def its_plot(analysis: dict[str, Any], interventions: dict[str, int], title: str, source: str, lang: str):
     """Observed counts, fitted line and counterfactual with their intervals (a fitted analysis only)."""
-    from antt import estimates, figures
-    from antt.tables import translator
+    from antt.reporting import estimates, figures
+    from antt.reporting.tables import translator
 
     pred, result = analysis["predictions"], analysis["result"]
     calendar = pred["year"] + (pred["month"] - 1) / 12 if "month" in pred else pred["year"]
@@ -185,8 +186,8 @@ def its_plot(analysis: dict[str, Any], interventions: dict[str, int], title: str
 def make_figures(figures_table: pd.DataFrame, interventions: dict[str, int | None], analysis: dict[str, Any],
                  plan: PowerPlan, codebook: pd.DataFrame, source: str, lang: str, out_dir, prefix: str) -> dict[str, dict]:
     """Timeline, interrupted time series (only when fitted) and power heatmap (simulated; only with a plan), exported."""
-    from antt import figures
-    from antt.tables import format_decimal, format_number, translator
+    from antt.reporting import figures
+    from antt.reporting.tables import format_decimal, format_number, translator
 
     t = translator(lang)
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))

@@ -1,7 +1,7 @@
 """Key numbers and plain-language findings of each notebook, in Vietnamese and English.
 
 Everything here is computed from the processed data and the models' results; the notebooks pass
-the dictionaries to ``antt.results.write`` and the report header and index read them back.
+the dictionaries to ``antt.reporting.results.write`` and the report header and index read them back.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from antt import estimates, series
-from antt.series import LoadedSeries
-from antt import tables
-from antt.intervention import PowerPlan
-from antt.tables import format_decimal, format_number, format_p, format_percent, translator
+from antt.data import series
+from antt.reporting import estimates
+from antt.data.series import LoadedSeries
+from antt.reporting import tables
+from antt.analyses.intervention import PowerPlan
+from antt.reporting.tables import format_decimal, format_number, format_p, format_percent, translator
+from antt.reporting.language import note_text
 
 
 def data_period(indicators: pd.DataFrame) -> str:
@@ -135,7 +137,7 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
                  loaded: LoadedSeries | None = None, series_file: str = "") -> dict[str, Any]:
     """Key numbers of the intervention analysis and what it can and cannot say (vi, en).
 
-    ``loaded`` is the researcher's series when one was used (``antt.intervention.load_series``): the
+    ``loaded`` is the researcher's series when one was used (``antt.analyses.intervention.load_series``): the
     report then states its real period and cites its sources; ``series_file`` names a series file that
     was given but holds no counts of this outcome (the article's figures are used, and the report says so).
     """
@@ -144,7 +146,7 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
     fitted = analysis["result"] is not None
 
     def effect(lang: str) -> list[str]:
-        """One sentence per intervention and term of the headline model, through ``antt.estimates``."""
+        """One sentence per intervention and term of the headline model, through ``antt.reporting.estimates``."""
         if not fitted:
             return [refusal[lang]]
         result = analysis["result"]
@@ -230,7 +232,7 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         "status": analysis["status"],
         "verdict": None if analysis["verdict"] is None else analysis["verdict"].to_dict(),
         "unknown_starts": analysis["unknown_starts"],
-        "fit": analysis["result"].to_dict() if fitted else None,
+        "fit": _fit_dict(analysis["result"]) if fitted else None,
         "p_value_reported": fitted,
         "zero_count_bounds": bounds.to_dict(orient="records"),
         "power": {"target": plan.target, "reason": plan.reason, "skipped": [list(x) for x in plan.skipped],
@@ -247,6 +249,11 @@ def intervention(commune: str, outcome_label: dict[str, str], analysis: dict[str
         "limitations": limitations,
         "thumbnail": thumbnail,
     }
+
+
+def _fit_dict(result) -> dict[str, Any]:
+    """The fit as written to the results file, with its notes in English words beside their keys."""
+    return {**result.to_dict(), "notes": [note_text(n, "en") for n in result.note_keys]}
 
 
 def validation(study, refusal: str, thumbnail: str) -> dict[str, Any]:

@@ -3,18 +3,18 @@
 Everything in the descriptor is derived from files of the repository, so it cannot drift from them:
 
 - field names, types, units and descriptions from the data dictionary (``data/codebook/columns.csv``);
-- the allowed values of categorical columns from ``antt.schemas``;
+- the allowed values of categorical columns from ``antt.data.schemas``;
 - the codebook (``data/codebook/indicators.csv``) embedded as an inline resource ``codebook``, with a
   foreign key from ``indicators.indicator`` (the descriptor's resources must lie inside ``data/processed/``:
   frictionless refuses ``../`` paths, so the codebook travels inside the descriptor);
 - the source's citation and licence from ``data/raw/sources.csv``;
 - ``version`` from ``antt.__version__``; ``bytes`` and ``hash`` of each CSV from its content: the files in
   ``data/processed/`` (``build_descriptor``), or the texts about to be written (``describe``, used by
-  ``antt.clean`` so that the three files are written together and always agree).
+  ``antt.data.clean`` so that the three files are written together and always agree).
 
 No timestamps: rebuilding gives byte-identical JSON. Rebuild after the processed data or the codebook change::
 
-    python -m antt.datapackage
+    python -m antt.data.datapackage
 
 Reuse, in two lines of pandas::
 
@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from antt import __version__, codebook, paths, schemas
-from antt.io import read_csv_text, validate, write_json_atomic
+from antt import __version__, paths
+from antt.data import codebook, schemas
+from antt.data.io import read_csv_text, validate, write_json_atomic
 
 NAME = "antt-ha-nam-community-security-statistics"
 TITLE = "Community security and order (ANTT) statistics from a Báo Hà Nam article, Hà Nam province"
@@ -216,5 +217,5 @@ def write_descriptor(path: str | Path | None = None, root: str | Path | None = N
     return write_json_atomic(build_descriptor(root), path)
 
 
-if __name__ == "__main__":  # python -m antt.datapackage
+if __name__ == "__main__":  # python -m antt.data.datapackage
     print(write_descriptor())

@@ -15,7 +15,7 @@ import nbformat.validator
 
 from antt import paths
 from antt.errors import DataError, shorten
-from antt.io import write_files_atomic
+from antt.data.io import write_files_atomic
 from antt.text import TextEncodingError, check_regular_file
 
 NOT_A_NOTEBOOK = "not a Jupyter notebook"

@@ -22,8 +22,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from antt import __version__, paths
-from antt.clean import load_sources
-from antt.io import write_text_atomic
+from antt.data.clean import load_sources
+from antt.data.io import write_text_atomic
 
 CSS = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
 COMMANDS = ("make reports", "make test")

@@ -5,7 +5,7 @@ columns ``REVIEW_COLUMNS``; excluded: the ``exclusions.csv`` columns). ``check_s
 registered source's text with its raw rows. No knowledge of particular articles; general rules:
 
 * Input: UTF-8 only (``antt.text.read_text`` refuses the rest), NFC; paragraphs numbered (1-based)
-  exactly as the raw data number them. Every ``antt.sourcecheck`` number token lands in exactly one
+  exactly as the raw data number them. Every ``antt.sources.evidence`` number token lands in exactly one
   table, so nothing is dropped silently and an unedited draft passes ``antt check-source``.
 * Statistics (parsed by ``antt.numerals.parse_figure``): counts ``1.630``, qualified counts
   ``gần 20 nghìn``/``trên 100``, fractions ``1.216/2.018`` (not date-like), ``100%``, ``hàng trăm``,
@@ -27,7 +27,7 @@ registered source's text with its raw rows. No knowledge of particular articles;
   else «không nêu» (``not_stated``); «tầm nhìn đến năm …» and «so với năm …» are no periods.
 * ``evidence``: the most readable window of at most 15 words (about two words before, the unit and
   three after, clause boundaries avoided) that occurs once in its paragraph and contains ``raw_text``
-  once: the ``antt.sourcecheck`` rule.
+  once: the ``antt.sources.evidence`` rule.
 * ``confidence``: high; medium when the unit is guessed or no place is named; low, with the reason,
   for an ambiguous (``1,630``) or unparsed figure, a possible year, a range, an enumeration
   («Thứ nhất,»), a length of time, or a non-unique evidence. ``indicator`` is the researcher's.
@@ -40,7 +40,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from antt import sourcecheck
+from antt.sources import evidence
 from antt.numerals import FigureParseError, parse_figure
 from antt.text import nfc, paragraphs, read_text
 
@@ -125,7 +125,7 @@ def _hits(para: str) -> list[tuple[int, int, str]]:
              for m in NUMBER_WORD.finditer(para, q.start(), q.end())]
     named += [m.span(1) for m in AFTER_NAME.finditer(para)]
     hits += [(s, e, "number_word") for s, e in named if not any(s < b and a < e for a, b, _ in hits)]
-    for s, e, _ in sourcecheck.numbers(para):  # a safety net: every sourcecheck token is covered
+    for s, e, _ in evidence.numbers(para):  # a safety net: every evidence-rule token is covered
         if not any(a <= s and e <= b for a, b, _ in hits):
             hits.append((s, e, "figure"))
     return sorted(set(hits))
@@ -266,8 +266,8 @@ def _evidence(para: str, s: int, e: int, unit_end: int) -> tuple[str, bool]:
     best = None  # the cheapest unique window, else the cheapest valid one
     for cost, a, b in sorted(windows):
         text = _trim(para, words[a][0], words[b][1], s, e)
-        if len(text.split()) <= 15 and len(sourcecheck.occurrences(text, para[s:e])) == 1:
-            if len(sourcecheck.occurrences(para, text)) == 1:
+        if len(text.split()) <= 15 and len(evidence.occurrences(text, para[s:e])) == 1:
+            if len(evidence.occurrences(para, text)) == 1:
                 return text, True
             best = best or (text, False)
     return best or (para[s:e], False)
@@ -304,7 +304,7 @@ def _draft(para: str, s: int, e: int, kind: str, detail: str, sentence: tuple[in
     raw = para[s:e]
     unit, how, unit_end = (("%", "known", e) if raw.endswith("%") else ("hạng", "known", e) if kind == "rank"
                            else _unit(para, s + len("không phát sinh") if kind == "zero" else e))
-    evidence, unique = _evidence(para, s, e, unit_end)
+    evidence_text, unique = _evidence(para, s, e, unit_end)
     low = [detail] if detail else []
     low += [] if unique else ["the evidence is not unique in its paragraph: lengthen it by hand"]
     low += [] if unit else ["no counted noun after the figure"]
@@ -322,7 +322,7 @@ def _draft(para: str, s: int, e: int, kind: str, detail: str, sentence: tuple[in
     phrase = (raw + " " if kind == "rank" else "") + re.match(
         r"[^,;:.!?()“”«»\n]*", para[e if unit in {"%", "hạng"} else unit_end - len(unit):]).group()
     slug = "-".join(x for x in (_slug(place[2]) if place else "", end or start, _slug(" ".join(_words(phrase)[:4]) or raw)) if x)
-    return {"figure_id": slug, "raw_text": raw, "evidence": evidence, "indicator": "", "place": place_text,
+    return {"figure_id": slug, "raw_text": raw, "evidence": evidence_text, "indicator": "", "place": place_text,
             "period_text": period_text, "period_start": start, "period_end": end, "period_basis": basis, "unit": unit,
             "note": note, "kind": parsed.kind if parsed else "", "value": parsed and parsed.value,
             "denominator": parsed and parsed.denominator, "lower": parsed and parsed.lower,
@@ -334,7 +334,7 @@ def extract(text_or_path: str | Path, source_id: str):
     """(candidates, excluded) DataFrames for one article; see the module docstring."""
     import pandas as pd
 
-    from antt import schemas
+    from antt.data import schemas
 
     paras = paragraphs(_load(text_or_path))
     districts = {name: district for p in paras for _, _, name, district in _mentions(p) if district}
@@ -361,11 +361,12 @@ def extract(text_or_path: str | Path, source_id: str):
 
 
 def check_source(source_id: str, text_path: str | Path | None = None, raw_dir: str | Path | None = None):
-    """(problems, warnings, text_path): ``antt.sourcecheck.check`` of the text (default: the source's
+    """(problems, warnings, text_path): ``antt.sources.evidence.check`` of the text (default: the source's
     ``text_file`` in ``../shared/seeds``) against the raw rows of ``source_id``; warnings when the
     file's SHA-256 or name differs from ``sources.csv``. Raises DataError for an unknown source or
     a missing file, TextEncodingError for a file that is not UTF-8 text."""
-    from antt import clean, paths
+    from antt import paths
+    from antt.data import clean
     from antt.errors import DataError
 
     raw = clean.load_raw(raw_dir)
@@ -385,5 +386,5 @@ def check_source(source_id: str, text_path: str | Path | None = None, raw_dir: s
                         f"not the registered text, or the text changed; paragraph numbers may not match")
     if text_path.name != registered["text_file"]:
         warnings.append(f"{text_path.name} is not the text_file sources.csv names ({registered['text_file']})")
-    rows = sourcecheck.rows_from_tables(source_id, raw.figures, raw.exclusions)
-    return sourcecheck.check(paragraphs(text), rows), warnings, text_path
+    rows = evidence.rows_from_tables(source_id, raw.figures, raw.exclusions)
+    return evidence.check(paragraphs(text), rows), warnings, text_path

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from antt.tables import format_p, translator
+from antt.reporting.tables import format_p, translator
 
 RATIO_DIGITS = 3  # significant digits of a rate ratio and its bounds, wherever they are shown
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from antt import codebook as cb
-from antt import datapackage, paths, schemas
+from antt.data import codebook as cb
+from antt import paths
+from antt.data import datapackage, schemas
 from antt.errors import DataError, quote
-from antt.io import csv_text, json_text, read_csv_text, validate, write_files_atomic
+from antt.data.io import csv_text, json_text, read_csv_text, validate, write_files_atomic
 from antt.numerals import FigureParseError, ParsedFigure, parse_figure
 from antt.text import canonical_tone
 
