@@ -9,7 +9,7 @@ PIP_VERSION := 26.3
 SETUPTOOLS_VERSION := 84.2.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup browser reports test test-fast lab bench bench-extract bench-kernels stress strip clean
+.PHONY: help setup browser reports lint format test test-fast lab bench bench-extract bench-kernels stress strip clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,14 @@ browser: ## Install Debian's chromium for the browser tests (needs root and apt-
 
 reports: $(STAMP) ## Run the pipeline: raw data -> processed data -> executed notebooks and HTML reports
 	$(VENV)/bin/antt run
+
+lint: $(STAMP) ## Ruff: lint and format check of src/, tests/, benchmarks/ and notebooks/ (settings in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Ruff: fix what can be fixed and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 test: $(STAMP) ## Run the whole test suite (unit, property, notebook and report tests)
 	$(PY) -m pytest

@@ -73,7 +73,9 @@ def main() -> int:
     source_id = raw.sources.loc[raw.sources["text_file"] == SEED.name, "source_id"].iloc[0]
     figures = raw.figures[raw.figures["source_id"] == source_id].reset_index(drop=True)
     exclusions = raw.exclusions[raw.exclusions["source_id"] == source_id].reset_index(drop=True)
-    processed = pd.read_csv(ROOT / "data" / "processed" / "indicators.csv", dtype={"period_start": "Int64", "period_end": "Int64"})
+    processed = pd.read_csv(
+        ROOT / "data" / "processed" / "indicators.csv", dtype={"period_start": "Int64", "period_end": "Int64"}
+    )
     processed = processed.set_index("figure_id")
     paras = paragraphs(read_text(SEED))
 
@@ -88,7 +90,9 @@ def main() -> int:
     for h, f in pairs.items():
         hand, cand = figures.iloc[h], candidates.iloc[f]
         ref = processed.loc[hand["figure_id"]]
-        ok = cand["qualifier"] == ref["qualifier"] and all(same(cand[c], ref[c]) for c in ("value", "denominator", "lower", "upper"))
+        ok = cand["qualifier"] == ref["qualifier"] and all(
+            same(cand[c], ref[c]) for c in ("value", "denominator", "lower", "upper")
+        )
         right.append(ok)
         units += cand["unit"] == hand["unit"]
         places += key(cand["place"]) == key(hand["place"])
@@ -96,37 +100,59 @@ def main() -> int:
     value_qualifier = sum(right) / len(right) if right else 0.0
     excl_pairs = match(excluded, exclusions, paras)
     reasons = sum(excluded.iloc[f]["reason"] == exclusions.iloc[h]["reason"] for h, f in excl_pairs.items())
-    rows = [evidence.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()]
-    rows += [evidence.Row("exclusion", f"exclusion {i}", int(r.paragraph), r.raw_text, r.evidence)
-             for i, r in enumerate(excluded.itertuples(), start=1)]
+    rows = [
+        evidence.Row("figure", r.figure_id, int(r.paragraph), r.raw_text, r.evidence) for r in candidates.itertuples()
+    ]
+    rows += [
+        evidence.Row("exclusion", f"exclusion {i}", int(r.paragraph), r.raw_text, r.evidence)
+        for i, r in enumerate(excluded.itertuples(), start=1)
+    ]
     problems = evidence.check(paras, rows)
 
     n = len(pairs)
-    print(f"extract on {SEED.name} ({len(paras)} paragraphs) in {seconds:.3f} s: "
-          f"{len(candidates)} candidates ({', '.join(f'{v} {k}' for k, v in candidates['confidence'].value_counts().items())}), "
-          f"{len(excluded)} exclusions")
+    print(
+        f"extract on {SEED.name} ({len(paras)} paragraphs) in {seconds:.3f} s: "
+        f"{len(candidates)} candidates ({', '.join(f'{v} {k}' for k, v in candidates['confidence'].value_counts().items())}), "
+        f"{len(excluded)} exclusions"
+    )
     print(f"  statistics recall     {recall:.3f}  ({n}/{len(figures)} hand rows found)   target >= {TARGETS['recall']}")
-    print(f"  statistics precision  {precision:.3f}  ({n}/{len(candidates)} candidates are hand rows)   target >= {TARGETS['precision']}")
-    print(f"  value+qualifier       {value_qualifier:.3f}  ({sum(right)}/{len(right)} matched rows)   target >= {TARGETS['value_qualifier']}")
-    print(f"  unit agreement        {units / n if n else 0:.3f}  place {places / n if n else 0:.3f}  period {periods / n if n else 0:.3f}  (information)")
-    print(f"  exclusions recall     {len(excl_pairs) / len(exclusions):.3f}  ({len(excl_pairs)}/{len(exclusions)}; same reason {reasons}/{len(excl_pairs)})")
+    print(
+        f"  statistics precision  {precision:.3f}  ({n}/{len(candidates)} candidates are hand rows)   target >= {TARGETS['precision']}"
+    )
+    print(
+        f"  value+qualifier       {value_qualifier:.3f}  ({sum(right)}/{len(right)} matched rows)   target >= {TARGETS['value_qualifier']}"
+    )
+    print(
+        f"  unit agreement        {units / n if n else 0:.3f}  place {places / n if n else 0:.3f}  period {periods / n if n else 0:.3f}  (information)"
+    )
+    print(
+        f"  exclusions recall     {len(excl_pairs) / len(exclusions):.3f}  ({len(excl_pairs)}/{len(exclusions)}; same reason {reasons}/{len(excl_pairs)})"
+    )
     print(f"  evidence check on the unedited drafts: {len(problems)} problem(s)")
     for h in sorted(set(range(len(figures))) - set(pairs)):
         r = figures.iloc[h]
         print(f"  MISS   paragraph {r['paragraph']}: {r['raw_text']!r} ({r['figure_id']})")
     for f in sorted(set(range(len(candidates))) - set(pairs.values())):
         r = candidates.iloc[f]
-        print(f"  FALSE+ paragraph {r['paragraph']}: {r['raw_text']!r} «{r['evidence']}» [{r['confidence']}: {r['confidence_reason']}]")
+        print(
+            f"  FALSE+ paragraph {r['paragraph']}: {r['raw_text']!r} «{r['evidence']}» [{r['confidence']}: {r['confidence_reason']}]"
+        )
     for h in sorted(set(range(len(exclusions))) - set(excl_pairs)):
         r = exclusions.iloc[h]
         print(f"  MISSED EXCLUSION paragraph {r['paragraph']}: {r['raw_text']!r} ({r['reason']})")
     for h, f in sorted(excl_pairs.items()):
         if excluded.iloc[f]["reason"] != exclusions.iloc[h]["reason"]:
-            print(f"  OTHER REASON paragraph {exclusions.iloc[h]['paragraph']}: {exclusions.iloc[h]['raw_text']!r} "
-                  f"hand {exclusions.iloc[h]['reason']}, extract {excluded.iloc[f]['reason']}")
+            print(
+                f"  OTHER REASON paragraph {exclusions.iloc[h]['paragraph']}: {exclusions.iloc[h]['raw_text']!r} "
+                f"hand {exclusions.iloc[h]['reason']}, extract {excluded.iloc[f]['reason']}"
+            )
     for p in problems:
         print(f"  CHECK  {p.message}")
-    missed = [k for k, v in (("recall", recall), ("precision", precision), ("value_qualifier", value_qualifier)) if v < TARGETS[k]]
+    missed = [
+        k
+        for k, v in (("recall", recall), ("precision", precision), ("value_qualifier", value_qualifier))
+        if v < TARGETS[k]
+    ]
     if missed:
         print(f"targets missed: {', '.join(missed)}")
         return 1

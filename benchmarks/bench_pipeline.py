@@ -45,7 +45,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="antt-bench-") as tmp:
         project = copy_project(Path(tmp) / "project")
         env = {**os.environ, "ANTT_ROOT": str(project), "ANTT_REPORTS_DIR": str(project / "reports"), "CI": "1"}
-        floor = timed([sys.executable, "-c", "import pandas, statsmodels.api, seaborn, papermill, nbconvert"], env, project)
+        floor = timed(
+            [sys.executable, "-c", "import pandas, statsmodels.api, seaborn, papermill, nbconvert"], env, project
+        )
 
         jobs = runner.plan(notebooks.discover(project / "notebooks"), runner.load_params(project / "params.yaml"), {})
         naive_dir = Path(tmp) / "naive"
@@ -53,13 +55,33 @@ def main() -> int:
         start = time.perf_counter()
         for job in jobs:
             out = naive_dir / f"{job.name}.ipynb"
-            args = [str(BIN / "papermill"), str(job.spec.path), str(out), "--cwd", str(project / "notebooks"), "--no-progress-bar"]
+            args = [
+                str(BIN / "papermill"),
+                str(job.spec.path),
+                str(out),
+                "--cwd",
+                str(project / "notebooks"),
+                "--no-progress-bar",
+            ]
             for name, value in job.params.items():
                 # -y takes YAML; JSON is YAML (None -> null), and keeps «Công Lý» as written.
                 args += ["-y", f"{name}: {json.dumps(value, ensure_ascii=False)}"]
-            subprocess.run(args, env={**env, "ANTT_JOB": job.name}, cwd=project, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(out)], env=env, cwd=project, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                args,
+                env={**env, "ANTT_JOB": job.name},
+                cwd=project,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            subprocess.run(
+                [str(BIN / "jupyter"), "nbconvert", "--to", "html", str(out)],
+                env=env,
+                cwd=project,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         naive = time.perf_counter() - start
 
         forced = timed([str(BIN / "antt"), "run", "--force"], env, project)
@@ -73,7 +95,9 @@ def main() -> int:
     print(f"notebook jobs: {len(jobs)} on {os.cpu_count()} cores")
     print(f"(a) floor, import pandas/statsmodels/seaborn/papermill/nbconvert: {floor:6.2f} s")
     print(f"(b) naive, papermill CLI + nbconvert CLI, sequential:             {naive:6.2f} s")
-    print(f"(c) antt run --force:                                             {forced:6.2f} s  ({forced / naive:.2f} x b, {forced / floor:.2f} x a)")
+    print(
+        f"(c) antt run --force:                                             {forced:6.2f} s  ({forced / naive:.2f} x b, {forced / floor:.2f} x a)"
+    )
     print(f"(d) antt run, nothing changed:                                    {unchanged:6.2f} s")
     for name, ok in checks:
         print(f"  {'ok  ' if ok else 'MISS'} {name}")

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from antt import paths
 from antt.pipeline import kernels
@@ -54,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait()
     failed = [why for ok, _, why in outcomes if not ok]
     times = sorted(seconds for _, seconds, _ in outcomes)
-    print(f"kernel starts: {args.starts} ({args.parallel} at a time, {args.busy} busy process(es), "
-          f"{os.cpu_count()} core(s)) in {wall:.0f} s")
+    print(
+        f"kernel starts: {args.starts} ({args.parallel} at a time, {args.busy} busy process(es), "
+        f"{os.cpu_count()} core(s)) in {wall:.0f} s"
+    )
     print(f"  failed after retries: {len(failed)}; tries that failed and were retried: {len(retried)}")
     print(f"  start time: median {statistics.median(times):.2f} s, slowest {times[-1]:.2f} s")
     for why in sorted(set(failed))[:5] + sorted(set(retried))[:5]:

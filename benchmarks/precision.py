@@ -69,11 +69,15 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("pipeline as committed (params.yaml)"),
-    Scenario("notebook 03 fitted to an overdispersed series (not committed)",
-             (14, 25, 9, 21, 12, 30, 8, 19, 6, 15, 4, 12, 3)),
-    Scenario("notebook 03 fitted to a series without overdispersion (not committed)",
-             (14, 17, 12, 15, 16, 13, 9, 11, 8, 10, 5, 7, 4), in_verdict=False,
-             note="information only: its negative binomial fit is at the boundary alpha -> 0, ill-posed"),
+    Scenario(
+        "notebook 03 fitted to an overdispersed series (not committed)", (14, 25, 9, 21, 12, 30, 8, 19, 6, 15, 4, 12, 3)
+    ),
+    Scenario(
+        "notebook 03 fitted to a series without overdispersion (not committed)",
+        (14, 17, 12, 15, 16, 13, 9, 11, 8, 10, 5, 7, 4),
+        in_verdict=False,
+        note="information only: its negative binomial fit is at the boundary alpha -> 0, ill-posed",
+    ),
 )
 
 
@@ -112,17 +116,29 @@ def outputs(project: Path) -> dict[str, bytes]:
     for top in (project / "reports", project / "data" / "processed"):
         for path in sorted(top.rglob("*")):
             rel = path.relative_to(project)
-            if (path.is_file() and path.name != "manifest.json" and not {"build", "failed"} & set(rel.parts)
-                    and not any(part.startswith(".") for part in rel.parts)):
+            if (
+                path.is_file()
+                and path.name != "manifest.json"
+                and not {"build", "failed"} & set(rel.parts)
+                and not any(part.startswith(".") for part in rel.parts)
+            ):
                 files[rel.as_posix()] = path.read_bytes()
     return files
 
 
 def run(project: Path, seed: int | None, args: list[str]) -> tuple[dict[str, bytes], float]:
     env = {k: v for k, v in os.environ.items() if k != SEED_ENV}
-    env.update({"ANTT_ROOT": str(project), "ANTT_REPORTS_DIR": str(project / "reports"), "CI": "1",
-                "ANTT_PROCESSED_DIR": str(project / "data" / "processed"),
-                "PYTHONPATH": os.pathsep.join(p for p in (str(project / "src"), str(PERTURB), os.environ.get("PYTHONPATH")) if p)})
+    env.update(
+        {
+            "ANTT_ROOT": str(project),
+            "ANTT_REPORTS_DIR": str(project / "reports"),
+            "CI": "1",
+            "ANTT_PROCESSED_DIR": str(project / "data" / "processed"),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(project / "src"), str(PERTURB), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+    )
     if seed is not None:
         env[SEED_ENV] = str(seed)
     started = time.perf_counter()
@@ -139,8 +155,15 @@ def run(project: Path, seed: int | None, args: list[str]) -> tuple[dict[str, byt
 
 def _antt_run(project: Path, env: dict[str, str], args: list[str], timeout: float = 900) -> tuple[int, str]:
     """``python -m antt run --force ARGS``; on timeout its whole process group (kernels included) is ended."""
-    process = subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", *args], cwd=project, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "antt", "run", "--force", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _, stderr = process.communicate(timeout=timeout)
         return process.returncode, stderr
@@ -159,8 +182,11 @@ def leaves(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def results_files(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
-    return {name: leaves(json.loads(data)) for name, data in files.items()
-            if name.endswith(".json") and "results" in Path(name).parts[:-1]}
+    return {
+        name: leaves(json.loads(data))
+        for name, data in files.items()
+        if name.endswith(".json") and "results" in Path(name).parts[:-1]
+    }
 
 
 def model_of(path: str, values: dict[str, Any]) -> str | None:
@@ -180,9 +206,18 @@ def compare(base: dict[str, bytes], others: dict[int, dict[str, bytes]]) -> list
     """One row per results file: deviations of every float from the unperturbed run, over all seeds."""
     rows = []
     for name, values in sorted(results_files(base).items()):
-        row = {"file": name, "floats": sum(isinstance(v, float) for v in values.values()), "changed": set(),
-               "max_rel": 0.0, "rel": {}, "max_abs": 0.0, "max_abs_near_zero": 0.0, "zero_noise": 0.0,
-               "by_model": {}, "other_changes": []}
+        row = {
+            "file": name,
+            "floats": sum(isinstance(v, float) for v in values.values()),
+            "changed": set(),
+            "max_rel": 0.0,
+            "rel": {},
+            "max_abs": 0.0,
+            "max_abs_near_zero": 0.0,
+            "zero_noise": 0.0,
+            "by_model": {},
+            "other_changes": [],
+        }
         for seed, files in others.items():
             perturbed = results_files(files).get(name, {})
             if set(perturbed) != set(values):
@@ -216,8 +251,10 @@ def compare(base: dict[str, bytes], others: dict[int, dict[str, bytes]]) -> list
 
 def print_table(scenario: Scenario, rows: list[dict[str, Any]], n_seeds: int) -> float:
     """Print the rows; return the fewest stable digits over the files."""
-    print(f"\n{scenario.label}: results at full precision, {n_seeds} perturbed run(s) against the unperturbed one"
-          + (f"\n  ({scenario.note})" if scenario.note else ""))
+    print(
+        f"\n{scenario.label}: results at full precision, {n_seeds} perturbed run(s) against the unperturbed one"
+        + (f"\n  ({scenario.note})" if scenario.note else "")
+    )
     print(f"  {'file':<56} {'floats':>6} {'moved':>5} {'max rel dev':>11} {'max abs dev':>11} {'stable digits':>13}")
     fewest = math.inf
     for r in rows:
@@ -225,7 +262,9 @@ def print_table(scenario: Scenario, rows: list[dict[str, Any]], n_seeds: int) ->
         fewest = min(fewest, stable)
         shown = "all" if stable == math.inf else str(stable)
         name = r["file"].split("/results/")[-1]
-        print(f"  {name:<56} {r['floats']:>6} {len(r['changed']):>5} {r['max_rel']:>11.2e} {r['max_abs']:>11.2e} {shown:>13}")
+        print(
+            f"  {name:<56} {r['floats']:>6} {len(r['changed']):>5} {r['max_rel']:>11.2e} {r['max_abs']:>11.2e} {shown:>13}"
+        )
         for path, (rel, a, b, seed) in sorted(r["rel"].items(), key=lambda kv: -kv[1][0])[:3]:
             print(f"      {rel:.1e}  {path} = {a!r} (seed {seed}: {b!r})")
         for model, rel in sorted(r["by_model"].items(), key=lambda kv: -kv[1]):
@@ -267,16 +306,24 @@ def first_difference(base: dict[str, bytes], others: dict[int, dict[str, bytes]]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="perturbation seeds (default 1 2 3 4)")
-    parser.add_argument("--check", action="store_true", help="keep the rounding; check perturbed outputs are byte-identical")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[1, 2, 3, 4], help="perturbation seeds (default 1 2 3 4)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="keep the rounding; check perturbed outputs are byte-identical"
+    )
     parser.add_argument("--no-fitted", action="store_true", help="only the committed pipeline (no fitted series)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
     from antt.reporting import results
 
-    print(f"python {sys.version.split()[0]}; perturbation: k in [-4, 4] ulps per linear-algebra output; seeds {args.seeds}")
-    print(f"written precision (src/antt/reporting/results.py): SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}, "
-          f"ZERO_BELOW = {results.ZERO_BELOW:g}" + ("" if args.check else "; measured at full precision"))
+    print(
+        f"python {sys.version.split()[0]}; perturbation: k in [-4, 4] ulps per linear-algebra output; seeds {args.seeds}"
+    )
+    print(
+        f"written precision (src/antt/reporting/results.py): SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}, "
+        f"ZERO_BELOW = {results.ZERO_BELOW:g}" + ("" if args.check else "; measured at full precision")
+    )
     scenarios = SCENARIOS[:1] if args.no_fitted else SCENARIOS
     status, fewest = 0, math.inf
     with tempfile.TemporaryDirectory(prefix="antt-precision-") as tmp:
@@ -284,8 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check:
             write_every_digit(project)
         for index, scenario in enumerate(scenarios):
-            run_args = [] if scenario.counts is None else [
-                "--only", "03", "-p", f"series_path={write_series(project, index, scenario.counts)}"]
+            run_args = (
+                []
+                if scenario.counts is None
+                else ["--only", "03", "-p", f"series_path={write_series(project, index, scenario.counts)}"]
+            )
             base, seconds = run(project, None, run_args)
             print(f"[{scenario.label}] unperturbed: {seconds:.0f} s, {len(base)} files", flush=True)
             others = {}
@@ -294,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{scenario.label}] {SEED_ENV}={seed}: {seconds:.0f} s", flush=True)
             moved = differing_files(base, others)
             if args.check:
-                print(f"\n{scenario.label}: rounded as committed, {len(others)} perturbed run(s) against the unperturbed one:")
+                print(
+                    f"\n{scenario.label}: rounded as committed, {len(others)} perturbed run(s) against the unperturbed one:"
+                )
                 print("  every output file byte-identical" if not moved else "  DIFFERENT:")
                 for name in moved:
                     print(f"    {name}: {first_difference(base, others, name)}")
@@ -309,11 +361,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {name}: {first_difference(base, others, name)}")
     if not args.check:
         allowed = fewest - MARGIN
-        ok = results.SIGNIFICANT_DIGITS <= allowed
-        print(f"\nfewest stable significant digits (scenarios in the verdict): {fewest}; with a margin of {MARGIN} "
-              f"digits at most {allowed} may be written.")
-        print(f"SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}: "
-              + (f"ok, margin {fewest - results.SIGNIFICANT_DIGITS} digits" if ok else "TOO MANY for this margin"))
+        ok = allowed >= results.SIGNIFICANT_DIGITS
+        print(
+            f"\nfewest stable significant digits (scenarios in the verdict): {fewest}; with a margin of {MARGIN} "
+            f"digits at most {allowed} may be written."
+        )
+        print(
+            f"SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}: "
+            + (f"ok, margin {fewest - results.SIGNIFICANT_DIGITS} digits" if ok else "TOO MANY for this margin")
+        )
         status = 0 if ok else 1
     return status
 

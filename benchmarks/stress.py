@@ -32,8 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     if (ROOT.parent / "shared").exists():
         (base / "shared").symlink_to(ROOT.parent / "shared")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
-    print(f"stress: fresh clone of {commit} in {clone}; {args.busy} busy process(es) on {os.cpu_count()} core(s)", flush=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"stress: fresh clone of {commit} in {clone}; {args.busy} busy process(es) on {os.cpu_count()} core(s)",
+        flush=True,
+    )
     busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(args.busy)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTT_", "VIRTUAL_ENV"))}
     passed = 0
@@ -42,11 +47,16 @@ def main(argv: list[str] | None = None) -> int:
             began = time.monotonic()
             log = base / f"make-test-{run}.log"
             with open(log, "w") as out:
-                code = subprocess.run(["make", "test"], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+                code = subprocess.run(
+                    ["make", "test"], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT
+                ).returncode
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
             passed += code == 0
-            print(f"stress: run {run}: {'passed' if code == 0 else f'FAILED (exit {code})'} in "
-                  f"{time.monotonic() - began:.0f} s — {tail[0][:160]} (log: {log})", flush=True)
+            print(
+                f"stress: run {run}: {'passed' if code == 0 else f'FAILED (exit {code})'} in "
+                f"{time.monotonic() - began:.0f} s — {tail[0][:160]} (log: {log})",
+                flush=True,
+            )
     finally:
         for proc in busy:
             proc.kill()

@@ -59,7 +59,9 @@ def built_project(tmp_path_factory) -> Path:
     under ``EXOTIC_ENV``. Read-only: tests that change it copy it first."""
     root = tmp_path_factory.mktemp("built") / "project"
     for name in ("data", "notebooks", "docs", "reports"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("explore", ".staging", "failed", "build", ".lock"))
+        shutil.copytree(
+            ROOT / name, root / name, ignore=shutil.ignore_patterns("explore", ".staging", "failed", "build", ".lock")
+        )
     for name in ("params.yaml", "pyproject.toml", "requirements.lock", "README.md"):
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
@@ -68,12 +70,20 @@ def built_project(tmp_path_factory) -> Path:
     return root
 
 
-def run_antt(root: Path, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_antt(
+    root: Path, *args: str, timeout: int = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """``python -m antt ARGS`` with the project root at ``root`` (``env``: more variables)."""
-    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports"),
-           "ANTT_PROCESSED_DIR": str(root / "data" / "processed"), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "antt", *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    env = {
+        **os.environ,
+        "ANTT_ROOT": str(root),
+        "ANTT_REPORTS_DIR": str(root / "reports"),
+        "ANTT_PROCESSED_DIR": str(root / "data" / "processed"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "antt", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def register_series_source(directory: Path, source_id: str, series_file: str) -> Path:
@@ -84,11 +94,28 @@ def register_series_source(directory: Path, source_id: str, series_file: str) ->
     import hashlib
 
     header = (ROOT / "data" / "raw" / "sources.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-    digest = hashlib.sha256((directory / series_file).read_bytes()).hexdigest() if (directory / series_file).exists() else "0" * 64
-    row = {"source_id": source_id, "title": "Test series (placeholder)", "publisher": "Test", "author": "",
-           "place": "Ngọc Lũ", "province": "Hà Nam", "language": "vi", "publication_date": "unknown",
-           "publication_date_note": "", "access_date": "2026-11-29", "url": "", "text_file": series_file,
-           "sha256": digest, "licence": "Test data", "citation": f"Test series {source_id} (placeholder)."}
+    digest = (
+        hashlib.sha256((directory / series_file).read_bytes()).hexdigest()
+        if (directory / series_file).exists()
+        else "0" * 64
+    )
+    row = {
+        "source_id": source_id,
+        "title": "Test series (placeholder)",
+        "publisher": "Test",
+        "author": "",
+        "place": "Ngọc Lũ",
+        "province": "Hà Nam",
+        "language": "vi",
+        "publication_date": "unknown",
+        "publication_date_note": "",
+        "access_date": "2026-11-29",
+        "url": "",
+        "text_file": series_file,
+        "sha256": digest,
+        "licence": "Test data",
+        "citation": f"Test series {source_id} (placeholder).",
+    }
     path = directory / "sources.csv"
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")

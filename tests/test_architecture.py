@@ -10,6 +10,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "antt"

@@ -37,31 +37,60 @@ def _drop_column(column: str):
         rows = list(csv.reader(io.StringIO(text)))
         index = rows[0].index(column)
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1:] for r in rows])
+        csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1 :] for r in rows])
         return out.getvalue()
 
     return apply
 
 
 CASES = {
-    "value that does not parse": (FIGURES, _replace_cell(3, "raw_text", "chín vụ"), ["figures.csv", "row 3", "column 'raw_text'", "chín vụ"]),
+    "value that does not parse": (
+        FIGURES,
+        _replace_cell(3, "raw_text", "chín vụ"),
+        ["figures.csv", "row 3", "column 'raw_text'", "chín vụ"],
+    ),
     "date as a figure": (FIGURES, _replace_cell(5, "raw_text", "16/2/2017"), ["row 5", "raw_text", "date"]),
-    "unknown source_id": (FIGURES, _replace_cell(2, "source_id", "no-such-source"), ["row 2", "column 'source_id'", "no-such-source"]),
-    "unknown indicator": (FIGURES, _replace_cell(4, "indicator", "new_addicts_typo"), ["row 4", "column 'indicator'", "codebook"]),
+    "unknown source_id": (
+        FIGURES,
+        _replace_cell(2, "source_id", "no-such-source"),
+        ["row 2", "column 'source_id'", "no-such-source"],
+    ),
+    "unknown indicator": (
+        FIGURES,
+        _replace_cell(4, "indicator", "new_addicts_typo"),
+        ["row 4", "column 'indicator'", "codebook"],
+    ),
     "kind mismatch": (FIGURES, _replace_cell(29, "raw_text", "673"), ["row 29", "raw_text", "fraction"]),
     "unknown place": (FIGURES, _replace_cell(1, "place", "Hà Nội"), ["row 1", "column 'place'"]),
     "missing column": (FIGURES, _drop_column("unit"), ["figures.csv", "column 'unit'", "missing"]),
-    "misspelt column": (FIGURES, lambda t: t.replace(",indicator,", ",indicatr,", 1), ["column 'indicator'", "indicatr", "misspelt"]),
-    "duplicated figure_id": (FIGURES, _replace_cell(7, "figure_id", "ngoc-lu-2022-illicit-drug-users"),
-                             ["figures.csv", "row 2", "column 'figure_id'", "unique"]),
-    "evidence over 15 words": (FIGURES, _replace_cell(6, "evidence", " ".join(["từ"] * 16)), ["row 6", "column 'evidence'", "15 words"]),
+    "misspelt column": (
+        FIGURES,
+        lambda t: t.replace(",indicator,", ",indicatr,", 1),
+        ["column 'indicator'", "indicatr", "misspelt"],
+    ),
+    "duplicated figure_id": (
+        FIGURES,
+        _replace_cell(7, "figure_id", "ngoc-lu-2022-illicit-drug-users"),
+        ["figures.csv", "row 2", "column 'figure_id'", "unique"],
+    ),
+    "evidence over 15 words": (
+        FIGURES,
+        _replace_cell(6, "evidence", " ".join(["từ"] * 16)),
+        ["row 6", "column 'evidence'", "15 words"],
+    ),
     "bad year": (FIGURES, _replace_cell(1, "period_start", "22"), ["row 1", "column 'period_start'"]),
     "empty file": (FIGURES, lambda t: "", ["figures.csv", "empty"]),
     "header only": (FIGURES, lambda t: t.splitlines()[0] + "\n", ["figures.csv", "no rows"]),
-    "unknown exclusion source": ("data/raw/exclusions.csv", lambda t: t.replace("\nbaohanam-mttq-antt,4,", "\nother-source,4,", 1),
-                                 ["exclusions.csv", "row 3", "column 'source_id'"]),
-    "bad codebook kind": ("data/codebook/indicators.csv", lambda t: t.replace(",drugs,count,", ",drugs,tally,", 1),
-                          ["indicators.csv", "row 1", "column 'kind'"]),
+    "unknown exclusion source": (
+        "data/raw/exclusions.csv",
+        lambda t: t.replace("\nbaohanam-mttq-antt,4,", "\nother-source,4,", 1),
+        ["exclusions.csv", "row 3", "column 'source_id'"],
+    ),
+    "bad codebook kind": (
+        "data/codebook/indicators.csv",
+        lambda t: t.replace(",drugs,count,", ",drugs,tally,", 1),
+        ["indicators.csv", "row 1", "column 'kind'"],
+    ),
 }
 
 
@@ -83,7 +112,11 @@ def test_bad_input_gives_one_clear_error_and_writes_nothing(project_copy, case):
 @pytest.mark.parametrize("encoding", ["cp1258", "utf-16"])
 def test_wrong_encoding_is_refused(project_copy, encoding):
     path = project_copy / FIGURES
-    text = unicodedata.normalize("NFD", path.read_text(encoding="utf-8")) if encoding == "cp1258" else path.read_text(encoding="utf-8")
+    text = (
+        unicodedata.normalize("NFD", path.read_text(encoding="utf-8"))
+        if encoding == "cp1258"
+        else path.read_text(encoding="utf-8")
+    )
     path.write_bytes(text.encode(encoding, errors="replace"))
     result = run_antt(project_copy, "clean")
     assert result.returncode == 1
@@ -118,6 +151,10 @@ def test_make_reports_path_fails_cleanly_on_bad_input(project_copy):
     assert {p: p.read_bytes() for p in sorted((project_copy / "data/processed").iterdir())} == snapshot
     failed = project_copy / "reports" / "failed" / "01_clean_source_statistics.ipynb"
     assert failed.exists()
-    after = {p: p.read_bytes() for p in sorted((project_copy / "reports").rglob("*")) if p.is_file() and "failed" not in p.parts}
+    after = {
+        p: p.read_bytes()
+        for p in sorted((project_copy / "reports").rglob("*"))
+        if p.is_file() and "failed" not in p.parts
+    }
     manifest = project_copy / "reports" / "manifest.json"
     assert {k: v for k, v in after.items() if k != manifest} == {k: v for k, v in reports.items() if k != manifest}

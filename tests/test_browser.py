@@ -14,8 +14,15 @@ from conftest import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REPORTS = ROOT / "reports"
 PAGES = sorted((REPORTS / "html").glob("*.html")) + [REPORTS / "index.html"]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +76,7 @@ def test_page_opens_offline_and_renders(browser, path):
 
 def test_index_links_resolve_and_screenshot(browser):
     index = REPORTS / "index.html"
-    page, errors, _ = _open(browser, index)
+    page, _errors, _ = _open(browser, index)
     try:
         hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
         assert hrefs, "the index links to nothing"

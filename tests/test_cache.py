@@ -27,31 +27,64 @@ def _replace(old_text: str, new_text: str):
     def edit(old: str) -> str:
         assert old_text in old, old_text
         return old.replace(old_text, new_text, 1)
+
     return edit
 
 
 def _series(counts):
-    rows = "".join(f"my-records,Ngọc Lũ,new_drug_addicts,{year},{count}\n" for year, count in zip(range(2014, 2024), counts))
+    rows = "".join(
+        f"my-records,Ngọc Lũ,new_drug_addicts,{year},{count}\n" for year, count in zip(range(2014, 2024), counts)
+    )
     return lambda _old: "source_id,place,indicator,year,count\n" + rows
 
 
 # (what changes, file, edit, jobs that must rerun) — in this order, each on top of the previous.
 STEPS = [
     ("nothing the jobs read (README.md)", "README.md", _append("\nA line.\n"), set()),
-    ("one notebook", "notebooks/02_province_results.ipynb", _replace('"cells": [', '"cells": [\n  {"cell_type": "markdown", '
-                                                                   '"id": "added", "metadata": {}, "source": ["Note."]},'),
-     {"02_province_results"}),
-    ("one parameter of one set", "params.yaml", _replace("    lang: vi\n  - commune: Công Lý", f"    series_path: {SERIES}\n"
-                                                         "    lang: vi\n  - commune: Công Lý"), {NGOC_LU}),
+    (
+        "one notebook",
+        "notebooks/02_province_results.ipynb",
+        _replace(
+            '"cells": [', '"cells": [\n  {"cell_type": "markdown", "id": "added", "metadata": {}, "source": ["Note."]},'
+        ),
+        {"02_province_results"},
+    ),
+    (
+        "one parameter of one set",
+        "params.yaml",
+        _replace(
+            "    lang: vi\n  - commune: Công Lý", f"    series_path: {SERIES}\n    lang: vi\n  - commune: Công Lý"
+        ),
+        {NGOC_LU},
+    ),
     ("a series file passed by path", SERIES, _series([5, 6, 4, 7, 5, 4, 3, 3, 2, 1]), {NGOC_LU}),
-    ("a raw CSV read only by the cleaning (its output unchanged)", "data/raw/exclusions.csv",
-     _replace("Period of the figures that follow.", "Period of the figures that follow it.", ), {"01_clean_source_statistics"}),
-    ("a raw CSV whose change reaches the processed data", "data/raw/figures.csv", _replace("gần 20 nghìn,với gần 20 nghìn", "gần 21 nghìn,với gần 21 nghìn"),
-     {"01_clean_source_statistics", "02_province_results", NGOC_LU, CONG_LY}),
-    ("the codebook (ratios, read by the province analysis)", "data/codebook/ratios.csv",
-     _replace("Members per team (security", "Members per team (for security"), {"02_province_results"}),
-    ("a helper module under src/", "src/antt/analyses/province.py", _append("\n# a comment\n"),
-     {"02_province_results", NGOC_LU, CONG_LY}),
+    (
+        "a raw CSV read only by the cleaning (its output unchanged)",
+        "data/raw/exclusions.csv",
+        _replace(
+            "Period of the figures that follow.",
+            "Period of the figures that follow it.",
+        ),
+        {"01_clean_source_statistics"},
+    ),
+    (
+        "a raw CSV whose change reaches the processed data",
+        "data/raw/figures.csv",
+        _replace("gần 20 nghìn,với gần 20 nghìn", "gần 21 nghìn,với gần 21 nghìn"),
+        {"01_clean_source_statistics", "02_province_results", NGOC_LU, CONG_LY},
+    ),
+    (
+        "the codebook (ratios, read by the province analysis)",
+        "data/codebook/ratios.csv",
+        _replace("Members per team (security", "Members per team (for security"),
+        {"02_province_results"},
+    ),
+    (
+        "a helper module under src/",
+        "src/antt/analyses/province.py",
+        _append("\n# a comment\n"),
+        {"02_province_results", NGOC_LU, CONG_LY},
+    ),
     ("the lock file", "requirements.lock", _append("# a comment\n"), ALL),
 ]
 

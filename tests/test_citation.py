@@ -16,6 +16,7 @@ import yaml
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
 import antt
+
 from conftest import ROOT
 
 CFF = ROOT / "CITATION.cff"
@@ -24,26 +25,75 @@ LICENSE = ROOT / "LICENSE"
 _NON_EMPTY = {"type": "string", "minLength": 1}
 _PERSON = {
     "type": "object",
-    "properties": {"family-names": _NON_EMPTY, "given-names": _NON_EMPTY, "name-particle": _NON_EMPTY,
-                   "email": _NON_EMPTY, "orcid": {"type": "string", "pattern": r"^https://orcid\.org/"}},
+    "properties": {
+        "family-names": _NON_EMPTY,
+        "given-names": _NON_EMPTY,
+        "name-particle": _NON_EMPTY,
+        "email": _NON_EMPTY,
+        "orcid": {"type": "string", "pattern": r"^https://orcid\.org/"},
+    },
     "required": ["family-names"],
 }
 _ENTITY = {
     "type": "object",
-    "properties": {"name": _NON_EMPTY, "city": _NON_EMPTY, "region": _NON_EMPTY,
-                   "country": {"type": "string", "pattern": "^[A-Z]{2}$"}},
+    "properties": {
+        "name": _NON_EMPTY,
+        "city": _NON_EMPTY,
+        "region": _NON_EMPTY,
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    },
     "required": ["name"],
 }
 _AUTHORS = {"type": "array", "minItems": 1, "items": {"anyOf": [_PERSON, _ENTITY]}}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 # The reference types of CFF 1.2.0 (schema.json, definitions.reference.properties.type.enum).
 REFERENCE_TYPES = [
-    "art", "article", "audiovisual", "bill", "blog", "book", "catalogue", "conference", "conference-paper", "data",
-    "database", "dictionary", "edited-work", "encyclopedia", "film-broadcast", "generic", "government-document",
-    "grant", "hearing", "historical-work", "legal-case", "legal-rule", "magazine-article", "manual", "map",
-    "multimedia", "music", "newspaper-article", "pamphlet", "patent", "personal-communication", "proceedings",
-    "report", "serial", "slides", "software", "software-code", "software-container", "software-executable",
-    "software-virtual-machine", "sound-recording", "standard", "statute", "thesis", "unpublished", "video",
+    "art",
+    "article",
+    "audiovisual",
+    "bill",
+    "blog",
+    "book",
+    "catalogue",
+    "conference",
+    "conference-paper",
+    "data",
+    "database",
+    "dictionary",
+    "edited-work",
+    "encyclopedia",
+    "film-broadcast",
+    "generic",
+    "government-document",
+    "grant",
+    "hearing",
+    "historical-work",
+    "legal-case",
+    "legal-rule",
+    "magazine-article",
+    "manual",
+    "map",
+    "multimedia",
+    "music",
+    "newspaper-article",
+    "pamphlet",
+    "patent",
+    "personal-communication",
+    "proceedings",
+    "report",
+    "serial",
+    "slides",
+    "software",
+    "software-code",
+    "software-container",
+    "software-executable",
+    "software-virtual-machine",
+    "sound-recording",
+    "standard",
+    "statute",
+    "thesis",
+    "unpublished",
+    "video",
     "website",
 ]
 CFF_1_2_0_SUBSET = {
@@ -95,7 +145,9 @@ def _jsonable(value):
 
 def _errors(cff: dict) -> list[str]:
     validator = jsonschema.Draft202012Validator(CFF_1_2_0_SUBSET, format_checker=jsonschema.FormatChecker())
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(_jsonable(cff))]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(_jsonable(cff))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +176,9 @@ def test_license_is_an_spdx_id_and_matches_license_file(cff):
     except InvalidLicenseExpression as exc:  # pragma: no cover - message only
         pytest.fail(f"CITATION.cff license {licence!r} is not an SPDX id: {exc}")
     text = LICENSE.read_text(encoding="utf-8")
-    assert licence == "MIT" and text.startswith("MIT License") and "Permission is hereby granted, free of charge" in text
+    assert (
+        licence == "MIT" and text.startswith("MIT License") and "Permission is hereby granted, free of charge" in text
+    )
 
 
 def test_license_file_says_the_article_is_not_redistributed():
@@ -166,15 +220,25 @@ def test_reference_agrees_with_sources_csv(cff):
         (lambda c: c["references"][0].pop("title"), "references/0"),
         (lambda c: c["references"][0].__setitem__("type", "newspaper"), "references/0/type"),
     ],
-    ids=["no-authors", "empty-authors", "author-without-name", "wrong-cff-version", "no-message", "bad-date",
-         "reference-without-title", "unknown-reference-type"],
+    ids=[
+        "no-authors",
+        "empty-authors",
+        "author-without-name",
+        "wrong-cff-version",
+        "no-message",
+        "bad-date",
+        "reference-without-title",
+        "unknown-reference-type",
+    ],
 )
 def test_a_broken_copy_is_refused(cff, mutate, where):
     broken = copy.deepcopy(cff)
     mutate(broken)
     problems = _errors(broken)
     assert problems, "the broken copy passed validation"
-    assert any(p.startswith(where) or (where in {"authors", "message"} and p.startswith("(root)")) for p in problems), problems
+    assert any(p.startswith(where) or (where in {"authors", "message"} and p.startswith("(root)")) for p in problems), (
+        problems
+    )
 
 
 def test_a_written_broken_copy_is_refused(tmp_path, cff):

@@ -53,20 +53,28 @@ def test_processed_round_trip_through_the_schema():
     assert len(table) == 33
     assert str(table["period_start"].dtype) == "Int64"
     members = table.set_index("figure_id").loc["province-self-managed-team-members"]
-    assert (members["value"], members["lower"], members["upper"], members["qualifier"]) == (20000, 15000, 20000, "nearly")
+    assert (members["value"], members["lower"], members["upper"], members["qualifier"]) == (
+        20000,
+        15000,
+        20000,
+        "nearly",
+    )
     zero = table.set_index("figure_id").loc["ngoc-lu-new-drug-addicts-after-models"]
     assert (zero["value"], zero["kind"], zero["qualifier"]) == (0, "stated_zero", "stated_absence")
 
 
-@pytest.mark.parametrize("place, expected", [
-    ("xã Ngọc Lũ (Bình Lục)", ("commune", "Ngọc Lũ", "Bình Lục", "Hà Nam")),
-    ("Xã Công Lý (Lý Nhân)", ("commune", "Công Lý", "Lý Nhân", "Hà Nam")),
-    ("xã Hoà Hậu", ("commune", "Hòa Hậu", None, "Hà Nam")),
-    ("huyện Bình Lục", ("district", "Bình Lục", "Bình Lục", "Hà Nam")),
-    ("toàn tỉnh", ("province", "Hà Nam", None, "Hà Nam")),
-    ("trong tỉnh", ("province", "Hà Nam", None, "Hà Nam")),
-    ("tỉnh Hà Nam", ("province", "Hà Nam", None, "Hà Nam")),
-])
+@pytest.mark.parametrize(
+    "place, expected",
+    [
+        ("xã Ngọc Lũ (Bình Lục)", ("commune", "Ngọc Lũ", "Bình Lục", "Hà Nam")),
+        ("Xã Công Lý (Lý Nhân)", ("commune", "Công Lý", "Lý Nhân", "Hà Nam")),
+        ("xã Hoà Hậu", ("commune", "Hòa Hậu", None, "Hà Nam")),
+        ("huyện Bình Lục", ("district", "Bình Lục", "Bình Lục", "Hà Nam")),
+        ("toàn tỉnh", ("province", "Hà Nam", None, "Hà Nam")),
+        ("trong tỉnh", ("province", "Hà Nam", None, "Hà Nam")),
+        ("tỉnh Hà Nam", ("province", "Hà Nam", None, "Hà Nam")),
+    ],
+)
 def test_places(place, expected):
     got = clean.parse_place(unicodedata.normalize("NFD", place), "Hà Nam")
     assert (got["geo_level"], got["geo_name"], got["district"], got["province"]) == expected
@@ -78,7 +86,11 @@ def test_unknown_place_is_refused():
 
 
 def test_tone_styles_are_one_key():
-    assert key("Hoà") == key("hòa") and key("Thuỷ") == key("thủy") and key(unicodedata.normalize("NFD", "Ngọc Lũ")) == key("ngọc lũ")
+    assert (
+        key("Hoà") == key("hòa")
+        and key("Thuỷ") == key("thủy")
+        and key(unicodedata.normalize("NFD", "Ngọc Lũ")) == key("ngọc lũ")
+    )
 
 
 def test_quality_flags_the_repeated_values():

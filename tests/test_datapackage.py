@@ -18,6 +18,7 @@ import pytest
 
 import antt
 from antt.data import codebook, datapackage
+
 from conftest import ROOT
 
 PROCESSED = ROOT / "data" / "processed"
@@ -88,7 +89,11 @@ def test_descriptor_metadata():
 def test_csv_resources_follow_the_data_dictionary(name):
     resource = next(r for r in datapackage.build_descriptor()["resources"] if r["name"] == name)
     assert (resource["path"], resource["format"], resource["mediatype"], resource["encoding"]) == (
-        f"{name}.csv", "csv", "text/csv", "utf-8")
+        f"{name}.csv",
+        "csv",
+        "text/csv",
+        "utf-8",
+    )
     assert resource["schema"]["missingValues"] == [""]
     columns = codebook.load_columns()
     documented = columns[columns["table"] == name]
@@ -107,7 +112,9 @@ def test_indicators_keys_and_units():
     resources = {r["name"]: r for r in datapackage.build_descriptor()["resources"]}
     schema = resources["indicators"]["schema"]
     assert schema["primaryKey"] == ["figure_id"]
-    assert schema["foreignKeys"] == [{"fields": ["indicator"], "reference": {"resource": "codebook", "fields": ["indicator"]}}]
+    assert schema["foreignKeys"] == [
+        {"fields": ["indicator"], "reference": {"resource": "codebook", "fields": ["indicator"]}}
+    ]
     units = {f["name"]: f.get("unit") for f in schema["fields"]}
     assert units["period_start"] == units["period_end"] == "year"
     assert all(units[c].startswith("indicator unit") for c in ("value", "denominator", "lower", "upper"))
@@ -159,12 +166,22 @@ ROW_27 = "ngoc-lu-2022-registered-drug-addicts,baohanam-mttq-antt,drug_addicts_r
         (ROW_27, ROW_27.replace(",count,27,", ",count,-27,"), "constraint-error", "value"),
         (ROW_27, ROW_27.replace(",2022,2022,stated", ",2022,2022,guessed"), "constraint-error", "period_basis"),
         (ROW_27, ROW_27.replace(",drug_addicts_registered,", ",drug_addicts_registerd,"), "foreign-key", None),
-        (ROW_27, ROW_27.replace("ngoc-lu-2022-registered-drug-addicts", "ngoc-lu-2022-illicit-drug-users"),
-         "primary-key", None),
+        (
+            ROW_27,
+            ROW_27.replace("ngoc-lu-2022-registered-drug-addicts", "ngoc-lu-2022-illicit-drug-users"),
+            "primary-key",
+            None,
+        ),
         (ROW_27, ROW_27.replace(",2022,2022,", ",22,2022,"), "type-error", "period_start"),
     ],
-    ids=["non-numeric-value", "negative-value", "unknown-period-basis", "unknown-indicator", "duplicate-figure-id",
-         "non-year"],
+    ids=[
+        "non-numeric-value",
+        "negative-value",
+        "unknown-period-basis",
+        "unknown-indicator",
+        "duplicate-figure-id",
+        "non-year",
+    ],
 )
 def test_a_broken_copy_is_invalid(project_data, no_network, old, new, error, field):
     _break(project_data, old, new)
@@ -306,8 +323,9 @@ def test_every_caveat_is_rated_and_explained(lang):
     assert len(rows) >= 10
     for cid, q, i in rows:
         assert q.strip() in quality_words and i.strip() in impact_words, (cid, q, i)
-        assert re.search(rf"^### {cid}\. .+ — .*{re.escape(q.strip())}.*{re.escape(i.strip())}$", text, flags=re.M), \
+        assert re.search(rf"^### {cid}\. .+ — .*{re.escape(q.strip())}.*{re.escape(i.strip())}$", text, flags=re.M), (
             f"{cid}: its section heading must repeat the ratings ({q.strip()}, {i.strip()})"
+        )
     assert [c for c, _, _ in rows] == re.findall(r"^### (C\d+)\.", text, flags=re.M)
 
 

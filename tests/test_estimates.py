@@ -9,16 +9,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antt.reporting import estimates, language, tables
 from antt.models.its import fit_its
+from antt.reporting import estimates, language, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize(("value", "en", "vi"), [
-    (0.5446, "0.545", "0,545"), (1.0, "1.00", "1,00"), (12.34, "12.3", "12,3"), (0.0012345, "0.00123", "0,00123"),
-    (0.0, "0", "0"), (math.inf, "∞", "∞"), (math.nan, "–", "–"), (None, "–", "–"), (1234.5, "1234", "1234"),
-])
+@pytest.mark.parametrize(
+    ("value", "en", "vi"),
+    [
+        (0.5446, "0.545", "0,545"),
+        (1.0, "1.00", "1,00"),
+        (12.34, "12.3", "12,3"),
+        (0.0012345, "0.00123", "0,00123"),
+        (0.0, "0", "0"),
+        (math.inf, "∞", "∞"),
+        (math.nan, "–", "–"),
+        (None, "–", "–"),
+        (1234.5, "1234", "1234"),
+    ],
+)
 def test_format_ratio_rounds_once_to_three_significant_digits(value, en, vi):
     assert estimates.format_ratio(value, "en") == en
     assert estimates.format_ratio(value, "vi") == vi
@@ -39,17 +49,36 @@ def test_format_number_never_writes_a_bare_decimal_point(value):
 
 
 def _rows(status, **values):
-    base = {"model": "quasi-poisson", "headline": True, "intervention": "A", "kind": "level", "rate_ratio": 0.5,
-            "lower": 0.3, "upper": 0.9, "p_value": 0.01, "lr_p_value": 0.012, "status": status,
-            "interval_method": "Wald", "reference_distribution": "t", "df": 7.0}
+    base = {
+        "model": "quasi-poisson",
+        "headline": True,
+        "intervention": "A",
+        "kind": "level",
+        "rate_ratio": 0.5,
+        "lower": 0.3,
+        "upper": 0.9,
+        "p_value": 0.01,
+        "lr_p_value": 0.012,
+        "status": status,
+        "interval_method": "Wald",
+        "reference_distribution": "t",
+        "df": 7.0,
+    }
     base.update(values)
     return base
 
 
 def test_interval_text_by_status():
     assert estimates.interval_text(_rows("estimated"), "en") == "0.300 – 0.900"
-    boundary = _rows("boundary", rate_ratio=math.nan, limit="0", lower=0.0, upper=0.5498, p_value=math.nan,
-                     interval_method="one-sided profile likelihood (MLE on the boundary)")
+    boundary = _rows(
+        "boundary",
+        rate_ratio=math.nan,
+        limit="0",
+        lower=0.0,
+        upper=0.5498,
+        p_value=math.nan,
+        interval_method="one-sided profile likelihood (MLE on the boundary)",
+    )
     assert estimates.interval_text(boundary, "en") == "< 0.550"
     assert estimates.interval_text(boundary, "vi") == "< 0,550"
     up = _rows("boundary", rate_ratio=math.nan, limit="∞", lower=3.1, upper=math.inf)
@@ -62,8 +91,14 @@ def test_interval_text_by_status():
 
 
 def test_boundary_sentence_names_its_method_and_the_likelihood_ratio_p():
-    row = _rows("boundary", rate_ratio=0.0, lower=0.0, upper=0.5498, p_value=math.nan,
-                interval_method="one-sided profile likelihood (MLE on the boundary)")
+    row = _rows(
+        "boundary",
+        rate_ratio=0.0,
+        lower=0.0,
+        upper=0.5498,
+        p_value=math.nan,
+        interval_method="one-sided profile likelihood (MLE on the boundary)",
+    )
     en = estimates.sentence(row, "en", 0.05)
     assert "< 0.550" in en and "one-sided profile likelihood" in en and "likelihood-ratio p = 0.012" in en
     vi = estimates.sentence(row, "vi", 0.05)
@@ -86,8 +121,12 @@ def test_hac_rows_carry_their_caveat_next_to_the_numbers():
 
 @pytest.fixture(scope="module")
 def fitted():
-    series = pd.DataFrame({"year": range(2004, 2024),
-                           "count": [96, 104, 99, 110, 93, 101, 97, 105, 99, 103, 52, 47, 55, 50, 49, 53, 51, 46, 52, 48]})
+    series = pd.DataFrame(
+        {
+            "year": range(2004, 2024),
+            "count": [96, 104, 99, 110, 93, 101, 97, 105, 99, 103, 52, 47, 55, 50, 49, 53, 51, 46, 52, 48],
+        }
+    )
     return fit_its(series, {"model": 2014})
 
 

@@ -15,11 +15,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib as mpl  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib as mpl
+import pandas as pd
+import pytest
 
-from antt.reporting import figures as F  # noqa: E402
+from antt.reporting import figures as F
 
 TITLE_VI = "Tỷ lệ đạt tiêu chuẩn “An toàn về ANTT”"
 CAPTION = "TEST INPUT — nguồn: số liệu bịa cho kiểm thử; phương pháp: không có. Chữ tiếng Việt: ắ ằ ẳ ẵ ặ ế ề ể ễ ệ ố ồ ổ ỗ ộ ứ ừ ử ữ ự."
@@ -31,11 +31,17 @@ def events_input() -> pd.DataFrame:
 
 
 def timeline_inputs():
-    indicators = pd.DataFrame({
-        "label": ["Chỉ số thử 1 (test input)", "Chỉ số thử 2 (test input)", "Chỉ số không rõ năm (test input)"],
-        "year": [2022, 2016, None],
-        "value_text": ["27 người nghiện có hồ sơ (2022)", "5 vụ thử (2016)", "0 người nghiện mới (không rõ giai đoạn)"],
-    })
+    indicators = pd.DataFrame(
+        {
+            "label": ["Chỉ số thử 1 (test input)", "Chỉ số thử 2 (test input)", "Chỉ số không rõ năm (test input)"],
+            "year": [2022, 2016, None],
+            "value_text": [
+                "27 người nghiện có hồ sơ (2022)",
+                "5 vụ thử (2016)",
+                "0 người nghiện mới (không rõ giai đoạn)",
+            ],
+        }
+    )
     return events_input(), indicators
 
 
@@ -43,8 +49,19 @@ def attainment_input(big: bool = False) -> pd.DataFrame:
     rows = [("Khu dân cư (test input)", 673, 686), ("Cơ sở giáo dục (test input)", 63, 65)]
     if big:
         rows.append(("Vụ hòa giải (test input)", 1216, 2018))
-    return pd.DataFrame([{"label": lab, "proportion": s / n, "lower": s / n - 0.03, "upper": min(1.0, s / n + 0.02),
-                          "successes": s, "total": n} for lab, s, n in rows])
+    return pd.DataFrame(
+        [
+            {
+                "label": lab,
+                "proportion": s / n,
+                "lower": s / n - 0.03,
+                "upper": min(1.0, s / n + 0.02),
+                "successes": s,
+                "total": n,
+            }
+            for lab, s, n in rows
+        ]
+    )
 
 
 def its_inputs():
@@ -52,8 +69,9 @@ def its_inputs():
     observed = pd.DataFrame({"time": t, "count": [6, 5, 6, 5, 4, 3, 3, 2, 1, 1, 0]})
     mean = [6 - 0.5 * i for i in range(len(t))]
     fitted = pd.DataFrame({"time": t, "mean": mean, "lower": [m - 1 for m in mean], "upper": [m + 1 for m in mean]})
-    cf = fitted[fitted["time"] >= 2018].assign(mean=lambda d: d["mean"] + 2, lower=lambda d: d["lower"] + 2,
-                                               upper=lambda d: d["upper"] + 2)
+    cf = fitted[fitted["time"] >= 2018].assign(
+        mean=lambda d: d["mean"] + 2, lower=lambda d: d["lower"] + 2, upper=lambda d: d["upper"] + 2
+    )
     return observed, fitted, cf, {"Can thiệp thử A (test input)": 2018, "Can thiệp thử B (test input)": 2022}
 
 
@@ -63,15 +81,22 @@ def power_input() -> pd.DataFrame:
 
 
 def activity_input() -> pd.DataFrame:
-    return pd.DataFrame({"label": ["Tổ an ninh tự quản (test input)", "Thành viên (test input)", "Đối tượng (test input)"],
-                         "value": [518, 20000, 86], "lower": [518, 18000, 86], "upper": [518, 20000, 86],
-                         "qualifier": ["", "gần", None]})
+    return pd.DataFrame(
+        {
+            "label": ["Tổ an ninh tự quản (test input)", "Thành viên (test input)", "Đối tượng (test input)"],
+            "value": [518, 20000, 86],
+            "lower": [518, 18000, 86],
+            "upper": [518, 20000, 86],
+            "qualifier": ["", "gần", None],
+        }
+    )
 
 
 BUILDERS = {
     "timeline": lambda: F.timeline_figure(*timeline_inputs(), TITLE_VI, CAPTION),
-    "attainment": lambda: F.attainment_figure(attainment_input(), TITLE_VI, CAPTION, "vi",
-                                              "Khoảng tin cậy 95% (test input)"),
+    "attainment": lambda: F.attainment_figure(
+        attainment_input(), TITLE_VI, CAPTION, "vi", "Khoảng tin cậy 95% (test input)"
+    ),
     "its": lambda: F.its_figure(*its_inputs(), TITLE_VI, CAPTION),
     "power": lambda: F.power_heatmap(power_input(), TITLE_VI, CAPTION, simulated=False),
     "activity": lambda: F.activity_figure(activity_input(), TITLE_VI, CAPTION),
@@ -85,8 +110,8 @@ def png_chunks(data: bytes):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos = 8
     while pos < len(data):
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        yield data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        yield data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + size]
         pos += 12 + size
 
 
@@ -144,8 +169,14 @@ def test_vietnamese_title_caption_and_no_missing_glyph(kind, tmp_path):
 @each_figure
 def test_no_global_side_effects_and_immune_to_caller_rc(kind, tmp_path):
     baseline = F.export(BUILDERS[kind](), kind, tmp_path / "base")
-    odd = {"font.size": 30, "savefig.bbox": "tight", "svg.hashsalt": "x", "axes.xmargin": 0.3,
-           "figure.constrained_layout.h_pad": 0.4, "hatch.linewidth": 5}  # partly outside the theme's keys
+    odd = {
+        "font.size": 30,
+        "savefig.bbox": "tight",
+        "svg.hashsalt": "x",
+        "axes.xmargin": 0.3,
+        "figure.constrained_layout.h_pad": 0.4,
+        "hatch.linewidth": 5,
+    }  # partly outside the theme's keys
     with mpl.rc_context(odd):
         before = dict(mpl.rcParams)
         out = F.export(BUILDERS[kind](), kind, tmp_path / "odd")
@@ -169,8 +200,10 @@ def test_decomposed_text_is_normalised_to_nfc():
 
 
 def test_importing_the_module_changes_no_rcparams():
-    code = ("import matplotlib as mpl; before = dict(mpl.rcParams); import antt.reporting.figures as F; "
-            "assert dict(mpl.rcParams) == before; print('ok')")
+    code = (
+        "import matplotlib as mpl; before = dict(mpl.rcParams); import antt.reporting.figures as F; "
+        "assert dict(mpl.rcParams) == before; print('ok')"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "ok"
 
@@ -221,7 +254,10 @@ def test_its_draws_interventions_and_bands():
     assert "Can thiệp thử A (test input)" in labels and "Can thiệp thử B (test input)" in labels
     assert [line.get_linestyle() for line in ax.lines if len(line.get_xdata()) > 2] == ["-", "--"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        F.WORDS["vi"]["observed"], F.WORDS["vi"]["fitted"], F.WORDS["vi"]["counterfactual"]]
+        F.WORDS["vi"]["observed"],
+        F.WORDS["vi"]["fitted"],
+        F.WORDS["vi"]["counterfactual"],
+    ]
 
 
 def test_activity_whiskers_only_where_bounds_differ_and_log_option():

@@ -17,9 +17,10 @@ import pytest
 from antt import paths
 from antt.analyses import province
 from antt.data import clean, codebook
-from antt.errors import DataError, quote
 from antt.data.io import write_files_atomic
+from antt.errors import DataError, quote
 from antt.text import count_words
+
 from conftest import ROOT, run_antt
 
 FIGURES = "data/raw/figures.csv"
@@ -84,8 +85,14 @@ def test_a_percentage_above_100_is_refused(project_copy, text):
 
 def test_a_fraction_above_its_denominator_is_a_quality_failure(project_copy):
     _set_cell(project_copy, FIGURES, 29, "raw_text", "687/686")
-    _clean_fails(project_copy, "figures.csv", "row 29", "column 'raw_text'", "numerator_within_denominator",
-                 "province-safe-residential-areas")
+    _clean_fails(
+        project_copy,
+        "figures.csv",
+        "row 29",
+        "column 'raw_text'",
+        "numerator_within_denominator",
+        "province-safe-residential-areas",
+    )
 
 
 def test_the_processed_schema_refuses_a_percentage_above_100(tmp_path):
@@ -100,12 +107,15 @@ def test_the_processed_schema_refuses_a_percentage_above_100(tmp_path):
 # --- 2. counts that cannot be stored exactly --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("99999999999999999999999", "too large to be stored exactly"),
-    ("9.007.199.254.740.993", "too large to be stored exactly"),  # 2**53 + 1 reads as 2**53
-    ("1,5", "not a whole number"),
-    ("27/30,5", "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("99999999999999999999999", "too large to be stored exactly"),
+        ("9.007.199.254.740.993", "too large to be stored exactly"),  # 2**53 + 1 reads as 2**53
+        ("1,5", "not a whole number"),
+        ("27/30,5", "not a whole number"),
+    ],
+)
 def test_a_count_that_is_not_exact_or_not_whole_is_refused(project_copy, text, reason):
     row, name = (29, "province-safe-residential-areas") if "/" in text else (1, "ngoc-lu-2022-registered-drug-addicts")
     _set_cell(project_copy, FIGURES, row, "raw_text", text)
@@ -151,9 +161,14 @@ def _insert(root: Path, name: str, row: int, column: str, char: str) -> None:
     _set_cell(root, name, row, column, value[:2] + char + value[2:])
 
 
-@pytest.mark.parametrize("name, row, column", [
-    (FIGURES, 2, "note"), ("data/raw/exclusions.csv", 3, "evidence"), ("data/raw/sources.csv", 1, "title"),
-])
+@pytest.mark.parametrize(
+    "name, row, column",
+    [
+        (FIGURES, 2, "note"),
+        ("data/raw/exclusions.csv", 3, "evidence"),
+        ("data/raw/sources.csv", 1, "title"),
+    ],
+)
 def test_invisible_format_characters_are_refused_in_every_raw_table(project_copy, name, row, column):
     _insert(project_copy, name, row, column, ZWSP)
     _clean_fails(project_copy, Path(name).name, f"row {row}", f"column '{column}'", "format characters")
@@ -175,11 +190,14 @@ def test_words_are_counted_by_a_tokeniser_not_by_spaces():
 # --- 5. quoted values are shortened -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("column, value", [
-    ("raw_text", "chín " * (MEGABYTE // 5)),  # the figure parser's message
-    ("figure_id", "A" * MEGABYTE),  # a schema check (io.validate)
-    ("source_id", "x" * MEGABYTE),  # a message of the cleaning step
-])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("raw_text", "chín " * (MEGABYTE // 5)),  # the figure parser's message
+        ("figure_id", "A" * MEGABYTE),  # a schema check (io.validate)
+        ("source_id", "x" * MEGABYTE),  # a message of the cleaning step
+    ],
+)
 def test_an_enormous_value_is_shortened_in_the_error(project_copy, column, value):
     _set_cell(project_copy, FIGURES, 3, column, value)
     line = _clean_fails(project_copy, "figures.csv", "row 3", f"column '{column}'", "…")
@@ -194,12 +212,15 @@ def test_quote_keeps_the_first_60_characters():
 # --- 6. rows with too few or too many fields --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("row, change, expected", [
-    (4, lambda r: r[:-1], ["row 4", "column 'note'", "12 field(s) but the header has 13"]),
-    (4, lambda r: r[:-3], ["row 4", "column 'period_basis'", "ends before this column"]),
-    (4, lambda r: [*r, "extra"], ["row 4", "14 fields but the header has 13", "too many"]),
-    (1, lambda r: [*r, "extra"], ["row 1", "too many"]),  # pandas would make it an index
-])
+@pytest.mark.parametrize(
+    "row, change, expected",
+    [
+        (4, lambda r: r[:-1], ["row 4", "column 'note'", "12 field(s) but the header has 13"]),
+        (4, lambda r: r[:-3], ["row 4", "column 'period_basis'", "ends before this column"]),
+        (4, lambda r: [*r, "extra"], ["row 4", "14 fields but the header has 13", "too many"]),
+        (1, lambda r: [*r, "extra"], ["row 1", "too many"]),  # pandas would make it an index
+    ],
+)
 def test_a_row_with_the_wrong_number_of_fields_is_refused(project_copy, row, change, expected):
     rows = _rows(project_copy, FIGURES)
     rows[row] = change(rows[row])
@@ -233,10 +254,16 @@ def _linked_folder(root: Path, target: Path) -> str:
     return str(link / "figures.csv")
 
 
-@pytest.mark.parametrize("option, where", [
-    ("--out", "direct"), ("--out", "symlink"), ("--out", "symlinked folder"),
-    ("--exclusions-out", "dotdot"), ("--exclusions-out", "new file"),
-])
+@pytest.mark.parametrize(
+    "option, where",
+    [
+        ("--out", "direct"),
+        ("--out", "symlink"),
+        ("--out", "symlinked folder"),
+        ("--exclusions-out", "dotdot"),
+        ("--exclusions-out", "new file"),
+    ],
+)
 def test_extract_refuses_to_write_inside_data_raw(project_copy, option, where):
     raw = project_copy / "data" / "raw"
     out = {
@@ -249,7 +276,9 @@ def test_extract_refuses_to_write_inside_data_raw(project_copy, option, where):
     article = project_copy.parent / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     before = _snapshot(project_copy, "data")
-    result = run_antt(project_copy, "extract", str(article), "--source-id", "baohanam-mttq-antt", option, out, timeout=120)
+    result = run_antt(
+        project_copy, "extract", str(article), "--source-id", "baohanam-mttq-antt", option, out, timeout=120
+    )
     _error_line(result, out, option, "data/raw")
     assert _snapshot(project_copy, "data") == before
     assert not (raw / "draft.csv").exists()
@@ -258,8 +287,9 @@ def test_extract_refuses_to_write_inside_data_raw(project_copy, option, where):
 def test_extract_still_writes_outside_data_raw(project_copy):
     article = project_copy.parent / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
-    result = run_antt(project_copy, "extract", str(article), "--source-id", "baohanam-mttq-antt", "--out", "drafts.csv",
-                      timeout=120)
+    result = run_antt(
+        project_copy, "extract", str(article), "--source-id", "baohanam-mttq-antt", "--out", "drafts.csv", timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "27" in (project_copy / "drafts.csv").read_text(encoding="utf-8")
 
@@ -284,19 +314,29 @@ def test_a_named_pipe_is_refused_without_blocking(project_copy):
 
 
 def _notebook_with_output(path: Path) -> bytes:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1, outputs=[
-        nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "1 + 1",
+                execution_count=1,
+                outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)],
+            )
+        ]
+    )
     nbformat.write(nb, path)
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("name, content", [
-    ("some.csv", "a,b\n1,2\n"),
-    ("broken.ipynb", '{"cells": ['),
-    ("list.ipynb", "[1, 2]"),
-    ("wrong.ipynb", '{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'),
-    ("latin1.ipynb", b"\xff\xfe{}"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("some.csv", "a,b\n1,2\n"),
+        ("broken.ipynb", '{"cells": ['),
+        ("list.ipynb", "[1, 2]"),
+        ("wrong.ipynb", '{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'),
+        ("latin1.ipynb", b"\xff\xfe{}"),
+    ],
+)
 def test_strip_notebooks_refuses_what_is_not_a_notebook(project_copy, name, content):
     good = project_copy / "good.ipynb"
     good_bytes = _notebook_with_output(good)
@@ -336,13 +376,16 @@ def flagged_raw(tmp_path, monkeypatch):
     return flag
 
 
-@pytest.mark.parametrize("row, figure_id, text, analysis", [
-    (13, "province-tips-provided", "1,630", "proportions"),
-    (13, "province-tips-provided", "1,630", "ratios"),  # where notebook 02 failed on a NaN bound
-    (13, "province-tips-provided", "1,630", "activity_counts"),
-    (17, "province-mediations-successful", "1,216/2.018", "proportions"),
-    (17, "province-mediations-successful", "1,216/2.018", "ratios"),
-])
+@pytest.mark.parametrize(
+    "row, figure_id, text, analysis",
+    [
+        (13, "province-tips-provided", "1,630", "proportions"),
+        (13, "province-tips-provided", "1,630", "ratios"),  # where notebook 02 failed on a NaN bound
+        (13, "province-tips-provided", "1,630", "activity_counts"),
+        (17, "province-mediations-successful", "1,216/2.018", "proportions"),
+        (17, "province-mediations-successful", "1,216/2.018", "ratios"),
+    ],
+)
 def test_a_figure_flagged_for_review_is_named_before_analysis(flagged_raw, row, figure_id, text, analysis):
     indicators = flagged_raw(row, text)
     flagged = indicators.set_index("figure_id").loc[figure_id]
@@ -383,10 +426,21 @@ def test_a_failed_write_leaves_all_three_processed_files_as_they_were(project_co
     limit = (sizes[-2] + sizes[-1]) // 2  # the small files fit, the large one (datapackage.json) does not
     _set_cell(project_copy, FIGURES, 1, "raw_text", "28")  # the outputs would change
     before = _snapshot(project_copy)
-    env = {**os.environ, "ANTT_ROOT": str(project_copy), "ANTT_REPORTS_DIR": str(project_copy / "reports"),
-           "ANTT_PROCESSED_DIR": str(processed)}  # as run_antt sets them; it takes no preexec_fn
-    result = subprocess.run([sys.executable, "-m", "antt", "clean"], cwd=project_copy, env=env, capture_output=True,
-                            text=True, timeout=120, preexec_fn=_limit_file_size(limit))
+    env = {
+        **os.environ,
+        "ANTT_ROOT": str(project_copy),
+        "ANTT_REPORTS_DIR": str(project_copy / "reports"),
+        "ANTT_PROCESSED_DIR": str(processed),
+    }  # as run_antt sets them; it takes no preexec_fn
+    result = subprocess.run(
+        [sys.executable, "-m", "antt", "clean"],
+        cwd=project_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limit_file_size(limit),
+    )
     _error_line(result, "datapackage.json", "File too large")
     assert _snapshot(project_copy) == before
     assert not list(processed.glob(".*")), "temporary files left behind"

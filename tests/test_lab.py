@@ -69,11 +69,17 @@ class Lab:
 
     def request(self, path: str, method: str = "GET", body: dict | None = None, timeout: float = 10):
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with _OPENER.open(req, timeout=timeout) as response:
             text = response.read().decode("utf-8")
-            return response.status, (json.loads(text) if text and "json" in response.headers.get("Content-Type", "") else text)
+            return response.status, (
+                json.loads(text) if text and "json" in response.headers.get("Content-Type", "") else text
+            )
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
@@ -101,21 +107,27 @@ def lab(tmp_path):
         "IPYTHONDIR": str(jupyter_home / "ipython"),
     }
     command = [
-        *_jupyter(), "lab",
+        *_jupyter(),
+        "lab",
         f"--ServerApp.root_dir={ROOT / 'notebooks'}",
-        "--no-browser", "--ServerApp.open_browser=False",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--no-browser",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         # Loopback only: no announcements, update checks or PyPI queries.
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
         # Containers and CI often run as root; Jupyter refuses that without the flag (`make lab` does the same).
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
     log = tmp_path / "jupyter-lab.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     server = Lab(f"http://127.0.0.1:{port}", token, process, log)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -144,7 +156,9 @@ def test_lab_answers_and_lists_the_project_kernel(lab):
 
     status, specs = lab.request("/api/kernelspecs")
     assert status == 200
-    assert KERNEL in specs["kernelspecs"], f"kernel {KERNEL!r} not registered (run make setup): {list(specs['kernelspecs'])}"
+    assert KERNEL in specs["kernelspecs"], (
+        f"kernel {KERNEL!r} not registered (run make setup): {list(specs['kernelspecs'])}"
+    )
     spec = specs["kernelspecs"][KERNEL]["spec"]
     assert spec["display_name"] == DISPLAY_NAME
     assert spec["argv"][0].startswith(sys.prefix), f"the kernel does not run .venv's Python: {spec['argv'][0]}"
@@ -175,13 +189,30 @@ def _execute(lab: Lab, kernel_id: str, code: str, timeout: float = 60) -> str:
     ws = websocket.create_connection(ws_url, header=[f"Authorization: token {lab.token}"], timeout=timeout)
     try:
         msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex, "msg_type": "execute_request",
-                       "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True},
-        }))
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         out, deadline = [], time.monotonic() + timeout
         while time.monotonic() < deadline:
             msg = json.loads(ws.recv())
@@ -204,8 +235,11 @@ def test_a_notebook_kernel_imports_the_package_without_path_hacks(lab):
     assert status == 201 and kernel["name"] == KERNEL
     pid = None
     try:
-        out = _execute(lab, kernel["id"], "import os, sys, antt\nprint(antt.__file__)\nprint(os.getcwd())\n"
-                                          "print(sys.prefix)\nprint(os.getpid())")
+        out = _execute(
+            lab,
+            kernel["id"],
+            "import os, sys, antt\nprint(antt.__file__)\nprint(os.getcwd())\nprint(sys.prefix)\nprint(os.getpid())",
+        )
         antt_file, cwd, prefix, pid = out.split()
         pid = int(pid)
         assert Path(antt_file) == ROOT / "src" / "antt" / "__init__.py", "antt is not the editable install of src/"

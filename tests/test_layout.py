@@ -29,8 +29,14 @@ def test_data_dictionary_matches_the_schemas():
     from antt.data import codebook, schemas
 
     columns = codebook.load_columns()
-    for table, schema in {"sources": schemas.SOURCES, "figures": schemas.FIGURES, "exclusions": schemas.EXCLUSIONS,
-                          "indicators": schemas.INDICATORS, "quality": schemas.QUALITY, "series": schemas.SERIES}.items():
+    for table, schema in {
+        "sources": schemas.SOURCES,
+        "figures": schemas.FIGURES,
+        "exclusions": schemas.EXCLUSIONS,
+        "indicators": schemas.INDICATORS,
+        "quality": schemas.QUALITY,
+        "series": schemas.SERIES,
+    }.items():
         documented = list(columns.loc[columns["table"] == table, "column"])
         assert documented == list(schema.columns), f"data/codebook/columns.csv disagrees with the {table} schema"
 
@@ -46,8 +52,19 @@ def test_abbreviations_table_matches_the_codebook():
 
 
 def test_design_card_layout():
-    for name in ("notebooks", "data/raw", "data/processed", "src", "reports", "tests", "environment.yml", "README.md",
-                 "pyproject.toml", "Makefile", ".ci/run"):
+    for name in (
+        "notebooks",
+        "data/raw",
+        "data/processed",
+        "src",
+        "reports",
+        "tests",
+        "environment.yml",
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        ".ci/run",
+    ):
         assert (ROOT / name).exists(), name
 
 
@@ -57,7 +74,9 @@ def test_notebooks_are_committed_without_outputs():
         assert nb["metadata"]["kernelspec"]["name"] == "antt", path.name
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
-                assert not cell["outputs"] and cell["execution_count"] is None, f"{path.name}: strip outputs (make strip)"
+                assert not cell["outputs"] and cell["execution_count"] is None, (
+                    f"{path.name}: strip outputs (make strip)"
+                )
         tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
         assert len(tagged) == 1, f"{path.name}: exactly one cell tagged 'parameters'"
 
@@ -81,7 +100,18 @@ def test_no_sentence_of_the_article_is_committed():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
     for name in filter(None, tracked):
         path = ROOT / name
-        if path.is_file() and path.suffix in {".csv", ".md", ".py", ".ipynb", ".html", ".json", ".txt", ".yml", ".yaml", ".cff"}:
+        if path.is_file() and path.suffix in {
+            ".csv",
+            ".md",
+            ".py",
+            ".ipynb",
+            ".html",
+            ".json",
+            ".txt",
+            ".yml",
+            ".yaml",
+            ".cff",
+        }:
             body = path.read_text(encoding="utf-8", errors="ignore")
             hits = [p for p in long_pieces if p in body]
             assert not hits, f"{name} holds text of the article (all rights reserved): {hits[0]!r}"

@@ -23,8 +23,13 @@ def _outputs_text(nb) -> str:
 @pytest.mark.parametrize("lang, heading", [("vi", "Số liệu gốc"), ("en", "As written")])
 def test_runs_with_default_and_overridden_parameters(tmp_path, lang, heading):
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"processed_dir": str(tmp_path / "processed"), "lang": lang},
-                        cwd=str(NOTEBOOK.parent), progress_bar=False)
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters={"processed_dir": str(tmp_path / "processed"), "lang": lang},
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+    )
     nb = nbformat.read(out, as_version=4)
     assert heading in _outputs_text(nb)
     for name in ("indicators.csv", "quality.csv"):
@@ -34,5 +39,10 @@ def test_runs_with_default_and_overridden_parameters(tmp_path, lang, heading):
 @pytest.mark.slow
 def test_a_wrong_lang_is_refused(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="lang must be one of"):
-        pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), parameters={"lang": "fr"},
-                            cwd=str(NOTEBOOK.parent), progress_bar=False)
+        pm.execute_notebook(
+            str(NOTEBOOK),
+            str(tmp_path / "out.ipynb"),
+            parameters={"lang": "fr"},
+            cwd=str(NOTEBOOK.parent),
+            progress_bar=False,
+        )

@@ -9,6 +9,7 @@ import papermill as pm
 import pytest
 
 from antt.models.validation import simulate_series
+
 from conftest import ROOT, register_series_source
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -21,8 +22,13 @@ def _run(tmp_path, name, job, **params):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel papermill starts inherits them
     try:
-        pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / f"{job}.ipynb"), parameters=params,
-                            cwd=str(NOTEBOOKS), progress_bar=False)
+        pm.execute_notebook(
+            str(NOTEBOOKS / f"{name}.ipynb"),
+            str(tmp_path / f"{job}.ipynb"),
+            parameters=params,
+            cwd=str(NOTEBOOKS),
+            progress_bar=False,
+        )
     finally:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
@@ -50,8 +56,15 @@ def test_ngoc_lu_refuses_and_bounds_the_zero(tmp_path, lang):
 
 
 def test_cong_ly_by_parameters_only(tmp_path):
-    results, _, _ = _run(tmp_path, "03_intervention_effect", "cl_en", commune="Công Lý", outcome="black_credit_crimes",
-                         interventions={"Xã không có hoạt động tín dụng đen": None}, lang="en")
+    results, _, _ = _run(
+        tmp_path,
+        "03_intervention_effect",
+        "cl_en",
+        commune="Công Lý",
+        outcome="black_credit_crimes",
+        interventions={"Xã không có hoạt động tín dụng đen": None},
+        lang="en",
+    )
     assert results["status"] == "refuse" and results["unknown_starts"] == ["Xã không có hoạt động tín dụng đen"]
     assert results["zero_count_bounds"] == []
 
@@ -59,14 +72,22 @@ def test_cong_ly_by_parameters_only(tmp_path):
 def test_a_series_file_gets_fitted(tmp_path):
     """A simulated series (written to tmp only, never to data/) passed as series_path is fitted."""
     series = simulate_series(years_before=8, years_after=8, baseline_rate=15, level_rr=0.5, first_year=2010, seed=3)
-    table = series.drop(columns="expected").assign(source_id="simulated-test", place="xã Ngọc Lũ", indicator="new_drug_addicts")
+    table = series.drop(columns="expected").assign(
+        source_id="simulated-test", place="xã Ngọc Lũ", indicator="new_drug_addicts"
+    )
     path = tmp_path / "simulated_series.csv"
     table[["source_id", "place", "indicator", "year", "count"]].to_csv(path, index=False)
     register_series_source(tmp_path, "simulated-test", path.name)
-    results, reports, _ = _run(tmp_path, "03_intervention_effect", "nl_series", series_path=str(path),
-                               interventions={"simulated model": 2018}, lang="en")
+    results, reports, _ = _run(
+        tmp_path,
+        "03_intervention_effect",
+        "nl_series",
+        series_path=str(path),
+        interventions={"simulated model": 2018},
+        lang="en",
+    )
     assert results["status"] in {"ok", "warn"} and results["fit"] is not None
-    level = [r for r in results["fit"]["rate_ratios"] if r["headline"] and r["kind"] == "level"][0]
+    level = next(r for r in results["fit"]["rate_ratios"] if r["headline"] and r["kind"] == "level")
     assert level["lower"] < 0.5 < level["upper"]
     assert (reports / "figures" / "nl_series_its.png").exists()
     assert results["data_period"] == "2010–2025" and results["series"]["source_ids"] == ["simulated-test"]
@@ -74,7 +95,7 @@ def test_a_series_file_gets_fitted(tmp_path):
 
 
 def test_method_validation_small_run(tmp_path):
-    results, reports, _ = _run(tmp_path, "04_method_validation", "mv", n_sim=30, lang="en")
+    results, _reports, _ = _run(tmp_path, "04_method_validation", "mv", n_sim=30, lang="en")
     assert results["simulated"] is True and results["coverage"]["n_sim"] == 30
     assert all("Simulated" in line or "simulated" in line for line in results["headline"]["en"])
     assert "Refused" in results["refusal_on_short_series"]

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from antt.reporting import results
 from antt.reporting.results import SIGNIFICANT_DIGITS, ZERO_BELOW, round_float, rounded
+
 from conftest import ROOT, run_antt
 
 PERTURB = ROOT / "tests" / "perturb"
@@ -112,11 +113,27 @@ def test_a_value_on_a_rounding_boundary_is_the_exception():
 
 def test_results_write_rounds_every_float(tmp_path, monkeypatch):
     monkeypatch.delenv("ANTT_JOB", raising=False)
-    path = results.write("nb", {"sum": np.float64(0.1) + np.float64(0.2), "third": [1 / 3], "n": np.int64(3),
-                                "flag": True, "nan": math.nan, "noise": -1e-17}, tmp_path)
+    path = results.write(
+        "nb",
+        {
+            "sum": np.float64(0.1) + np.float64(0.2),
+            "third": [1 / 3],
+            "n": np.int64(3),
+            "flag": True,
+            "nan": math.nan,
+            "noise": -1e-17,
+        },
+        tmp_path,
+    )
     third = float("0." + "3" * SIGNIFICANT_DIGITS)
-    assert json.loads(path.read_text(encoding="utf-8")) == {"sum": 0.3, "third": [third], "n": 3, "flag": True,
-                                                           "nan": None, "noise": 0.0}
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "sum": 0.3,
+        "third": [third],
+        "n": 3,
+        "flag": True,
+        "nan": None,
+        "noise": 0.0,
+    }
     assert f'"third": [\n    {third!r}\n  ]' in path.read_text(encoding="utf-8")
 
 
@@ -158,8 +175,12 @@ print(json.dumps(fit.params.tolist() + fit.bse.tolist() + [fit.deviance]))
 
 def _probes(code: str, *envs: dict[str, str]) -> list:
     """Run ``code`` once per environment, all at once; its JSON output for each."""
-    running = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for env in envs]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for env in envs
+    ]
     outputs = []
     for process in running:
         stdout, stderr = process.communicate(timeout=300)
@@ -169,8 +190,13 @@ def _probes(code: str, *envs: dict[str, str]) -> list:
 
 
 def test_harness_is_active_in_a_subprocess_only_with_the_seed():
-    plain, off, seeded, again = _probes(PROBE, _env() | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}, _env(),
-                                        _env(**{SEED_ENV: "1"}), _env(**{SEED_ENV: "1"}))
+    plain, off, seeded, again = _probes(
+        PROBE,
+        _env() | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+        _env(),
+        _env(**{SEED_ENV: "1"}),
+        _env(**{SEED_ENV: "1"}),
+    )
     assert plain["active"] is None and off["active"] is False and seeded["active"] is True
     assert off["solve"] == plain["solve"] and off["lstsq"] == plain["lstsq"]  # on PYTHONPATH but off: inert
     assert seeded["solve"] != off["solve"] and seeded["lstsq"] != off["lstsq"]  # on: the last digits move...
@@ -192,14 +218,19 @@ def test_harness_moves_the_last_digits_of_a_statsmodels_fit():
 # The proof: a perturbed run writes exactly the committed files
 # --------------------------------------------------------------------------------------------
 
+
 def _outputs(root: Path) -> dict[str, bytes]:
     """The committed kind of output: no manifest, failed or build folders, exploratory runs or dot files."""
     files = {}
     for top in (root / "reports", root / "data" / "processed"):
         for path in sorted(top.rglob("*")):
             rel = path.relative_to(root)
-            if (path.is_file() and path.name != "manifest.json" and not {"build", "failed", "explore"} & set(rel.parts)
-                    and not any(part.startswith(".") for part in rel.parts)):
+            if (
+                path.is_file()
+                and path.name != "manifest.json"
+                and not {"build", "failed", "explore"} & set(rel.parts)
+                and not any(part.startswith(".") for part in rel.parts)
+            ):
                 files[rel.as_posix()] = path.read_bytes()
     return files
 

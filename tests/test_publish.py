@@ -36,13 +36,18 @@ def test_overrides_write_apart_from_the_canonical_outputs():
     canonical = publish.for_overrides({})
     explored = publish.for_overrides({"alpha": 0.1})
     assert canonical.canonical and not explored.canonical
-    assert explored.root == canonical.root / "explore" / "alpha-0.1" and explored.processed == explored.root / "processed"
+    assert (
+        explored.root == canonical.root / "explore" / "alpha-0.1" and explored.processed == explored.root / "processed"
+    )
 
 
 def test_publish_moves_everything_and_records_the_files(tmp_path):
     outputs = _outputs(tmp_path)
-    stage = _stage(tmp_path, "job", {"reports/html/a.html": b"page", "reports/results/a.json": b"{}",
-                                     "processed/indicators.csv": b"x,y\n"})
+    stage = _stage(
+        tmp_path,
+        "job",
+        {"reports/html/a.html": b"page", "reports/results/a.json": b"{}", "processed/indicators.csv": b"x,y\n"},
+    )
     entry = publish.publish(outputs, stage, "a", {"key": "k"})
     assert entry["files"] == ["html/a.html", "processed/indicators.csv", "results/a.json"]
     assert (outputs.processed / "indicators.csv").read_bytes() == b"x,y\n"
@@ -52,8 +57,12 @@ def test_publish_moves_everything_and_records_the_files(tmp_path):
 
 def test_a_failure_part_way_publishes_nothing(tmp_path, monkeypatch):
     outputs = _outputs(tmp_path)
-    publish.publish(outputs, _stage(tmp_path, "old", {"reports/html/a.html": b"old", "processed/q.csv": b"old"}), "a", {})
-    stage = _stage(tmp_path, "new", {"reports/html/a.html": b"new", "processed/q.csv": b"new", "reports/results/a.json": b"new"})
+    publish.publish(
+        outputs, _stage(tmp_path, "old", {"reports/html/a.html": b"old", "processed/q.csv": b"old"}), "a", {}
+    )
+    stage = _stage(
+        tmp_path, "new", {"reports/html/a.html": b"new", "processed/q.csv": b"new", "reports/results/a.json": b"new"}
+    )
     real, calls = os.replace, []
 
     def failing(src, dst):
@@ -95,7 +104,12 @@ def test_concurrent_publishers_lose_no_entry(tmp_path):
 def test_prune_removes_what_no_parameter_set_produces(tmp_path):
     outputs = _outputs(tmp_path)
     publish.publish(outputs, _stage(tmp_path, "keep", {"reports/html/keep.html": b"k"}), "keep", {})
-    publish.publish(outputs, _stage(tmp_path, "gone", {"reports/html/gone.html": b"g", "reports/figures/gone.png": b"g"}), "gone", {})
+    publish.publish(
+        outputs,
+        _stage(tmp_path, "gone", {"reports/html/gone.html": b"g", "reports/figures/gone.png": b"g"}),
+        "gone",
+        {},
+    )
     (outputs.root / "figures" / "orphan.png").write_bytes(b"o")
     removed = publish.prune(outputs, {"keep"})
     assert sorted(p.name for p in removed) == ["gone.html", "gone.png", "orphan.png"]
@@ -126,11 +140,18 @@ def test_logical_names_do_not_depend_on_where_the_files_are(tmp_path):
     from antt import paths
 
     staged = tmp_path / "stage" / "processed"
-    reads = [str(staged / "indicators.csv"), str(paths.ROOT / "data" / "raw" / "figures.csv"),
-             "listing:" + str(paths.NOTEBOOKS), "/usr/lib/python3/x.py"]
+    reads = [
+        str(staged / "indicators.csv"),
+        str(paths.ROOT / "data" / "raw" / "figures.csv"),
+        "listing:" + str(paths.NOTEBOOKS),
+        "/usr/lib/python3/x.py",
+    ]
     modules = [str(inputs.PACKAGE / "data" / "clean.py"), str(inputs.PACKAGE / "__pycache__" / "x.pyc")]
     assert inputs.logical_names(reads, modules, [staged]) == [
-        "antt/data/clean.py", "data/processed/indicators.csv", "data/raw/figures.csv"]
+        "antt/data/clean.py",
+        "data/processed/indicators.csv",
+        "data/raw/figures.csv",
+    ]
 
 
 def test_the_key_follows_content_not_location(tmp_path):
@@ -150,7 +171,13 @@ def test_the_key_follows_content_not_location(tmp_path):
 
 def test_the_renderer_inputs_cover_its_imports():
     rendered = inputs.render_inputs()
-    assert {"antt/reporting/html.py", "antt/pipeline/execute.py", "antt/pipeline/inputs.py", "docs/caveats.md", "data/raw/sources.csv"} <= set(rendered)
+    assert {
+        "antt/reporting/html.py",
+        "antt/pipeline/execute.py",
+        "antt/pipeline/inputs.py",
+        "docs/caveats.md",
+        "data/raw/sources.csv",
+    } <= set(rendered)
 
 
 def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):

@@ -12,14 +12,19 @@ from conftest import ROOT
 
 def _committed(folder: str) -> list[str]:
     """Tracked files under ``folder`` (exploratory runs and run-private files are git-ignored)."""
-    return sorted(subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split())
+    return sorted(
+        subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 @pytest.mark.slow
 def test_committed_outputs_are_what_the_pipeline_produces(built_project):
     for folder in ("reports", "data/processed"):
-        produced = sorted(p.relative_to(built_project).as_posix() for p in (built_project / folder).rglob("*")
-                          if p.is_file() and not {".staging", "failed", "build"} & set(p.parts) and p.name != ".lock")
+        produced = sorted(
+            p.relative_to(built_project).as_posix()
+            for p in (built_project / folder).rglob("*")
+            if p.is_file() and not {".staging", "failed", "build"} & set(p.parts) and p.name != ".lock"
+        )
         committed = _committed(folder)
         if not committed:
             pytest.skip("not a git checkout: nothing to compare with")

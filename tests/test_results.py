@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from antt.reporting.results import SIGNIFICANT_DIGITS
+
 from conftest import ROOT
 
 RESULTS = ROOT / "reports" / "results"
@@ -31,7 +32,9 @@ def test_wilson_bounds_in_the_results(k, n):
     rows = [r for r in _load("02_province_results")["proportions"] if (r["successes"], r["total"]) == (k, n)]
     assert len(rows) == 1
     lower, upper = _wilson(k, n)
-    assert rows[0]["lower"] == pytest.approx(lower, rel=WRITTEN) and rows[0]["upper"] == pytest.approx(upper, rel=WRITTEN)
+    assert rows[0]["lower"] == pytest.approx(lower, rel=WRITTEN) and rows[0]["upper"] == pytest.approx(
+        upper, rel=WRITTEN
+    )
 
 
 def test_chi_square_in_the_results():
@@ -45,14 +48,19 @@ def test_chi_square_in_the_results():
 def test_members_per_team_bounds():
     ratio = {r["ratio"]: r for r in _load("02_province_results")["ratios"]}["members_per_team"]
     teams = 518 + 687 + 102
-    assert (ratio["lower"], ratio["upper"]) == (pytest.approx(15000 / teams, rel=WRITTEN), pytest.approx(20000 / teams, rel=WRITTEN))
+    assert (ratio["lower"], ratio["upper"]) == (
+        pytest.approx(15000 / teams, rel=WRITTEN),
+        pytest.approx(20000 / teams, rel=WRITTEN),
+    )
 
 
 def test_zero_count_bounds_and_refusal_for_ngoc_lu():
     result = _load("03_intervention_effect__ngoc-lu")
     for row in result["zero_count_bounds"]:
         assert row["upper_rate_per_year"] == pytest.approx(-math.log(0.05) / row["followup_years"], rel=WRITTEN)
-        assert row["upper_rate_per_year"] == pytest.approx(stats.chi2.ppf(0.95, 2) / 2 / row["followup_years"], rel=WRITTEN)
+        assert row["upper_rate_per_year"] == pytest.approx(
+            stats.chi2.ppf(0.95, 2) / 2 / row["followup_years"], rel=WRITTEN
+        )
     assert result["status"] == "refuse" and result["fit"] is None
 
 
@@ -62,12 +70,17 @@ def test_validation_scenarios_carry_their_monte_carlo_errors():
     for row in scenarios:
         n = row["n_sim"]
         assert n >= 2000
-        for rate, se, lower, upper in (("coverage", "coverage_se", "coverage_lower", "coverage_upper"),
-                                       ("false_positive_rate", "false_positive_se", "false_positive_lower", "false_positive_upper")):
+        for rate, se, lower, upper in (
+            ("coverage", "coverage_se", "coverage_lower", "coverage_upper"),
+            ("false_positive_rate", "false_positive_se", "false_positive_lower", "false_positive_upper"),
+        ):
             p = row[rate]
             assert row[se] == pytest.approx(math.sqrt(p * (1 - p) / n), rel=WRITTEN)
             wilson = _wilson(round(p * n), n)
-            assert (row[lower], row[upper]) == (pytest.approx(wilson[0], rel=WRITTEN), pytest.approx(wilson[1], rel=WRITTEN))
+            assert (row[lower], row[upper]) == (
+                pytest.approx(wilson[0], rel=WRITTEN),
+                pytest.approx(wilson[1], rel=WRITTEN),
+            )
         assert row["coverage_se"] < 0.01 and row["false_positive_se"] < 0.01
 
 

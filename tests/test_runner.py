@@ -15,6 +15,7 @@ import pytest
 
 from antt import paths
 from antt.pipeline import notebooks, runner
+
 from conftest import ROOT, register_series_source, run_antt
 
 SPECS = notebooks.discover(ROOT / "notebooks")
@@ -42,12 +43,17 @@ def test_unknown_parameter_is_refused_naming_the_override():
 
 
 def test_wrong_type_is_refused_naming_the_override():
-    with pytest.raises(runner.RunError, match="override -p fail_on_quality_error='yes': parameter 'fail_on_quality_error'.* must be bool"):
+    with pytest.raises(
+        runner.RunError,
+        match=r"override -p fail_on_quality_error='yes': parameter 'fail_on_quality_error'.* must be bool",
+    ):
         _plan(overrides={"fail_on_quality_error": "yes"})
 
 
 def test_wrong_type_in_params_yaml_names_the_file_and_set():
-    with pytest.raises(runner.RunError, match=r"params.yaml: 03_intervention_effect, parameter set 2: parameter 'alpha'"):
+    with pytest.raises(
+        runner.RunError, match=r"params.yaml: 03_intervention_effect, parameter set 2: parameter 'alpha'"
+    ):
         _plan(params={"03_intervention_effect": [{"commune": "A"}, {"commune": "B", "alpha": "high"}]})
 
 
@@ -103,7 +109,6 @@ def test_list_prints_every_notebook():
             assert name in result.stdout
 
 
-
 def _one_error_line(result) -> str:
     """Exactly one ``error:`` line, no traceback, exit 1; returns the line."""
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -115,16 +120,22 @@ def _one_error_line(result) -> str:
 def _snapshot(root):
     """Every published file (reports and processed data), except run-private folders."""
     private = {".staging", "failed", "explore"}
-    files = [p for folder in ("reports", "data/processed") for p in sorted((root / folder).rglob("*"))
-             if p.is_file() and not private & set(p.relative_to(root).parts) and p.name != ".lock"]
+    files = [
+        p
+        for folder in ("reports", "data/processed")
+        for p in sorted((root / folder).rglob("*"))
+        if p.is_file() and not private & set(p.relative_to(root).parts) and p.name != ".lock"
+    ]
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
 
 PARAMS_CASES = {
     "yaml syntax": ("01_clean_source_statistics:\n  lang: [vi\n", ["params.yaml, line", "column"]),
     "python tag": ("01_clean_source_statistics: !!python/object:os.system {}\n", ["params.yaml, line 1", "tags"]),
-    "duplicate key": ("01_clean_source_statistics:\n  lang: vi\n01_clean_source_statistics:\n  lang: en\n",
-                      ["params.yaml, line 3", "given twice", "line 1"]),
+    "duplicate key": (
+        "01_clean_source_statistics:\n  lang: vi\n01_clean_source_statistics:\n  lang: en\n",
+        ["params.yaml, line 3", "given twice", "line 1"],
+    ),
     "not a mapping": ("- 01_clean_source_statistics\n", ["params.yaml", "expected a mapping"]),
     "set not a mapping": ("02_province_results: [1, 2]\n", ["params.yaml", "02_province_results, parameter set 1"]),
 }
@@ -148,9 +159,13 @@ def test_params_yaml_in_a_legacy_encoding_is_refused(project_copy):
 
 
 def test_an_override_that_makes_parameter_sets_equal_is_named(project_copy):
-    result = run_antt(project_copy, "run", "-p", "commune=Ngoc Lu", "-p", "outcome=new_drug_addicts", "-p", "interventions={}")
+    result = run_antt(
+        project_copy, "run", "-p", "commune=Ngoc Lu", "-p", "outcome=new_drug_addicts", "-p", "interventions={}"
+    )
     line = _one_error_line(result)
-    assert line.startswith("error: override -p commune='Ngoc Lu' -p outcome='new_drug_addicts' -p interventions={}"), line
+    assert line.startswith("error: override -p commune='Ngoc Lu' -p outcome='new_drug_addicts' -p interventions={}"), (
+        line
+    )
     assert "03_intervention_effect" in line and "same values" in line
 
 
@@ -185,7 +200,9 @@ def test_failed_cell_publishes_nothing_and_is_named(built_project, tmp_path):
     nbformat.write(nb, nb_path)
     result = run_antt(root, "run", "--only", "01")
     line = _one_error_line(result)
-    assert CLEAN in line and f"cell {len(nb.cells) - 1}" in line and "ValueError: deliberate failure for the test" in line
+    assert (
+        CLEAN in line and f"cell {len(nb.cells) - 1}" in line and "ValueError: deliberate failure for the test" in line
+    )
     assert (root / "reports" / "failed" / f"{CLEAN}.ipynb").exists()
     assert _snapshot(root) == before
 
@@ -231,10 +248,21 @@ def test_a_file_size_limit_while_writing_gives_one_line(built_project, tmp_path)
     def cap():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports"),
-           "ANTT_PROCESSED_DIR": str(root / "data" / "processed")}
-    result = subprocess.run([sys.executable, "-m", "antt", "run", "--only", "01", "--force"], cwd=root, env=env,
-                            capture_output=True, text=True, preexec_fn=cap, timeout=600)
+    env = {
+        **os.environ,
+        "ANTT_ROOT": str(root),
+        "ANTT_REPORTS_DIR": str(root / "reports"),
+        "ANTT_PROCESSED_DIR": str(root / "data" / "processed"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "antt", "run", "--only", "01", "--force"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        timeout=600,
+    )
     line = _one_error_line(result)
     assert "too large" in line.lower(), line
     assert _snapshot(root) == before
@@ -245,19 +273,36 @@ def test_exploratory_runs_leave_the_canonical_outputs_alone(built_project, tmp_p
     root = _copy(built_project, tmp_path)
     before = _snapshot(root)
     series = tmp_path / "my_series.csv"
-    series.write_text("source_id,place,indicator,year,count\n" + "".join(
-        f"my-records,Ngọc Lũ,new_drug_addicts,{y},{c}\n" for y, c in zip(range(2012, 2025), [5, 6, 4, 7, 5, 6, 3, 2, 2, 1, 1, 0, 0])),
-        encoding="utf-8")
+    series.write_text(
+        "source_id,place,indicator,year,count\n"
+        + "".join(
+            f"my-records,Ngọc Lũ,new_drug_addicts,{y},{c}\n"
+            for y, c in zip(range(2012, 2025), [5, 6, 4, 7, 5, 6, 3, 2, 2, 1, 1, 0, 0])
+        ),
+        encoding="utf-8",
+    )
     register_series_source(tmp_path, "my-records", series.name)
     english = run_antt(root, "run", "--only", "01", "-p", "lang=en")
     assert english.returncode == 0, english.stderr
-    explored = run_antt(root, "run", "--only", "03", "-p", f"series_path={series}", "-p", "commune=Ngọc Lũ",
-                        "-p", "interventions={Dòng họ: 2018}")
+    explored = run_antt(
+        root,
+        "run",
+        "--only",
+        "03",
+        "-p",
+        f"series_path={series}",
+        "-p",
+        "commune=Ngọc Lũ",
+        "-p",
+        "interventions={Dòng họ: 2018}",
+    )
     assert explored.returncode == 0, explored.stderr
     assert _snapshot(root) == before, "an exploratory run changed the canonical outputs"
     lang_en = root / "reports" / "explore" / "lang-en"
     assert (lang_en / "html" / f"{CLEAN}__en.html").exists() and (lang_en / "index.html").exists()
-    assert (lang_en / "processed" / "indicators.csv").read_bytes() == (root / "data" / "processed" / "indicators.csv").read_bytes()
+    assert (lang_en / "processed" / "indicators.csv").read_bytes() == (
+        root / "data" / "processed" / "indicators.csv"
+    ).read_bytes()
     folder = root / "reports" / "explore" / "commune-ngoc-lu__interventions-dong-ho-2018__series_path-my-series"
     assert folder.is_dir(), sorted(p.name for p in (root / "reports" / "explore").iterdir())
     assert "exploratory" in explored.stderr
@@ -266,15 +311,30 @@ def test_exploratory_runs_leave_the_canonical_outputs_alone(built_project, tmp_p
 @pytest.mark.slow
 def test_concurrent_runs_keep_every_entry(built_project, tmp_path):
     root = _copy(built_project, tmp_path)
-    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports"),
-           "ANTT_PROCESSED_DIR": str(root / "data" / "processed")}
-    procs = [subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", "--only", only], cwd=root, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for only in ("01", "04")]
+    env = {
+        **os.environ,
+        "ANTT_ROOT": str(root),
+        "ANTT_REPORTS_DIR": str(root / "reports"),
+        "ANTT_PROCESSED_DIR": str(root / "data" / "processed"),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "antt", "run", "--force", "--only", only],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for only in ("01", "04")
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
     manifest = json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(manifest) == sorted(json.loads((built_project / "reports" / "manifest.json").read_text(encoding="utf-8")))
+    assert sorted(manifest) == sorted(
+        json.loads((built_project / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    )
     assert _snapshot(root) == _snapshot(built_project)
 
 
@@ -294,20 +354,28 @@ def test_removed_parameter_set_is_pruned(built_project, tmp_path):
     root = _copy(built_project, tmp_path)
     params = root / "params.yaml"
     text = params.read_text(encoding="utf-8")
-    params.write_text(text[:text.index("  - commune: Công Lý")] + text[text.index("04_method_validation:"):], encoding="utf-8")
+    params.write_text(
+        text[: text.index("  - commune: Công Lý")] + text[text.index("04_method_validation:") :], encoding="utf-8"
+    )
     result = run_antt(root, "run")
     assert result.returncode == 0, result.stderr
     leftovers = [p.name for p in (root / "reports").rglob("*cong-ly*")]
     assert not leftovers, leftovers
     assert "cong-ly" not in (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "03_intervention_effect__cong-ly" not in json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert "03_intervention_effect__cong-ly" not in json.loads(
+        (root / "reports" / "manifest.json").read_text(encoding="utf-8")
+    )
 
 
 def test_manifest_has_no_unfinished_entries():
     manifest = json.loads((paths.ROOT / "reports" / "manifest.json").read_text(encoding="utf-8"))
     for name, entry in manifest.items():
         for file in entry["files"]:
-            path = ROOT / "data" / "processed" / file.removeprefix("processed/") if file.startswith("processed/") else ROOT / "reports" / file
+            path = (
+                ROOT / "data" / "processed" / file.removeprefix("processed/")
+                if file.startswith("processed/")
+                else ROOT / "reports" / file
+            )
             assert path.exists(), (name, file)
 
 
@@ -317,11 +385,21 @@ def test_ctrl_c_leaves_nothing_half_written_and_no_kernel(built_project, tmp_pat
 
     root = _copy(built_project, tmp_path)
     before = _snapshot(root)
-    env = {**os.environ, "ANTT_ROOT": str(root), "ANTT_REPORTS_DIR": str(root / "reports"),
-           "ANTT_PROCESSED_DIR": str(root / "data" / "processed")}
+    env = {
+        **os.environ,
+        "ANTT_ROOT": str(root),
+        "ANTT_REPORTS_DIR": str(root / "reports"),
+        "ANTT_PROCESSED_DIR": str(root / "data" / "processed"),
+    }
     # --force on the canonical build keeps 04 busy with its simulations when the interrupt lands.
-    proc = subprocess.Popen([sys.executable, "-m", "antt", "run", "--force", "--only", "04"], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "antt", "run", "--force", "--only", "04"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((root / "reports" / ".staging").glob("run-*/04*")):
         time.sleep(0.2)
@@ -362,8 +440,11 @@ def _zero_after_series(directory, place: str):
     """The scenario the article reports, as a researcher's file: new addicts 2012–2024, none from 2018."""
     path = directory / "ngoc_lu_records.csv"
     counts = [4, 6, 5, 7, 6, 5, 0, 0, 0, 0, 0, 0, 0]
-    path.write_text("source_id,place,indicator,year,count\n" + "".join(
-        f"commune-records,{place},new_drug_addicts,{y},{c}\n" for y, c in zip(range(2012, 2025), counts)), encoding="utf-8")
+    path.write_text(
+        "source_id,place,indicator,year,count\n"
+        + "".join(f"commune-records,{place},new_drug_addicts,{y},{c}\n" for y, c in zip(range(2012, 2025), counts)),
+        encoding="utf-8",
+    )
     register_series_source(directory, "commune-records", path.name)
     return path
 
@@ -383,7 +464,9 @@ def test_a_series_with_no_new_addicts_after_2018_is_estimated_from_the_command_l
     rows = data["fit"]["rate_ratios"]
     first = next(r for r in rows if r["headline"] and r["kind"] == "level" and r["intervention"].startswith("Dòng họ"))
     assert first["status"] == "boundary" and first["interval_method"].startswith("one-sided profile likelihood")
-    assert first["rate_ratio"] is None and first["limit"] == "0" and 0 < first["upper"] < 1 and first["lr_p_value"] < 0.05
+    assert (
+        first["rate_ratio"] is None and first["limit"] == "0" and 0 < first["upper"] < 1 and first["lr_p_value"] < 0.05
+    )
     for row in rows + data["fit"]["coefficients"]:  # an estimate is a finite number or absent (null), never inf or NaN
         assert row.get("rate_ratio") is None or math.isfinite(row["rate_ratio"]), row
         assert row["coef"] is None or math.isfinite(row["coef"]), row
@@ -412,14 +495,13 @@ def test_a_ctrl_c_swallowed_by_a_library_still_ends_the_run_as_interrupted():
 
     from antt.pipeline import runner
 
-    with pytest.raises(KeyboardInterrupt):
-        with runner.interrupt_guard():
-            try:
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(1)  # the handler runs here and raises
-            except KeyboardInterrupt:
-                pass  # what a careless library might do
-            assert runner.INTERRUPTED.is_set()
-            with pytest.raises(KeyboardInterrupt):
-                runner._check_interrupted()  # checked before every publication
+    with pytest.raises(KeyboardInterrupt), runner.interrupt_guard():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler runs here and raises
+        except KeyboardInterrupt:
+            pass  # what a careless library might do
+        assert runner.INTERRUPTED.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            runner._check_interrupted()  # checked before every publication
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

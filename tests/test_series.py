@@ -16,19 +16,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from antt.data import clean, codebook, schemas
+from antt.data.series import (
+    COLUMNS,
+    TEMPLATE,
+    LoadedSeries,
+    citation,
+    load_series,
+    match_place,
+    period_text,
+    place_key,
+    registered_sources,
+    used_sources,
+)
 from antt.errors import DataError
-from antt.data.series import (COLUMNS, TEMPLATE, LoadedSeries, citation, load_series, match_place, period_text, place_key,
-                         registered_sources,
-                         used_sources)
 
 from conftest import ROOT
 
 OUTCOME = "new_drug_addicts"
-SOURCES = pd.DataFrame({
-    "source_id": ["commune-police-records", "district-report"],
-    "citation": ["Công an xã (placeholder). Sổ theo dõi người nghiện", "Huyện (placeholder). Báo cáo tổng kết"],
-    "publication_date": ["unknown", "2024-01-15"],
-})
+SOURCES = pd.DataFrame(
+    {
+        "source_id": ["commune-police-records", "district-report"],
+        "citation": ["Công an xã (placeholder). Sổ theo dõi người nghiện", "Huyện (placeholder). Báo cáo tổng kết"],
+        "publication_date": ["unknown", "2024-01-15"],
+    }
+)
 
 
 def write(tmp_path: Path, rows: list[dict], columns: tuple[str, ...] | None = None, name: str = "series.csv") -> Path:
@@ -43,10 +54,17 @@ def write(tmp_path: Path, rows: list[dict], columns: tuple[str, ...] | None = No
     return path
 
 
-def yearly(place: str = "Ngọc Lũ", years=range(2015, 2021), source: str = "commune-police-records",
-           indicator: str = OUTCOME, **extra) -> list[dict]:
-    return [{"source_id": source, "place": place, "indicator": indicator, "year": str(y), "count": str(i % 4), **extra}
-            for i, y in enumerate(years)]
+def yearly(
+    place: str = "Ngọc Lũ",
+    years=range(2015, 2021),
+    source: str = "commune-police-records",
+    indicator: str = OUTCOME,
+    **extra,
+) -> list[dict]:
+    return [
+        {"source_id": source, "place": place, "indicator": indicator, "year": str(y), "count": str(i % 4), **extra}
+        for i, y in enumerate(years)
+    ]
 
 
 def load(path: Path, place: str = "Ngọc Lũ", indicator: str = OUTCOME) -> LoadedSeries:
@@ -63,9 +81,21 @@ def fails(path: Path, place: str = "Ngọc Lũ", indicator: str = OUTCOME, sourc
 
 # --- place matching ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("written", ["Ngoc Lu", "xã ngọc lũ", "Xã Ngọc Lũ", unicodedata.normalize("NFD", "Ngọc Lũ"),
-                                     "xa Ngoc-Lu", "X. Ngọc Lũ", "Ngoc Lu commune", "xã Ngọc Lũ (Bình Lục)",
-                                     "  NGỌC   LŨ "])
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Ngoc Lu",
+        "xã ngọc lũ",
+        "Xã Ngọc Lũ",
+        unicodedata.normalize("NFD", "Ngọc Lũ"),
+        "xa Ngoc-Lu",
+        "X. Ngọc Lũ",
+        "Ngoc Lu commune",
+        "xã Ngọc Lũ (Bình Lục)",
+        "  NGỌC   LŨ ",
+    ],
+)
 def test_the_forms_people_type_match_ngoc_lu(tmp_path, written):
     loaded = load(write(tmp_path, yearly(place=written)))
     assert loaded.place == unicodedata.normalize("NFC", written.strip())  # as written, edges trimmed
@@ -78,7 +108,14 @@ def test_the_requested_place_may_be_typed_the_same_ways(tmp_path, requested):
 
 
 def test_place_key():
-    forms = ["Ngoc Lu", "ngọc lũ", "Xã Ngọc Lũ", unicodedata.normalize("NFD", "Xã Ngọc Lũ"), "ngoc_lu", "phường Ngọc Lũ"]
+    forms = [
+        "Ngoc Lu",
+        "ngọc lũ",
+        "Xã Ngọc Lũ",
+        unicodedata.normalize("NFD", "Xã Ngọc Lũ"),
+        "ngoc_lu",
+        "phường Ngọc Lũ",
+    ]
     assert {place_key(f) for f in forms} == {"ngoc lu"}
     assert place_key("Thị trấn Bình Mỹ") == place_key("TT.Bình Mỹ") == "binh my"
     assert place_key("Đồng Văn") == "dong van"
@@ -118,8 +155,9 @@ def test_an_unknown_place_lists_the_places_of_the_file(tmp_path):
     path = write(tmp_path, yearly(place="Công Lý") + yearly(place="xã Tiêu Động"))
     error = fails(path, place="Ngoc Luu")
     assert error.column == "place" and error.row is None
-    assert error.message == ("no rows for place 'Ngoc Luu' (indicator 'new_drug_addicts'); places in the file: "
-                             "'Công Lý', 'xã Tiêu Động'")
+    assert error.message == (
+        "no rows for place 'Ngoc Luu' (indicator 'new_drug_addicts'); places in the file: 'Công Lý', 'xã Tiêu Động'"
+    )
 
 
 def test_a_long_list_of_places_is_cut():
@@ -129,6 +167,7 @@ def test_a_long_list_of_places_is_cut():
 
 
 # --- indicators ----------------------------------------------------------------------------------
+
 
 def test_a_misspelt_requested_indicator_is_refused_with_the_close_match(tmp_path):
     error = fails(write(tmp_path, yearly()), indicator="new_drug_adicts")
@@ -144,7 +183,9 @@ def test_a_misspelt_indicator_in_the_file_names_its_row(tmp_path):
 
 def test_an_indicator_absent_for_the_place_lists_those_present(tmp_path):
     error = fails(write(tmp_path, yearly(indicator="drug_cases_uncovered")))
-    assert error.column == "indicator" and "indicators for this place in the file: 'drug_cases_uncovered'" in error.message
+    assert (
+        error.column == "indicator" and "indicators for this place in the file: 'drug_cases_uncovered'" in error.message
+    )
 
 
 def test_a_series_holds_counts_not_percentages(tmp_path):
@@ -152,6 +193,7 @@ def test_a_series_holds_counts_not_percentages(tmp_path):
 
 
 # --- cells ---------------------------------------------------------------------------------------
+
 
 def test_a_blank_population_cell_names_row_and_column(tmp_path):
     rows = yearly(population="5000")
@@ -174,13 +216,25 @@ def test_a_partly_blank_month_column_names_row_and_column(tmp_path):
     assert (error.row, error.column) == (5, "month") and "blank month" in error.message
 
 
-@pytest.mark.parametrize("column, value, why", [
-    ("count", "-1", "must not be negative"), ("count", "2.5", "digits only"), ("count", "1.630", "thousands separators"),
-    ("count", "1.234.567", "digits only"), ("count", "9" * 5000, "between 0 and"),
-    ("count", "ba", "whole number"), ("count", "", "blank cell"), ("year", "1850", "between 1900 and 2100"),
-    ("year", "", "blank cell"), ("month", "13", "between 1 and 12"), ("population", "0", "between 1 and"),
-    ("source_id", "Police Records", "slug"), ("place", "", "blank cell"), ("place", "Ngọc\u200bLũ", "U+200B"),
-])
+@pytest.mark.parametrize(
+    "column, value, why",
+    [
+        ("count", "-1", "must not be negative"),
+        ("count", "2.5", "digits only"),
+        ("count", "1.630", "thousands separators"),
+        ("count", "1.234.567", "digits only"),
+        ("count", "9" * 5000, "between 0 and"),
+        ("count", "ba", "whole number"),
+        ("count", "", "blank cell"),
+        ("year", "1850", "between 1900 and 2100"),
+        ("year", "", "blank cell"),
+        ("month", "13", "between 1 and 12"),
+        ("population", "0", "between 1 and"),
+        ("source_id", "Police Records", "slug"),
+        ("place", "", "blank cell"),
+        ("place", "Ngọc\u200bLũ", "U+200B"),
+    ],
+)
 def test_bad_cells_are_reported_with_row_and_column(tmp_path, column, value, why):
     rows = yearly(month="6", population="5000")
     rows[1][column] = value
@@ -219,7 +273,8 @@ def test_two_sources_that_do_not_overlap_are_both_cited(tmp_path):
     assert (loaded.first_year, loaded.last_year) == (2012, 2019) and period_text(loaded) == "2012–2019"
     assert citation(loaded, SOURCES, "en") == [
         "Công an xã (placeholder). Sổ theo dõi người nghiện (not stated) — data for 2012–2016",
-        "Huyện (placeholder). Báo cáo tổng kết (2024-01-15) — data for 2017–2019"]
+        "Huyện (placeholder). Báo cáo tổng kết (2024-01-15) — data for 2017–2019",
+    ]
     assert list(used_sources(loaded, SOURCES)["source_id"]) == list(loaded.source_ids)
 
 
@@ -240,7 +295,8 @@ def _sidecar_row(source_id: str, citation: str) -> dict:
 def test_a_sources_csv_beside_the_series_registers_its_source(tmp_path):
     path = write(tmp_path, yearly(source="my-own-records"))
     pd.DataFrame([_sidecar_row("my-own-records", "Công an xã (placeholder), sổ theo dõi")]).to_csv(
-        tmp_path / "sources.csv", index=False)
+        tmp_path / "sources.csv", index=False
+    )
     loaded = load_series(path, "Ngọc Lũ", OUTCOME)
     assert loaded.source_ids == ("my-own-records",)
     assert citation(loaded, lang="en")[0].startswith("Công an xã (placeholder), sổ theo dõi")
@@ -263,16 +319,42 @@ def test_a_registered_source_from_sources_csv_is_accepted(tmp_path):
 
 
 def test_the_frame_period_and_provenance(tmp_path):
-    rows = [{"source_id": "commune-police-records", "place": "Ngọc Lũ", "indicator": OUTCOME, "year": str(y),
-             "month": str(m), "count": str(m % 3), "population": "9000"} for y in (2021, 2020) for m in (12, 3, 1)]
-    rows.append({"source_id": "district-report", "place": "Công Lý", "indicator": OUTCOME, "year": "2020", "month": "1",
-                 "count": "4", "population": "100"})
+    rows = [
+        {
+            "source_id": "commune-police-records",
+            "place": "Ngọc Lũ",
+            "indicator": OUTCOME,
+            "year": str(y),
+            "month": str(m),
+            "count": str(m % 3),
+            "population": "9000",
+        }
+        for y in (2021, 2020)
+        for m in (12, 3, 1)
+    ]
+    rows.append(
+        {
+            "source_id": "district-report",
+            "place": "Công Lý",
+            "indicator": OUTCOME,
+            "year": "2020",
+            "month": "1",
+            "count": "4",
+            "population": "100",
+        }
+    )
     path = write(tmp_path, rows)
     loaded = load(path)
     assert list(loaded.frame.columns) == ["year", "month", "count", "population"]
     assert all(str(t) == "int64" for t in loaded.frame.dtypes)
-    assert list(zip(loaded.frame["year"], loaded.frame["month"])) == [(2020, 1), (2020, 3), (2020, 12), (2021, 1),
-                                                                      (2021, 3), (2021, 12)]
+    assert list(zip(loaded.frame["year"], loaded.frame["month"])) == [
+        (2020, 1),
+        (2020, 3),
+        (2020, 12),
+        (2021, 1),
+        (2021, 3),
+        (2021, 12),
+    ]
     assert (loaded.monthly, loaded.first_month, loaded.last_month) == (True, 1, 12)
     assert period_text(loaded) == "01/2020–12/2021"
     assert loaded.source_ids == ("commune-police-records",) and loaded.rows == (1, 2, 3, 4, 5, 6)
@@ -297,6 +379,7 @@ def test_the_file_is_never_modified(tmp_path):
 
 # --- template and data dictionary ----------------------------------------------------------------
 
+
 def test_the_template_header_is_the_codebook_series_table():
     columns = codebook.load_columns()
     documented = list(columns.loc[columns["table"] == "series", "column"])
@@ -319,16 +402,49 @@ def test_the_docs_show_the_real_command_and_link_the_guide():
 
 _CELLS = st.one_of(
     st.sampled_from(["Ngọc Lũ", "Ngoc Lu", OUTCOME, "commune-police-records", "2015", "2016", "2017", "3", "5"]),
-    st.sampled_from(["", " ", "0", "7", "-3", "1.630", "2,5", "2019", "1899", "13", "12", "1e3", "ngoc lu", "Ngọc Lũ",
-                     "xã Ngọc Lũ", "Ngọc Lủ", "Ngoc Lu (A)", OUTCOME, "black_credit_crimes", "new_drug_adicts",
-                     "commune-police-records", "district-report", "Unregistered", "\u200b", "\"", "NaN", "None",
-                     "99999999999999999999", "(", "()", "xã", "X."]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "7",
+            "-3",
+            "1.630",
+            "2,5",
+            "2019",
+            "1899",
+            "13",
+            "12",
+            "1e3",
+            "ngoc lu",
+            "Ngọc Lũ",
+            "xã Ngọc Lũ",
+            "Ngọc Lủ",
+            "Ngoc Lu (A)",
+            OUTCOME,
+            "black_credit_crimes",
+            "new_drug_adicts",
+            "commune-police-records",
+            "district-report",
+            "Unregistered",
+            "\u200b",
+            '"',
+            "NaN",
+            "None",
+            "99999999999999999999",
+            "(",
+            "()",
+            "xã",
+            "X.",
+        ]
+    ),
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
 )
 
 
 _VALID_HEADER = st.sets(st.sampled_from(["month", "population"])).flatmap(
-    lambda optional: st.permutations(["source_id", "place", "indicator", "year", "count", *sorted(optional)]))
+    lambda optional: st.permutations(["source_id", "place", "indicator", "year", "count", *sorted(optional)])
+)
 _ANY_HEADER = st.lists(st.sampled_from(COLUMNS + ("extra",)), min_size=1, max_size=8)
 
 
@@ -357,8 +473,11 @@ def _messy_tables(draw):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(table=_messy_tables(), place=st.sampled_from(["Ngọc Lũ", "Ngoc Lu", "", "xã", "Công Lý"]),
-       indicator=st.sampled_from([OUTCOME, "nope", ""]))
+@given(
+    table=_messy_tables(),
+    place=st.sampled_from(["Ngọc Lũ", "Ngoc Lu", "", "xã", "Công Lý"]),
+    indicator=st.sampled_from([OUTCOME, "nope", ""]),
+)
 def test_any_messy_file_gives_a_series_or_a_data_error(table, place, indicator):
     columns, rows = table
     buf = io.StringIO()
@@ -377,12 +496,22 @@ def test_any_messy_file_gives_a_series_or_a_data_error(table, place, indicator):
 
 
 @settings(max_examples=60, deadline=None)
-@given(years=st.lists(st.integers(1900, 2100), min_size=1, max_size=12, unique=True),
-       counts=st.lists(st.integers(0, 10**6), min_size=12, max_size=12))
+@given(
+    years=st.lists(st.integers(1900, 2100), min_size=1, max_size=12, unique=True),
+    counts=st.lists(st.integers(0, 10**6), min_size=12, max_size=12),
+)
 def test_valid_yearly_series_round_trip(years, counts):
     with tempfile.TemporaryDirectory() as folder:
-        rows = [{"source_id": "commune-police-records", "place": "xã Ngọc Lũ", "indicator": OUTCOME, "year": str(y),
-                 "count": str(c)} for y, c in zip(years, counts)]
+        rows = [
+            {
+                "source_id": "commune-police-records",
+                "place": "xã Ngọc Lũ",
+                "indicator": OUTCOME,
+                "year": str(y),
+                "count": str(c),
+            }
+            for y, c in zip(years, counts)
+        ]
         loaded = load(write(Path(folder), rows), place="Ngoc Lu")
     assert list(loaded.frame["year"]) == sorted(years)
     assert dict(zip(loaded.frame["year"], loaded.frame["count"])) == dict(zip(years, counts))

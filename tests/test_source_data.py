@@ -8,6 +8,7 @@ import pytest
 from antt.data import clean
 from antt.sources import evidence
 from antt.text import paragraphs
+
 from conftest import SEED
 
 SOURCE_ID = "baohanam-mttq-antt"
@@ -59,8 +60,16 @@ def test_counts(raw):
 
 def test_statements_and_word_forms_are_transcribed(raw):
     written = set(raw.figures["raw_text"])
-    for form in ("1.630", "gần 20 nghìn", "1.216/2.018", "100%", "trên 100", "hàng trăm", "thứ nhất",
-                 "không phát sinh người nghiện mới"):
+    for form in (
+        "1.630",
+        "gần 20 nghìn",
+        "1.216/2.018",
+        "100%",
+        "trên 100",
+        "hàng trăm",
+        "thứ nhất",
+        "không phát sinh người nghiện mới",
+    ):
         assert form in written, form
 
 

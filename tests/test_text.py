@@ -146,9 +146,10 @@ def test_genuine_vietnamese_is_never_refused(tmp_path, text):
 
 
 _VOWELS = "aăâeêioôơuưy"
-_VIETNAMESE_LETTERS = "".join(
-    nfc(v + tone) for v in _VOWELS + _VOWELS.upper() for tone in ("", *_TONES)
-) + "đĐbcdghklmnpqrstvxBCDGHKLMNPQRSTVX"
+_VIETNAMESE_LETTERS = (
+    "".join(nfc(v + tone) for v in _VOWELS + _VOWELS.upper() for tone in ("", *_TONES))
+    + "đĐbcdghklmnpqrstvxBCDGHKLMNPQRSTVX"
+)
 _PUNCTUATION = " \n\u00a0.,;:!?()-–—…“”‘’«»\"'0123456789%/"
 
 

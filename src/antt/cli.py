@@ -25,7 +25,9 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     # writes its three files together, so a failure leaves data/processed as it was.
     result = clean.clean(fail_on_quality_error=not args.allow_failures)
     flags = int((result.quality["status"] == "flag").sum())
-    print(f"{len(result.indicators)} indicators written; quality: {flags} flag(s), {len(clean.failures(result.quality))} failure(s)")
+    print(
+        f"{len(result.indicators)} indicators written; quality: {flags} flag(s), {len(clean.failures(result.quality))} failure(s)"
+    )
     return 0
 
 
@@ -44,9 +46,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     from antt import paths
     from antt.data import schemas
+    from antt.data.io import csv_text, write_text_atomic
     from antt.errors import quote
     from antt.sources.extract import extract
-    from antt.data.io import csv_text, write_text_atomic
     from antt.text import TextEncodingError
 
     def _read_error(message: object) -> int:
@@ -57,13 +59,17 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     # resolve() follows every symlink, a final one too, so a link cannot smuggle a write in.
     for option, out in (("--out", args.out), ("--exclusions-out", args.exclusions_out)):
         if out and Path(out).resolve().is_relative_to(paths.RAW.resolve()):
-            return _read_error(f"{out}: {option} is inside data/raw, whose files are never written by code; "
-                               f"write the draft elsewhere and copy the reviewed rows by hand")
+            return _read_error(
+                f"{out}: {option} is inside data/raw, whose files are never written by code; "
+                f"write the draft elsewhere and copy the reviewed rows by hand"
+            )
     article = Path(args.article)
     if not article.exists():  # anything else that is not a regular file is refused by read_text, naming it
         return _read_error(f"{article}: file not found")
     if not re.fullmatch(schemas.SLUG, args.source_id):
-        return _read_error(f"source id {quote(args.source_id)} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)")
+        return _read_error(
+            f"source id {quote(args.source_id)} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)"
+        )
     try:
         candidates, excluded = extract(article, args.source_id)
     except TextEncodingError as exc:
@@ -75,15 +81,20 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         write_text_atomic(csv_text(candidates), args.out)
     else:
         sys.stdout.write(csv_text(candidates))
-    print(f"{len(candidates)} candidate figure(s) ({', '.join(f'{counts.get(c, 0)} {c}' for c in ('high', 'medium', 'low'))} "
-          f"confidence) and {len(excluded)} exclusion(s) from {article}; indicator is left for you to assign",
-          file=sys.stderr)
+    print(
+        f"{len(candidates)} candidate figure(s) ({', '.join(f'{counts.get(c, 0)} {c}' for c in ('high', 'medium', 'low'))} "
+        f"confidence) and {len(excluded)} exclusion(s) from {article}; indicator is left for you to assign",
+        file=sys.stderr,
+    )
     if args.exclusions_out:
         write_text_atomic(csv_text(excluded), args.exclusions_out)
         print(f"exclusions written to {args.exclusions_out}", file=sys.stderr)
     else:
         for row in excluded.itertuples():
-            print(f"  excluded: paragraph {row.paragraph}: {row.raw_text!r} ({row.reason}) «{row.evidence}»", file=sys.stderr)
+            print(
+                f"  excluded: paragraph {row.paragraph}: {row.raw_text!r} ({row.reason}) «{row.evidence}»",
+                file=sys.stderr,
+            )
         if len(excluded):
             print("  (write them in exclusions.csv format with --exclusions-out FILE)", file=sys.stderr)
     return 0
@@ -103,10 +114,15 @@ def _cmd_check_source(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"{problem.kind}: {problem.message}")
     if problems:
-        print(f"{len(problems)} problem(s): transcribe or exclude every number listed, and correct every row not found "
-              f"in the text (data/raw/figures.csv, data/raw/exclusions.csv)", file=sys.stderr)
+        print(
+            f"{len(problems)} problem(s): transcribe or exclude every number listed, and correct every row not found "
+            f"in the text (data/raw/figures.csv, data/raw/exclusions.csv)",
+            file=sys.stderr,
+        )
         return 1
-    print(f"ok: every number in {article} is a figure or an exclusion of {args.source_id}, and every row is found in the text")
+    print(
+        f"ok: every number in {article} is a figure or an exclusion of {args.source_id}, and every row is found in the text"
+    )
     return 0
 
 
@@ -114,11 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="antt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the notebooks (what changed) and build the reports")
-    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (YAML value)")
+    run.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter (YAML value)"
+    )
     run.add_argument("--force", action="store_true", help="rerun every notebook, cached or not")
     run.add_argument("--list", action="store_true", help="list the notebooks with their parameters and exit")
-    run.add_argument("--only", action="append", metavar="PREFIX", help="run only notebooks whose name starts with PREFIX")
-    run.add_argument("-j", "--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)")
+    run.add_argument(
+        "--only", action="append", metavar="PREFIX", help="run only notebooks whose name starts with PREFIX"
+    )
+    run.add_argument(
+        "-j", "--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)"
+    )
     run.set_defaults(func=_cmd_run)
     cl = sub.add_parser("clean", help="clean the raw figures into data/processed without a notebook")
     cl.add_argument("--allow-failures", action="store_true", help="write the outputs even if a quality check fails")
@@ -128,16 +150,30 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=_cmd_strip)
     ex = sub.add_parser("extract", help="draft figures.csv rows (and exclusions) from an article's UTF-8 text")
     ex.add_argument("article", metavar="ARTICLE.txt", help="the article's plain text, UTF-8")
-    ex.add_argument("--source-id", required=True, metavar="ID", help="the source_id the rows will carry (as in sources.csv)")
+    ex.add_argument(
+        "--source-id", required=True, metavar="ID", help="the source_id the rows will carry (as in sources.csv)"
+    )
     ex.add_argument("--out", metavar="FILE", help="write the candidate rows here (default: standard output)")
-    ex.add_argument("--exclusions-out", metavar="FILE", help="write the numbers that are not statistics here, in exclusions.csv format")
-    ex.add_argument("--figures-only", action="store_true", help="only the figures.csv columns (drop the review columns)")
+    ex.add_argument(
+        "--exclusions-out",
+        metavar="FILE",
+        help="write the numbers that are not statistics here, in exclusions.csv format",
+    )
+    ex.add_argument(
+        "--figures-only", action="store_true", help="only the figures.csv columns (drop the review columns)"
+    )
     ex.set_defaults(func=_cmd_extract)
     cs = sub.add_parser("check-source", help="check that every number of a source's text is a figure or an exclusion")
     cs.add_argument("source_id", metavar="ID", help="the source_id in data/raw/sources.csv")
-    cs.add_argument("article", metavar="ARTICLE.txt", nargs="?",
-                    help="the source's plain text, UTF-8 (default: its text_file in ../shared/seeds)")
-    cs.add_argument("--raw-dir", metavar="DIR", help="the folder with sources.csv, figures.csv, exclusions.csv (default: data/raw)")
+    cs.add_argument(
+        "article",
+        metavar="ARTICLE.txt",
+        nargs="?",
+        help="the source's plain text, UTF-8 (default: its text_file in ../shared/seeds)",
+    )
+    cs.add_argument(
+        "--raw-dir", metavar="DIR", help="the folder with sources.csv, figures.csv, exclusions.csv (default: data/raw)"
+    )
     cs.set_defaults(func=_cmd_check_source)
     return parser
 

@@ -38,13 +38,24 @@ from decimal import Decimal
 
 from antt.errors import quote
 
-__all__ = ["ParsedFigure", "FigureParseError", "parse_number", "parse_figure", "format_number"]
+__all__ = ["FigureParseError", "ParsedFigure", "format_number", "parse_figure", "parse_number"]
 
 SCALES = {"nghìn": 10**3, "ngàn": 10**3, "triệu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
-QUALIFIERS = {"gần": "nearly", "trên": "more_than", "hơn": "more_than",
-              "khoảng": "about", "chừng": "about"}
-ORDINALS = {"nhất": 1, "nhì": 2, "hai": 2, "ba": 3, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7,
-            "bẩy": 7, "tám": 8, "chín": 9, "mười": 10}
+QUALIFIERS = {"gần": "nearly", "trên": "more_than", "hơn": "more_than", "khoảng": "about", "chừng": "about"}
+ORDINALS = {
+    "nhất": 1,
+    "nhì": 2,
+    "hai": 2,
+    "ba": 3,
+    "tư": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
+}
 MAGNITUDES = {"chục": 10, "trăm": 100, **SCALES}
 NO_DATA = ("số liệu", "thông tin", "thống kê", "báo cáo")  # "không có số liệu": no data, not zero
 
@@ -93,8 +104,10 @@ def _number(text: str) -> tuple[Decimal, Decimal]:
     """Value and rounding step of a bare number with optional scale words (normalised text)."""
     match = _NUMBER_RE.fullmatch(text.casefold())
     if not match:
-        raise FigureParseError(f"{quote(text)} is not a number (digits with Vietnamese separators, "
-                               f"optionally followed by nghìn/ngàn/triệu/tỷ)")
+        raise FigureParseError(
+            f"{quote(text)} is not a number (digits with Vietnamese separators, "
+            f"optionally followed by nghìn/ngàn/triệu/tỷ)"
+        )
     token, scale = match.group(1), Decimal(1)
     for word in (match.group(2) or "").split():
         scale *= SCALES[word]
@@ -104,18 +117,21 @@ def _number(text: str) -> tuple[Decimal, Decimal]:
                 f"{quote(text)} is ambiguous: in Vietnamese ',' is the decimal mark "
                 f"({token} = {Decimal(token.replace(',', '.')).normalize()} written with a decimal "
                 f"point) but in English it groups thousands "
-                f"({token} = {token.replace(',', '')}); check the source")
+                f"({token} = {token.replace(',', '')}); check the source"
+            )
         value = Decimal(token.replace(".", "").replace(",", "."))
         step = Decimal(1).scaleb(value.normalize().as_tuple().exponent) if value else Decimal(1)
         return value * scale, step * scale
     if _ENGLISH_RE.fullmatch(token):
         raise _Ambiguous(
             f"{quote(text)} uses English separators (',' groups thousands, '.' is the decimal mark); "
-            f"Vietnamese writes 1.234.567 and 1,5; check the source")
+            f"Vietnamese writes 1.234.567 and 1,5; check the source"
+        )
     if "." in token:
         raise FigureParseError(
             f"{quote(text)} is not a Vietnamese number: '.' groups thousands in threes (1.630 = 1630) "
-            f"and the decimal mark is ',' (1,5 = 1.5)")
+            f"and the decimal mark is ',' (1,5 = 1.5)"
+        )
     raise FigureParseError(f"{quote(text)} is not a number: misplaced ',' or '.'")
 
 
@@ -133,14 +149,18 @@ def _date_like(parts: list[str]) -> bool:
         return False
     x, y = int(a), int(b)
     years = range(1900, 2101)
-    return ((len(a) <= 2 and len(b) <= 2 and 1 <= y <= 12 and y < x <= 31)
-            or (len(b) == 4 and y in years and (1 <= x <= 12 or (len(a) == 4 and y == x + 1))))
+    return (len(a) <= 2 and len(b) <= 2 and 1 <= y <= 12 and y < x <= 31) or (
+        len(b) == 4 and y in years and (1 <= x <= 12 or (len(a) == 4 and y == x + 1))
+    )
 
 
 def _bounds(qualifier: str, value: Decimal, step: Decimal) -> tuple[float, float]:
-    lower, upper = {"exact": (value, value), "nearly": (value - step / 2, value),
-                    "more_than": (value, value + step),
-                    "about": (value - step / 2, value + step / 2)}[qualifier]
+    lower, upper = {
+        "exact": (value, value),
+        "nearly": (value - step / 2, value),
+        "more_than": (value, value + step),
+        "about": (value - step / 2, value + step / 2),
+    }[qualifier]
     return float(max(lower, Decimal(0))), float(upper)
 
 
@@ -165,11 +185,10 @@ def parse_figure(text: str) -> ParsedFigure:
         unit = 1
         for word in match.group(1).split():
             unit *= MAGNITUDES[word]
-        return ParsedFigure(text, "magnitude", None, None, float(unit), float(10 * unit - 1),
-                            "order_of_magnitude")
+        return ParsedFigure(text, "magnitude", None, None, float(unit), float(10 * unit - 1), "order_of_magnitude")
     qualifier = "exact"
     if (match := re.match(r"(\S+) ", low)) and match.group(1) in QUALIFIERS:
-        qualifier, s = QUALIFIERS[match.group(1)], s[match.end():]
+        qualifier, s = QUALIFIERS[match.group(1)], s[match.end() :]
     kind, denominator, parts = "count", None, [s]
     if "/" in s:
         kind, parts = "fraction", [p.strip() for p in s.split("/")]
@@ -187,8 +206,7 @@ def parse_figure(text: str) -> ParsedFigure:
         raise FigureParseError(f"cannot read {quote(text)} as a figure: {err}") from None
     if denominator == 0:
         raise FigureParseError(f"{quote(text)} has a zero denominator")
-    return ParsedFigure(text, kind, float(value), denominator, *_bounds(qualifier, value, step),
-                        qualifier)
+    return ParsedFigure(text, kind, float(value), denominator, *_bounds(qualifier, value, step), qualifier)
 
 
 def format_number(value: float | int, scale: str | None = None) -> str:

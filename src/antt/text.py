@@ -12,6 +12,7 @@ Conventions:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -20,8 +21,18 @@ from pathlib import Path
 
 from antt.errors import quote
 
-__all__ = ["TextEncodingError", "read_text", "check_regular_file", "nfc", "paragraphs", "canonical_tone", "key",
-           "WORD_PATTERN", "count_words", "format_characters"]
+__all__ = [
+    "WORD_PATTERN",
+    "TextEncodingError",
+    "canonical_tone",
+    "check_regular_file",
+    "count_words",
+    "format_characters",
+    "key",
+    "nfc",
+    "paragraphs",
+    "read_text",
+]
 
 
 class TextEncodingError(ValueError):
@@ -51,10 +62,8 @@ def _continuations() -> str:
     for byte in range(0x80, 0xC0):
         chars.add(chr(byte))
         for codec in ("cp1252", "cp1258"):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([byte]).decode(codec))
-            except UnicodeDecodeError:
-                pass
     return "".join(sorted(chars - set(_WORD_END_PUNCT)))
 
 

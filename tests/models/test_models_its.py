@@ -22,8 +22,10 @@ SICILY = REFERENCE / "sicily.csv"
 @pytest.fixture
 def sicily() -> pd.DataFrame:
     if not SICILY.exists():
-        pytest.skip(f"Sicily reference data (Lopez Bernal et al. 2017, third-party, not redistributed) are read "
-                    f"from {SICILY}, which is absent here")
+        pytest.skip(
+            f"Sicily reference data (Lopez Bernal et al. 2017, third-party, not redistributed) are read "
+            f"from {SICILY}, which is absent here"
+        )
     return pd.read_csv(SICILY)
 
 
@@ -36,9 +38,16 @@ def _level(res, model=None):
 # Sicily (Lopez Bernal, Cummins & Gasparrini 2017): reference/README.md, statsmodels 0.15.0, z reference
 # ----------------------------------------------------------------------------------------------
 
+
 def test_sicily_poisson_and_quasi_poisson(sicily):
-    res = fit_its(sicily, {"smoking_ban": 2005}, slope_change=False, offset_column="stdpop", count_column="aces",
-                  reference_distribution="z")
+    res = fit_its(
+        sicily,
+        {"smoking_ban": 2005},
+        slope_change=False,
+        offset_column="stdpop",
+        count_column="aces",
+        reference_distribution="z",
+    )
     assert res.interventions == {"smoking_ban": "2005-01"} and res.frequency == "month"
     assert res.verdict.status == "ok" and res.verdict.interventions[0].points_before == 36
     assert _level(res, "poisson") == (0.8944, 0.8647, 0.9251)
@@ -48,8 +57,15 @@ def test_sicily_poisson_and_quasi_poisson(sicily):
 
 
 def test_sicily_quasi_poisson_with_two_harmonic_pairs(sicily):
-    res = fit_its(sicily, {"smoking_ban": (2005, 1)}, slope_change=False, harmonics=2, offset_column="stdpop",
-                  count_column="aces", reference_distribution="z")
+    res = fit_its(
+        sicily,
+        {"smoking_ban": (2005, 1)},
+        slope_change=False,
+        harmonics=2,
+        offset_column="stdpop",
+        count_column="aces",
+        reference_distribution="z",
+    )
     assert _level(res) == (0.8851, 0.8394, 0.9332)
 
 
@@ -85,6 +101,7 @@ def test_sicily_sensitivity_models(sicily):
 # The offset trap
 # ----------------------------------------------------------------------------------------------
 
+
 def _growing_population_series(seed=1):
     rng = np.random.default_rng(seed)
     years = np.arange(2000, 2016)
@@ -108,8 +125,9 @@ def test_predictions_pass_the_offset_again():
     np.testing.assert_allclose(pred.loc[pre, "counterfactual"], pred.loc[pre, "fitted"], rtol=1e-12)
     # After it, fitted / counterfactual is the level rate ratio.
     post = pred["post"]
-    np.testing.assert_allclose(pred.loc[post, "fitted"] / pred.loc[post, "counterfactual"],
-                               res.rate_ratio()["rate_ratio"], rtol=1e-10)
+    np.testing.assert_allclose(
+        pred.loc[post, "fitted"] / pred.loc[post, "counterfactual"], res.rate_ratio()["rate_ratio"], rtol=1e-10
+    )
     assert (pred["fitted_lower"] < pred["fitted"]).all() and (pred["fitted"] < pred["fitted_upper"]).all()
     assert (pred["counterfactual_lower"] < pred["counterfactual"]).all()
 
@@ -122,17 +140,21 @@ def test_the_trap_exists_in_statsmodels():
     without = np.asarray(glm.get_prediction(exog=exog).predicted_mean)
     np.testing.assert_allclose(without * data["population"].to_numpy(), glm.fittedvalues, rtol=1e-10)
     again = counterfactual(res, alpha=0.1)
-    assert (again["fitted_upper"] - again["fitted_lower"] < res.predictions["fitted_upper"]
-            - res.predictions["fitted_lower"]).all()
+    assert (
+        again["fitted_upper"] - again["fitted_lower"]
+        < res.predictions["fitted_upper"] - res.predictions["fitted_lower"]
+    ).all()
 
 
 # ----------------------------------------------------------------------------------------------
 # Quasi-Poisson scale, reference distribution, negative binomial
 # ----------------------------------------------------------------------------------------------
 
+
 def test_quasi_poisson_scale_is_floored_at_one_on_underdispersed_data():
-    data = pd.DataFrame({"year": range(2005, 2021),
-                         "count": [100, 101, 99, 100, 102, 100, 99, 101, 80, 81, 79, 80, 80, 81, 79, 80]})
+    data = pd.DataFrame(
+        {"year": range(2005, 2021), "count": [100, 101, 99, 100, 102, 100, 99, 101, 80, 81, 79, 80, 80, 81, 79, 80]}
+    )
     res = fit_its(data, {"x": 2013}, slope_change=False, sensitivity=False)
     assert res.pearson_dispersion < 0.1
     assert res.scale == 1.0
@@ -142,8 +164,9 @@ def test_quasi_poisson_scale_is_floored_at_one_on_underdispersed_data():
 
 
 def test_quasi_poisson_scale_is_pearson_x2_over_df_when_overdispersed():
-    data = simulate_series(years_before=10, years_after=10, baseline_rate=50, level_rr=0.7, nb_alpha=0.2,
-                           seed=5).drop(columns="expected")
+    data = simulate_series(years_before=10, years_after=10, baseline_rate=50, level_rr=0.7, nb_alpha=0.2, seed=5).drop(
+        columns="expected"
+    )
     res = fit_its(data, data.attrs["interventions"], sensitivity=False)
     glm = sm.GLM(data["count"], res.fitted["prepared"].exog, family=sm.families.Poisson()).fit()
     assert res.scale == pytest.approx(glm.pearson_chi2 / glm.df_resid, rel=1e-10) and res.scale > 1
@@ -166,8 +189,9 @@ def test_t_versus_z_on_a_short_series():
 
 
 def test_negative_binomial_alpha_is_estimated_not_one():
-    data = simulate_series(years_before=5, years_after=5, baseline_rate=40, level_rr=0.8, nb_alpha=0.3,
-                           frequency="month", seed=11).drop(columns="expected")
+    data = simulate_series(
+        years_before=5, years_after=5, baseline_rate=40, level_rr=0.8, nb_alpha=0.3, frequency="month", seed=11
+    ).drop(columns="expected")
     res = fit_its(data, data.attrs["interventions"], slope_change=False)
     assert 0.15 < res.nb_alpha < 0.5, res.nb_alpha
     assert abs(res.nb_alpha - 1) > 0.4
@@ -278,11 +302,14 @@ def test_separation_gets_a_profile_likelihood_interval_and_the_likelihood_ratio_
     # critical value (chi2(1) for Poisson; scale * F(1, df) for quasi-Poisson with the t reference).
     glm = res.fitted["poisson"]
     x = res.fitted["prepared"].exog
-    for model, critical in (("poisson", stats.chi2.ppf(0.95, 1)),
-                            ("quasi-poisson", res.scale * stats.f.ppf(0.95, 1, res.df_resid))):
+    for model, critical in (
+        ("poisson", stats.chi2.ppf(0.95, 1)),
+        ("quasi-poisson", res.scale * stats.f.ppf(0.95, 1, res.df_resid)),
+    ):
         b = math.log(res.rate_ratio(model=model)["upper"])
-        refit = sm.GLM(data["count"], x.drop(columns="level_x"), family=sm.families.Poisson(),
-                       offset=b * x["level_x"]).fit()
+        refit = sm.GLM(
+            data["count"], x.drop(columns="level_x"), family=sm.families.Poisson(), offset=b * x["level_x"]
+        ).fit()
         assert refit.deviance - glm.deviance == pytest.approx(critical, rel=1e-6)
     # Sensitivity models give no interval rather than a meaningless one (the negative binomial does not
     # converge here: its rows say so and carry no numbers).
@@ -293,12 +320,15 @@ def test_separation_gets_a_profile_likelihood_interval_and_the_likelihood_ratio_
     json.dumps(res.to_dict(), allow_nan=False)
 
 
-@pytest.mark.parametrize("bad,match", [
-    (pd.DataFrame({"year": [2010, 2010, 2011], "count": [1, 2, 3]}), "more than one row"),
-    (pd.DataFrame({"year": [2010, 2011], "count": [1, -2]}), "non-negative"),
-    (pd.DataFrame({"year": [2010, 2011], "n": [1, 2]}), "no column 'count'"),
-    (pd.DataFrame({"year": [2010, 2011], "count": [1.5, 2]}), "whole counts"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (pd.DataFrame({"year": [2010, 2010, 2011], "count": [1, 2, 3]}), "more than one row"),
+        (pd.DataFrame({"year": [2010, 2011], "count": [1, -2]}), "non-negative"),
+        (pd.DataFrame({"year": [2010, 2011], "n": [1, 2]}), "no column 'count'"),
+        (pd.DataFrame({"year": [2010, 2011], "count": [1.5, 2]}), "whole counts"),
+    ],
+)
 def test_bad_series_are_rejected(bad, match):
     with pytest.raises(ValueError, match=match):
         fit_its(bad, {"x": 2011})
@@ -344,14 +374,19 @@ def test_result_to_dict_is_plain_json():
 # Naive before/after versus the segmented model
 # ----------------------------------------------------------------------------------------------
 
+
 def test_naive_before_after_is_biased_under_a_trend_and_the_segmented_model_is_not():
     naive, segmented = [], []
     for seed in range(40):
-        data = simulate_series(years_before=8, years_after=8, baseline_rate=200, level_rr=1.0, trend_rr=0.9,
-                               seed=seed)
+        data = simulate_series(years_before=8, years_after=8, baseline_rate=200, level_rr=1.0, trend_rr=0.9, seed=seed)
         naive.append(math.log(naive_before_after(data, 2008).rate_ratio))
-        segmented.append(math.log(fit_its(data, data.attrs["interventions"], slope_change=False,
-                                          sensitivity=False).rate_ratio()["rate_ratio"]))
+        segmented.append(
+            math.log(
+                fit_its(data, data.attrs["interventions"], slope_change=False, sensitivity=False).rate_ratio()[
+                    "rate_ratio"
+                ]
+            )
+        )
     # Truth: no effect (log RR 0). The naive ratio sees the trend: about 8 * log(0.9) = -0.84.
     assert np.mean(naive) < -0.7
     assert abs(np.mean(segmented)) < 0.03

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antt.models.its import fit_its
+from antt.models.its import STATUSES, _ProfileFailure, _search_bound, fit_its
 from antt.models.sufficiency import InsufficientDataError
 from antt.models.validation import simulate_series
-from antt.models.its import STATUSES, _ProfileFailure, _search_bound
 from antt.reporting.language import english_notes
 
 HEADLINE_MODELS = ("quasi-poisson", "poisson")
@@ -99,7 +98,9 @@ def test_no_new_addicts_after_the_model_gives_a_one_sided_bound(slope_change):
     first = res.rate_ratio("model_2018")
     assert first["status"] == "boundary"
     assert first["interval_method"] == "one-sided profile likelihood (MLE on the boundary)"
-    assert math.isnan(first["rate_ratio"]) and first["limit"] == "0" and first["lower"] == 0.0 and 0 < first["upper"] < 1
+    assert (
+        math.isnan(first["rate_ratio"]) and first["limit"] == "0" and first["lower"] == 0.0 and 0 < first["upper"] < 1
+    )
     assert first["lr_p_value"] < 0.05
     # Zeros on both sides of 2022: the second step cannot be estimated, and says so.
     second = res.rate_ratio("model_2022")
@@ -124,10 +125,13 @@ def test_no_events_before_the_intervention_gives_a_lower_bound():
     assert with_slopes.rate_ratio("model_2018")["status"] == "not identified"
 
 
-@pytest.mark.parametrize("counts", [
-    [0, 7, 0, 2, 3, 10, 0, 0, 0, 0, 0, 0, 0],  # overdispersed low-count simulations that used to crash
-    [3, 1, 5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0],
-])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [0, 7, 0, 2, 3, 10, 0, 0, 0, 0, 0, 0, 0],  # overdispersed low-count simulations that used to crash
+        [3, 1, 5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0],
+    ],
+)
 def test_overdispersed_low_counts_with_a_zero_tail(counts):
     data = pd.DataFrame({"year": range(2000, 2013), "count": counts})
     res = fit_its(data, {"simulated_intervention": 2006})
@@ -135,10 +139,13 @@ def test_overdispersed_low_counts_with_a_zero_tail(counts):
     assert res.rate_ratio()["status"] == "boundary" and res.rate_ratio()["upper"] < math.inf
 
 
-@pytest.mark.parametrize("counts", [
-    [1, 0, 0, 1, 0, 2, 5, 3, 0, 0, 0, 1, 1],
-    [0, 0, 1, 3, 4, 7, 2, 1, 0, 0, 0, 0, 0],  # Newton from alpha ~ 5e-9 used to take minutes, ending in NaN
-])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [1, 0, 0, 1, 0, 2, 5, 3, 0, 0, 0, 1, 1],
+        [0, 0, 1, 3, 4, 7, 2, 1, 0, 0, 0, 0, 0],  # Newton from alpha ~ 5e-9 used to take minutes, ending in NaN
+    ],
+)
 def test_negative_binomial_with_nan_parameters_is_reported_as_not_converged(counts):
     """No overdispersion: the NB's alpha runs to 0 and statsmodels' Newton step returned NaN parameters with
     converged=True. That used to be read as separation and shown as a rate ratio of infinity."""
@@ -161,8 +168,10 @@ def test_known_level_drop_is_covered():
     row = res.rate_ratio()
     assert row["status"] == "estimated" and row["interval_method"] == "Wald"
     assert row["lower"] < 0.5 < row["upper"]
-    assert res.sensitivity_status == {"negative-binomial (sensitivity)": "converged",
-                                      "poisson-HAC (sensitivity)": "converged"}
+    assert res.sensitivity_status == {
+        "negative-binomial (sensitivity)": "converged",
+        "poisson-HAC (sensitivity)": "converged",
+    }
 
 
 def test_search_bound_never_raises():

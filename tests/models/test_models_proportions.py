@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from antt.models.proportions import exact_homogeneity_test, homogeneity_test, proportion_interval
-from antt.models.proportions import _enumerate_log_probabilities
+from antt.models.proportions import (
+    _enumerate_log_probabilities,
+    exact_homogeneity_test,
+    homogeneity_test,
+    proportion_interval,
+)
 
 # Provincial figures "by end of 2022" (reached the security-and-order standard / total).
 LABELS = ["residential areas", "communes", "agencies", "enterprises", "schools"]
@@ -51,8 +55,17 @@ def test_clopper_pearson_is_wider_than_wilson_here():
     assert cp.lower < w.lower and cp.upper > w.upper
 
 
-@pytest.mark.parametrize("s,n,match", [(5, 4, "cannot exceed"), (-1, 4, ">= 0"), (2.5, 4, "integer"),
-                                       (0, 0, "total must be > 0"), (True, 4, "boolean"), ("3", 4, "integer")])
+@pytest.mark.parametrize(
+    "s,n,match",
+    [
+        (5, 4, "cannot exceed"),
+        (-1, 4, ">= 0"),
+        (2.5, 4, "integer"),
+        (0, 0, "total must be > 0"),
+        (True, 4, "boolean"),
+        ("3", 4, "integer"),
+    ],
+)
 def test_proportion_interval_rejects_bad_counts(s, n, match):
     with pytest.raises(ValueError, match=match):
         proportion_interval(s, n)

@@ -47,12 +47,17 @@ def test_derived_ratio_magnitude_numerator_has_no_value():
     assert json.loads(json.dumps(r.to_dict()))["value"] is None
 
 
-@pytest.mark.parametrize("num,den,match", [((5, 6, 7), (1, 1, 1), "outside its bounds"),
-                                           ((5, 5, 5), (0, 0, 1), "lower bound must be > 0"),
-                                           ((5, 7, 6), (1, 1, 1), "exceeds upper"),
-                                           ((5, 5), (1, 1, 1), "triple"),
-                                           ((math.nan, 1, 2), (1, 1, 1), "finite"),
-                                           ((-1, -1, -1), (1, 1, 1), ">= 0")])
+@pytest.mark.parametrize(
+    "num,den,match",
+    [
+        ((5, 6, 7), (1, 1, 1), "outside its bounds"),
+        ((5, 5, 5), (0, 0, 1), "lower bound must be > 0"),
+        ((5, 7, 6), (1, 1, 1), "exceeds upper"),
+        ((5, 5), (1, 1, 1), "triple"),
+        ((math.nan, 1, 2), (1, 1, 1), "finite"),
+        ((-1, -1, -1), (1, 1, 1), ">= 0"),
+    ],
+)
 def test_derived_ratio_rejects_bad_triples(num, den, match):
     with pytest.raises(ValueError, match=match):
         derived_ratio(num, den)
@@ -66,8 +71,9 @@ def test_zero_count_upper_bounds(alpha):
     t = table["followup_years"].to_numpy()
     np.testing.assert_allclose(table["upper_rate_per_year"], -np.log(alpha) / t, rtol=1e-14)
     np.testing.assert_allclose(table["upper_rate_per_year"], stats.chi2.ppf(1 - alpha, 2) / 2 / t, rtol=1e-10)
-    np.testing.assert_allclose(table["upper_rate_per_year_two_sided"], stats.chi2.ppf(1 - alpha / 2, 2) / 2 / t,
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        table["upper_rate_per_year_two_sided"], stats.chi2.ppf(1 - alpha / 2, 2) / 2 / t, rtol=1e-10
+    )
     assert zero_count_upper_bound(3, alpha) == pytest.approx(-math.log(alpha) / 3)
 
 

@@ -9,10 +9,20 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from antt.models.its import fit_its
-from antt.models.power import Design, Scenario, design_matrix, detect_drops, detection_power, minimum_detectable_drop, poisson_irls, power_table, simulate_counts, wald_power
+from antt.models.its import AUTO_SLOPE_MIN_POINTS, fit_its
+from antt.models.power import (
+    Design,
+    Scenario,
+    design_matrix,
+    detect_drops,
+    detection_power,
+    minimum_detectable_drop,
+    poisson_irls,
+    power_table,
+    simulate_counts,
+    wald_power,
+)
 from antt.models.sufficiency import InsufficientDataError
-from antt.models.its import AUTO_SLOPE_MIN_POINTS
 
 NGOC_LU = {"A": 2018, "B": 2022}  # two interventions four years apart, as in the Ngọc Lũ series
 
@@ -24,6 +34,7 @@ def _series(design: Design, counts) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------
 # Vectorised IRLS
 # ------------------------------------------------------------------------------------------
+
 
 def test_vectorised_irls_matches_statsmodels_glm():
     rng = np.random.default_rng(3)
@@ -57,12 +68,12 @@ def test_irls_under_separation_has_the_statsmodels_deviance():
 # The design is the one fit_its fits
 # ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("last_year", [2020, 2024])
 def test_design_matrix_and_slope_rule_are_fit_its_own(last_year):
     design = Design(2012, last_year, NGOC_LU if last_year == 2024 else {"A": 2016})
     counts = np.random.default_rng(1).poisson(5, design.n_years)
-    result = fit_its(_series(design, counts), design.interventions, sensitivity=False, offset_column=None,
-                     light=True)
+    result = fit_its(_series(design, counts), design.interventions, sensitivity=False, offset_column=None, light=True)
     pd.testing.assert_frame_equal(design_matrix(design), result.fitted["prepared"].exog)
     assert design.slopes == result.slope_change == (design.n_years >= AUTO_SLOPE_MIN_POINTS)
     assert design.df_resid == result.df_resid
@@ -72,8 +83,10 @@ def test_vectorised_decision_reproduces_the_fit_its_headline():
     """~30 series of the 2012–2024 design with interventions in 2018 and 2022, from rich to zero-after."""
     design = Design(2012, 2024, NGOC_LU)
     scenarios = [(10, 0.5), (3, 0.75), (2, 1.0), (1, 0.5), (1, 1.0)]
-    counts = np.vstack([simulate_counts(design, Scenario(rate, drop), n_sim=6, seed=7) for rate, drop in scenarios]
-                       + [np.zeros((1, design.n_years), dtype=int)])
+    counts = np.vstack(
+        [simulate_counts(design, Scenario(rate, drop), n_sim=6, seed=7) for rate, drop in scenarios]
+        + [np.zeros((1, design.n_years), dtype=int)]
+    )
     ours = {target: detect_drops(counts, design, target) for target in design.interventions}
     statuses, zero_after = set(), 0
     for k, row in enumerate(counts):
@@ -95,8 +108,9 @@ def test_vectorised_decision_reproduces_the_fit_its_headline():
                 assert o["coef"] == (-np.inf if h["limit"] == "0" else np.inf), (k, target, row)
                 drop = h["limit"] == "0"
             else:
-                assert o["coef"] == pytest.approx(h["coef"], rel=1e-4, abs=1e-6) or (np.isnan(o["coef"]) and
-                                                                                     np.isnan(h["coef"]))
+                assert o["coef"] == pytest.approx(h["coef"], rel=1e-4, abs=1e-6) or (
+                    np.isnan(o["coef"]) and np.isnan(h["coef"])
+                )
                 drop = h["rate_ratio"] < 1
             assert o["detected"] == bool(p < 0.05 and drop), (k, target, row)
     assert statuses == {"estimated", "boundary", "not identified"}
@@ -106,6 +120,7 @@ def test_vectorised_decision_reproduces_the_fit_its_headline():
 # ------------------------------------------------------------------------------------------
 # Analytic reference
 # ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("drop", [0.15, 0.2, 0.25])
 def test_simulated_power_matches_the_wald_approximation_for_a_long_poisson_series(drop):
@@ -129,12 +144,25 @@ def test_wald_power_has_size_alpha_without_an_effect_and_refuses_a_complete_drop
 # Tables: Monte Carlo error, determinism, direction of the effects
 # ------------------------------------------------------------------------------------------
 
+
 def test_power_table_has_small_mc_error_is_deterministic_and_cells_are_independent():
     designs = [Design(2012, last, NGOC_LU) for last in (2024, 2027)]
     table = power_table(designs, [5, 10], [0.75, 1.0], intervention="A", seed=3)
     assert len(table) == 8 and table["simulated"].all() and (table["n_sim"] == 2500).all()
-    for col in ("first_year", "last_year", "n_years", "intervention", "baseline_rate", "relative_drop",
-                "dispersion", "ar1_rho", "power", "mc_se", "n_sim", "simulated"):
+    for col in (
+        "first_year",
+        "last_year",
+        "n_years",
+        "intervention",
+        "baseline_rate",
+        "relative_drop",
+        "dispersion",
+        "ar1_rho",
+        "power",
+        "mc_se",
+        "n_sim",
+        "simulated",
+    ):
         assert col in table.columns
     np.testing.assert_allclose(table["mc_se"], np.sqrt(table["power"] * (1 - table["power"]) / table["n_sim"]))
     near_threshold = table[table["power"].between(0.7, 0.9)]
@@ -188,6 +216,7 @@ def test_minimum_detectable_drop_is_the_first_grid_drop_reaching_the_target():
 # Simulated counts
 # ------------------------------------------------------------------------------------------
 
+
 def test_simulated_counts_have_the_stated_mean_variance_and_common_random_numbers():
     design = Design(2000, 2019, {"X": 2010}, slope_change=False)
     before = design.years < 2010
@@ -204,37 +233,43 @@ def test_simulated_counts_have_the_stated_mean_variance_and_common_random_number
     small = simulate_counts(design, Scenario(8, 0.3), n_sim=500, seed=9, common_drop=True)
     large = simulate_counts(design, Scenario(8, 0.6), n_sim=500, seed=9, common_drop=True)
     assert (large <= small).all() and (large[:, before] == small[:, before]).all()
-    np.testing.assert_array_equal(small, simulate_counts(design, Scenario(8, 0.3), n_sim=500, seed=9,
-                                                         common_drop=True))
+    np.testing.assert_array_equal(small, simulate_counts(design, Scenario(8, 0.3), n_sim=500, seed=9, common_drop=True))
 
 
 # ------------------------------------------------------------------------------------------
 # Input errors
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"relative_drop": 1.2}, r"relative_drop must be a relative drop in \[0, 1\]"),
-    ({"relative_drop": -0.1}, r"relative_drop must be a relative drop in \[0, 1\]"),
-    ({"baseline_rate": 0}, "baseline_rate must be > 0"),
-    ({"baseline_rate": -2}, "baseline_rate must be > 0"),
-    ({"dispersion": -0.1}, "dispersion must be >= 0"),
-    ({"ar1_rho": 1.0, "ar1_sd": 0.3}, r"ar1_rho must be in \(-1, 1\)"),
-    ({"intervention": "C"}, "intervention 'C' is not in the design"),
-    ({"alpha": 1.5}, "alpha must be in"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"relative_drop": 1.2}, r"relative_drop must be a relative drop in \[0, 1\]"),
+        ({"relative_drop": -0.1}, r"relative_drop must be a relative drop in \[0, 1\]"),
+        ({"baseline_rate": 0}, "baseline_rate must be > 0"),
+        ({"baseline_rate": -2}, "baseline_rate must be > 0"),
+        ({"dispersion": -0.1}, "dispersion must be >= 0"),
+        ({"ar1_rho": 1.0, "ar1_sd": 0.3}, r"ar1_rho must be in \(-1, 1\)"),
+        ({"intervention": "C"}, "intervention 'C' is not in the design"),
+        ({"alpha": 1.5}, "alpha must be in"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(kwargs, message):
     args = {"baseline_rate": 5, "relative_drop": 0.5, **kwargs}
     with pytest.raises(ValueError, match=message):
         detection_power(Design(2012, 2024, NGOC_LU), n_sim=10, **args)
 
 
-@pytest.mark.parametrize("interventions, message", [
-    ({"A": 2030}, "starts in 2030, not inside the period 2012–2024"),
-    ({"A": 2012}, "starts in 2012, not inside the period 2012–2024"),
-    ({"A": 2023}, "fewer than 3 years on a side"),
-    ({"A": 2018, "B": 2020}, "fewer than 3 years on a side"),
-    ({}, "non-empty"),
-])
+@pytest.mark.parametrize(
+    "interventions, message",
+    [
+        ({"A": 2030}, "starts in 2030, not inside the period 2012–2024"),
+        ({"A": 2012}, "starts in 2012, not inside the period 2012–2024"),
+        ({"A": 2023}, "fewer than 3 years on a side"),
+        ({"A": 2018, "B": 2020}, "fewer than 3 years on a side"),
+        ({}, "non-empty"),
+    ],
+)
 def test_bad_designs_raise_clear_errors(interventions, message):
     with pytest.raises(ValueError, match=message):
         Design(2012, 2024, interventions)

@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from antt.models.its import fit_its, naive_before_after
-from antt.models.validation import coverage_study, simulate_series
 from antt.models import validation as v
+from antt.models.its import fit_its, naive_before_after
 from antt.models.proportions import proportion_interval
-from antt.models.validation import summarise_coverage
+from antt.models.validation import coverage_study, simulate_series, summarise_coverage
 
 #: A scenario with so few events that fits are refused, on the boundary or not identified.
 RARE = v.Scenario("rare", baseline_rate=0.4, years_before=4, years_after=4)
@@ -28,6 +27,7 @@ def _draws(part):
 
 
 # ---------------------------------------------------------------------------------------- simulation
+
 
 def test_simulate_series_is_seeded_and_says_it_is_simulated():
     a = simulate_series(years_before=3, years_after=2, frequency="month", seasonal_amplitude=0.3, seed=4)
@@ -56,7 +56,7 @@ def test_negative_binomial_counts_have_the_set_variance():
     _, counts = _pooled({"years_before": 4, "years_after": 4, "baseline_rate": 20.0, "nb_alpha": 0.15})
     mean, var = counts.mean(), counts.var(ddof=1)
     assert mean == pytest.approx(20.0, rel=0.02)
-    assert var == pytest.approx(20.0 + 0.15 * 20.0 ** 2, rel=0.08)  # mu + alpha mu^2 = 80, not 20 (Poisson)
+    assert var == pytest.approx(20.0 + 0.15 * 20.0**2, rel=0.08)  # mu + alpha mu^2 = 80, not 20 (Poisson)
     _, poisson = _pooled({"years_before": 4, "years_after": 4, "baseline_rate": 20.0})
     assert poisson.var(ddof=1) == pytest.approx(20.0, rel=0.05)
 
@@ -74,8 +74,10 @@ def test_ar1_noise_has_the_set_autocorrelation_and_keeps_the_mean():
     assert counts.mean() == pytest.approx(20.0, rel=0.02)  # exp(e - sd^2/2) has mean 1: the expected count holds
     # Without AR noise nothing changes: no column, and the same draws as before the option existed.
     plain = simulate_series(years_before=3, years_after=3, seed=5)
-    assert "log_rate_noise" not in plain and plain.attrs == {"interventions": {"simulated_intervention": 2003},
-                                                             "simulated": True}
+    assert "log_rate_noise" not in plain and plain.attrs == {
+        "interventions": {"simulated_intervention": 2003},
+        "simulated": True,
+    }
     np.testing.assert_array_equal(plain["count"], np.random.default_rng(5).poisson(plain["expected"]))
 
 
@@ -109,6 +111,7 @@ def test_default_scenarios_cover_the_issue():
 
 # ---------------------------------------------------------------------------------------- draws against fit_its
 
+
 @pytest.mark.parametrize("scenario", v.DEFAULT_SCENARIOS + (v.REFERENCE_SCENARIO,), ids=lambda s: s.name)
 def test_fast_engine_reproduces_fit_its(scenario):
     """The vectorised IRLS follows statsmodels' steps: the draws equal those of ``fit_its`` itself."""
@@ -118,9 +121,14 @@ def test_fast_engine_reproduces_fit_its(scenario):
         np.testing.assert_allclose(fast[NUMERIC].to_numpy(), slow[NUMERIC].to_numpy(), rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("options", [("quasi-poisson", "t", None),
-                                     pytest.param(("quasi-poisson", "z", None), marks=pytest.mark.slow),
-                                     pytest.param(("poisson", "t", False), marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("quasi-poisson", "t", None),
+        pytest.param(("quasi-poisson", "z", None), marks=pytest.mark.slow),
+        pytest.param(("poisson", "t", False), marks=pytest.mark.slow),
+    ],
+)
 def test_fast_engine_hands_separated_and_refused_series_to_fit_its(options):
     fast, slow = _draws(_part(RARE, 0.3, 8, "fast", options)), _draws(_part(RARE, 0.3, 8, "fit_its", options))
     pd.testing.assert_frame_equal(fast, slow, rtol=1e-9)
@@ -134,8 +142,12 @@ def test_a_boundary_draw_reports_the_likelihood_ratio_test_of_fit_its():
         seed = np.random.SeedSequence((11, 12), spawn_key=(i,))
         row = dict(zip(v.DRAW_COLUMNS, v._its_draw(RARE, 0.3, 0.05, options, seed, i)))
         series = RARE.simulate(0.3, seed)
-        t_ref, z_ref = (fit_its(series[["year", "count"]], series.attrs["interventions"], sensitivity=False,
-                                reference_distribution=ref).rate_ratio(kind="level") for ref in ("t", "z"))
+        t_ref, z_ref = (
+            fit_its(
+                series[["year", "count"]], series.attrs["interventions"], sensitivity=False, reference_distribution=ref
+            ).rate_ratio(kind="level")
+            for ref in ("t", "z")
+        )
         assert row["status"] == t_ref["status"] == "boundary" and math.isnan(t_ref["p_value"])
         assert (row["lower"], row["upper"]) == (t_ref["lower"], t_ref["upper"])
         assert row["p_value"] == pytest.approx(t_ref["lr_p_value"], rel=1e-12)
@@ -147,10 +159,12 @@ def test_a_draw_is_the_headline_fit_of_its_series():
     row = dict(zip(v.DRAW_COLUMNS, v._its_draw(sc, 0.7, 0.05, dict(v._options("quasi-poisson", "t", None)), seed, 3)))
     series = sc.simulate(0.7, seed)
     head = fit_its(series[["year", "count"]], series.attrs["interventions"], sensitivity=False).rate_ratio(kind="level")
-    z = fit_its(series[["year", "count"]], series.attrs["interventions"], sensitivity=False,
-                reference_distribution="z").rate_ratio(kind="level")
+    z = fit_its(
+        series[["year", "count"]], series.attrs["interventions"], sensitivity=False, reference_distribution="z"
+    ).rate_ratio(kind="level")
     assert (row["estimate"], row["lower"], row["upper"], row["p_value"]) == pytest.approx(
-        (head["rate_ratio"], head["lower"], head["upper"], head["p_value"]), rel=1e-12)
+        (head["rate_ratio"], head["lower"], head["upper"], head["p_value"]), rel=1e-12
+    )
     assert row["p_value_z"] == pytest.approx(z["p_value"], rel=1e-12)
 
 
@@ -178,16 +192,19 @@ def test_naive_ratio_is_naive_before_after():
 
 # ---------------------------------------------------------------------------------------- summaries
 
+
 def test_summarise_coverage_counts_not_identified_boundary_and_refused_rows():
-    study = pd.DataFrame({
-        "sim": [0, 1, 2, 3, 4],
-        "true_rr": 0.7,
-        "status": ["estimated", "boundary", "not identified", "refused", "estimated"],
-        "estimate": [0.8, 0.0, math.nan, math.nan, 0.5],
-        "lower": [0.5, 0.0, 0.0, math.nan, 0.2],
-        "upper": [1.2, 0.4, math.inf, math.nan, 0.6],
-        "fitted": [True, True, True, False, True],
-    })
+    study = pd.DataFrame(
+        {
+            "sim": [0, 1, 2, 3, 4],
+            "true_rr": 0.7,
+            "status": ["estimated", "boundary", "not identified", "refused", "estimated"],
+            "estimate": [0.8, 0.0, math.nan, math.nan, 0.5],
+            "lower": [0.5, 0.0, 0.0, math.nan, 0.2],
+            "upper": [1.2, 0.4, math.inf, math.nan, 0.6],
+            "fitted": [True, True, True, False, True],
+        }
+    )
     study["covered"] = v.covered(study, 0.7)
     assert study["covered"].tolist() == [True, False, True, False, False]
     out = summarise_coverage(study)
@@ -230,15 +247,33 @@ def test_small_validation_study_has_the_promised_columns_and_mc_ses():
     study = v.validation_study(n_sim=60, workers=1)
     s = study.summary
     assert s["scenario"].tolist() == [sc.name for sc in v.DEFAULT_SCENARIOS]
-    for col in ("coverage", "coverage_se", "coverage_lower", "coverage_upper", "coverage_unfloored",
-                "coverage_unfloored_se", "false_positive_rate", "false_positive_se", "false_positive_unfloored",
-                "false_positive_unfloored_se", "false_positive_z", "share_floored", "n_refused", "n_not_identified",
-                "n_boundary", "n_not_converged", "n_fits"):
+    for col in (
+        "coverage",
+        "coverage_se",
+        "coverage_lower",
+        "coverage_upper",
+        "coverage_unfloored",
+        "coverage_unfloored_se",
+        "false_positive_rate",
+        "false_positive_se",
+        "false_positive_unfloored",
+        "false_positive_unfloored_se",
+        "false_positive_z",
+        "share_floored",
+        "n_refused",
+        "n_not_identified",
+        "n_boundary",
+        "n_not_converged",
+        "n_fits",
+    ):
         assert col in s, col
     assert (s["n_sim"] == 60).all() and (s["n_fits"] == 120).all()
-    for rate, se in (("coverage", "coverage_se"), ("coverage_unfloored", "coverage_unfloored_se"),
-                     ("false_positive_rate", "false_positive_se"),
-                     ("false_positive_unfloored", "false_positive_unfloored_se")):
+    for rate, se in (
+        ("coverage", "coverage_se"),
+        ("coverage_unfloored", "coverage_unfloored_se"),
+        ("false_positive_rate", "false_positive_se"),
+        ("false_positive_unfloored", "false_positive_unfloored_se"),
+    ):
         np.testing.assert_allclose(s[se], np.sqrt(s[rate] * (1 - s[rate]) / 60), rtol=1e-12)
     draws = study.draws
     cov = draws[(draws["scenario"] == "moderate_counts") & (draws["purpose"] == "coverage")]
@@ -249,8 +284,10 @@ def test_small_validation_study_has_the_promised_columns_and_mc_ses():
     assert (study.reference["n_sim"] == 60).all() and list(study.trend_bias["n_sim"]) == [60, 60]
     # The first draws do not depend on n_sim.
     fewer = v.validation_study(n_sim=30, workers=1)
-    pd.testing.assert_frame_equal(fewer.draws.reset_index(drop=True),
-                                  draws.groupby(["scenario", "purpose"], sort=False).head(30).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        fewer.draws.reset_index(drop=True),
+        draws.groupby(["scenario", "purpose"], sort=False).head(30).reset_index(drop=True),
+    )
 
 
 def test_results_are_identical_with_one_and_two_workers():
@@ -263,6 +300,7 @@ def test_results_are_identical_with_one_and_two_workers():
 
 
 # ---------------------------------------------------------------------------------------- cache
+
 
 def test_cache_returns_the_same_numbers_and_is_invalidated_by_a_change(tmp_path, monkeypatch):
     first = v.validation_study(n_sim=40, workers=1, cache_dir=tmp_path)
@@ -300,6 +338,7 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------------------------------- report words
 
+
 def test_findings_and_tables_of_a_small_study(tmp_path):
     from antt.analyses import findings
     from antt.reporting import results, tables
@@ -315,8 +354,11 @@ def test_findings_and_tables_of_a_small_study(tmp_path):
     for lang in ("vi", "en"):
         table = tables.validation_table(study.summary, lang)
         assert len(table) == 5 and "{" not in table.to_string()
-        for text in (tables.validation_floor_text(study.summary, 0.05, lang), tables.validation_caption(study, lang),
-                     tables.validation_nominal_text(study.summary, 0.05, lang)):
+        for text in (
+            tables.validation_floor_text(study.summary, 0.05, lang),
+            tables.validation_caption(study, lang),
+            tables.validation_nominal_text(study.summary, 0.05, lang),
+        ):
             assert text and "{" not in text and "val_" not in text
         assert "±" in tables.reference_table(study.reference, lang).to_string()
         assert "val_" not in tables.trend_bias_table(study.trend_bias, lang).to_string()

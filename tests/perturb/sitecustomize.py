@@ -51,13 +51,62 @@ import sys
 ENV = "ANTT_PERTURB_SEED"
 K_MAX = 4  # a few ulps: the size of a different summation order in one dot product of modest length
 
-NUMPY_LINALG = ("pinv", "svd", "svdvals", "lstsq", "solve", "inv", "tensorsolve", "tensorinv", "qr", "cholesky",
-                "eig", "eigh", "eigvals", "eigvalsh", "det", "slogdet", "norm", "matrix_norm", "vector_norm",
-                "cond", "multi_dot", "matmul", "matrix_power", "tensordot", "vecdot", "outer", "cross")
+NUMPY_LINALG = (
+    "pinv",
+    "svd",
+    "svdvals",
+    "lstsq",
+    "solve",
+    "inv",
+    "tensorsolve",
+    "tensorinv",
+    "qr",
+    "cholesky",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "det",
+    "slogdet",
+    "norm",
+    "matrix_norm",
+    "vector_norm",
+    "cond",
+    "multi_dot",
+    "matmul",
+    "matrix_power",
+    "tensordot",
+    "vecdot",
+    "outer",
+    "cross",
+)
 NUMPY_TOP = ("dot", "inner", "vdot")
-SCIPY_LINALG = ("lstsq", "solve", "inv", "pinv", "pinvh", "svd", "svdvals", "qr", "rq", "cholesky", "cho_factor",
-                "cho_solve", "lu_factor", "lu_solve", "solve_triangular", "eig", "eigh", "eigvals", "eigvalsh",
-                "det", "solveh_banded", "solve_banded", "null_space", "orth")
+SCIPY_LINALG = (
+    "lstsq",
+    "solve",
+    "inv",
+    "pinv",
+    "pinvh",
+    "svd",
+    "svdvals",
+    "qr",
+    "rq",
+    "cholesky",
+    "cho_factor",
+    "cho_solve",
+    "lu_factor",
+    "lu_solve",
+    "solve_triangular",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "det",
+    "solveh_banded",
+    "solve_banded",
+    "null_space",
+    "orth",
+)
 # Outputs (by position) that are not computed values and must not change: slogdet's sign.
 KEEP_POSITIONS = {"slogdet": (0,)}
 
@@ -81,7 +130,7 @@ def _feed(digest, value) -> None:
         return
     try:
         array = np.asarray(value)
-    except Exception:  # noqa: BLE001 - something that is not array-like: its type is all we can use
+    except Exception:
         array = None
     if array is None or array.dtype == object:
         digest.update(type(value).__qualname__.encode())

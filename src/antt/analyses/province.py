@@ -11,8 +11,8 @@ import pandas as pd
 
 from antt import paths
 from antt.data import schemas
-from antt.errors import DataError, quote
 from antt.data.io import read_csv_text
+from antt.errors import DataError, quote
 from antt.models.proportions import homogeneity_test, proportion_interval
 from antt.models.ratios import derived_ratio, sum_bounded
 
@@ -40,11 +40,14 @@ def require_reviewed(rows: pd.DataFrame) -> pd.DataFrame:
     if flagged.empty:
         return rows
     fig = flagged.iloc[0]
-    raise DataError(paths.FIGURES_CSV,
-                    f"figure {quote(fig['figure_id'])} ({quote(fig['raw_text'])}) needs review: it is ambiguous as written, so it "
-                    f"has no value; write it unambiguously (Vietnamese style: '.' groups thousands, ',' is the decimal mark) "
-                    f"and clean again before it can be analysed",
-                    row=_raw_row(fig["figure_id"]), column="raw_text")
+    raise DataError(
+        paths.FIGURES_CSV,
+        f"figure {quote(fig['figure_id'])} ({quote(fig['raw_text'])}) needs review: it is ambiguous as written, so it "
+        f"has no value; write it unambiguously (Vietnamese style: '.' groups thousands, ',' is the decimal mark) "
+        f"and clean again before it can be analysed",
+        row=_raw_row(fig["figure_id"]),
+        column="raw_text",
+    )
 
 
 def _by_indicator(indicators: pd.DataFrame, geo_level: str = "province") -> pd.DataFrame:
@@ -54,8 +57,13 @@ def _by_indicator(indicators: pd.DataFrame, geo_level: str = "province") -> pd.D
     return rows.set_index("indicator")
 
 
-def proportions(indicators: pd.DataFrame, codebook: pd.DataFrame, part_whole: pd.DataFrame,
-                alpha: float = 0.05, method: str = "wilson") -> pd.DataFrame:
+def proportions(
+    indicators: pd.DataFrame,
+    codebook: pd.DataFrame,
+    part_whole: pd.DataFrame,
+    alpha: float = 0.05,
+    method: str = "wilson",
+) -> pd.DataFrame:
     """Every ``a/b`` figure, and every part/whole pair of counts, as a proportion with its
     interval (Wilson by default, Clopper–Pearson with ``method='clopper-pearson'``) at 1 − alpha.
     A figure flagged for review (no value) among them or the provincial counts raises a DataError."""
@@ -63,16 +71,30 @@ def proportions(indicators: pd.DataFrame, codebook: pd.DataFrame, part_whole: pd
     rows = []
     for fig in require_reviewed(indicators[indicators["kind"] == "fraction"]).itertuples():
         est = proportion_interval(int(fig.value), int(fig.denominator), alpha=alpha, method=method)
-        rows.append({"indicator": fig.indicator, "topic": topics[fig.indicator], "figure_ids": fig.figure_id,
-                     "derived": False, **est.to_dict()})
+        rows.append(
+            {
+                "indicator": fig.indicator,
+                "topic": topics[fig.indicator],
+                "figure_ids": fig.figure_id,
+                "derived": False,
+                **est.to_dict(),
+            }
+        )
     counts = _by_indicator(indicators)
     for rel in part_whole.itertuples():
         if rel.part in counts.index and rel.whole in counts.index:
             part, whole = counts.loc[rel.part], counts.loc[rel.whole]
             if part["qualifier"] == "exact" and whole["qualifier"] == "exact":
                 est = proportion_interval(int(part["value"]), int(whole["value"]), alpha=alpha, method=method)
-                rows.append({"indicator": rel.part, "topic": topics[rel.part],
-                             "figure_ids": f"{part['figure_id']};{whole['figure_id']}", "derived": True, **est.to_dict()})
+                rows.append(
+                    {
+                        "indicator": rel.part,
+                        "topic": topics[rel.part],
+                        "figure_ids": f"{part['figure_id']};{whole['figure_id']}",
+                        "derived": True,
+                        **est.to_dict(),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -84,8 +106,12 @@ def attainment(proportions_table: pd.DataFrame) -> pd.DataFrame:
 def homogeneity(attainment_table: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05):
     """Chi-square test of one attainment rate across the kinds of unit, with the exact test and
     Holm-corrected pairwise Fisher tests beside it (see ``antt.models.proportions``)."""
-    return homogeneity_test([labels[k] for k in attainment_table["indicator"]],
-                            attainment_table["successes"].tolist(), attainment_table["total"].tolist(), alpha=alpha)
+    return homogeneity_test(
+        [labels[k] for k in attainment_table["indicator"]],
+        attainment_table["successes"].tolist(),
+        attainment_table["total"].tolist(),
+        alpha=alpha,
+    )
 
 
 def _bounded_term(counts: pd.DataFrame, term: str) -> tuple[float | None, float, float]:
@@ -110,18 +136,37 @@ def ratios(indicators: pd.DataFrame, ratio_table: pd.DataFrame, lang: str) -> pd
         den = sum_bounded(*(_bounded_term(counts, t) for t in terms["denominator"]))
         est = derived_ratio(num, den)
         ids = sorted({counts.loc[t.partition(":")[0], "figure_id"] for side in terms.values() for t in side})
-        rows.append({"ratio": r.ratio, "label": getattr(r, f"label_{lang}"), "unit": getattr(r, f"unit_{lang}"),
-                     "value": est.value, "lower": est.lower, "upper": est.upper, "note": est.note,
-                     "figure_ids": ";".join(ids)})
+        rows.append(
+            {
+                "ratio": r.ratio,
+                "label": getattr(r, f"label_{lang}"),
+                "unit": getattr(r, f"unit_{lang}"),
+                "value": est.value,
+                "lower": est.lower,
+                "upper": est.upper,
+                "note": est.note,
+                "figure_ids": ";".join(ids),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Provincial counts (not ranks, shares or proportions) for the activity figure."""
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
-    rows = require_reviewed(indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])])
-    return pd.DataFrame({"label": rows["indicator"].map(labels), "value": rows["value"], "lower": rows["lower"],
-                         "upper": rows["upper"], "qualifier": rows["qualifier"], "figure_id": rows["figure_id"]}).reset_index(drop=True)
+    rows = require_reviewed(
+        indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])]
+    )
+    return pd.DataFrame(
+        {
+            "label": rows["indicator"].map(labels),
+            "value": rows["value"],
+            "lower": rows["lower"],
+            "upper": rows["upper"],
+            "qualifier": rows["qualifier"],
+            "figure_id": rows["figure_id"],
+        }
+    ).reset_index(drop=True)
 
 
 def source_line(sources: pd.DataFrame, lang: str) -> str:
@@ -131,8 +176,15 @@ def source_line(sources: pd.DataFrame, lang: str) -> str:
     return f"{label}: {names}"
 
 
-def make_figures(props: pd.DataFrame, counts: pd.DataFrame, sources: pd.DataFrame, codebook: pd.DataFrame,
-                 lang: str, out_dir, prefix: str) -> dict[str, dict]:
+def make_figures(
+    props: pd.DataFrame,
+    counts: pd.DataFrame,
+    sources: pd.DataFrame,
+    codebook: pd.DataFrame,
+    lang: str,
+    out_dir,
+    prefix: str,
+) -> dict[str, dict]:
     """Attainment and activity figures, exported (PNG + SVG) to ``out_dir``; returns the figures and paths."""
     from antt.reporting import figures
     from antt.reporting.tables import format_percent, translator
@@ -150,8 +202,9 @@ def make_figures(props: pd.DataFrame, counts: pd.DataFrame, sources: pd.DataFram
     shown["qualifier"] = [t(f"qualifier_word_{q}") if q not in ("exact",) else "" for q in shown["qualifier"]]
     omitted = len(counts) - len(shown)
     note = f" {t('magnitude_omitted')} ({omitted})." if omitted else ""
-    activity = figures.activity_figure(shown, t("fig_activity_title"), f"{source}. {t('bounds_by_convention')}.{note}",
-                                       lang, log_scale=True)
+    activity = figures.activity_figure(
+        shown, t("fig_activity_title"), f"{source}. {t('bounds_by_convention')}.{note}", lang, log_scale=True
+    )
     out = {}
     for name, fig in (("attainment", attain), ("activity", activity)):
         out[name] = figures.export(fig, f"{prefix}_{name}", out_dir)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from antt.data import codebook as cb
 from antt import paths
+from antt.data import codebook as cb
 from antt.data import datapackage, schemas
-from antt.errors import DataError, quote
 from antt.data.io import csv_text, json_text, read_csv_text, validate, write_files_atomic
+from antt.errors import DataError, quote
 from antt.numerals import FigureParseError, ParsedFigure, parse_figure
 from antt.text import canonical_tone
 
@@ -80,14 +80,21 @@ def parse_place(place: str, province: str) -> dict[str, str | None]:
     province = canonical_tone(province)
     if m := COMMUNE.match(place):
         district = m["district"]
-        return {"geo_level": "commune", "geo_name": m["name"], "district": district and district.strip(), "province": province}
+        return {
+            "geo_level": "commune",
+            "geo_name": m["name"],
+            "district": district and district.strip(),
+            "province": province,
+        }
     if m := DISTRICT.match(place):
         return {"geo_level": "district", "geo_name": m["name"], "district": m["name"], "province": province}
     if m := PROVINCE.match(place):
         return {"geo_level": "province", "geo_name": m["name"], "district": None, "province": m["name"]}
     if WHOLE_PROVINCE.match(place):
         return {"geo_level": "province", "geo_name": province, "district": None, "province": province}
-    raise ValueError(f"unrecognised place {quote(place)}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»")
+    raise ValueError(
+        f"unrecognised place {quote(place)}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»"
+    )
 
 
 def _year(text: str) -> int | None:
@@ -102,13 +109,23 @@ def value_problem(parsed: ParsedFigure) -> str | None:
     """
     numbers = [x for x in (parsed.value, parsed.denominator, parsed.lower, parsed.upper) if x is not None]
     if any(not math.isfinite(x) or x >= schemas.MAX_EXACT for x in numbers):
-        return (f"{quote(parsed.raw_text)} is too large to be stored exactly (numbers from 2**53, about 9 × 10**15, "
-                f"are rounded): a transcription error?")
-    if parsed.kind in schemas.WHOLE_KINDS and not all(float(x).is_integer() for x in (parsed.value, parsed.denominator) if x is not None):
+        return (
+            f"{quote(parsed.raw_text)} is too large to be stored exactly (numbers from 2**53, about 9 × 10**15, "
+            f"are rounded): a transcription error?"
+        )
+    if parsed.kind in schemas.WHOLE_KINDS and not all(
+        float(x).is_integer() for x in (parsed.value, parsed.denominator) if x is not None
+    ):
         return f"{quote(parsed.raw_text)} is not a whole number: a {parsed.kind} counts things, so is whole"
     # «trên 100%» (more than 100 %) is as impossible for a share as 250 %.
-    if parsed.kind == "percent" and parsed.value is not None and (
-            parsed.value > schemas.MAX_PERCENT or (parsed.qualifier == "more_than" and parsed.value >= schemas.MAX_PERCENT)):
+    if (
+        parsed.kind == "percent"
+        and parsed.value is not None
+        and (
+            parsed.value > schemas.MAX_PERCENT
+            or (parsed.qualifier == "more_than" and parsed.value >= schemas.MAX_PERCENT)
+        )
+    ):
         return f"{quote(parsed.raw_text)} is above {schemas.MAX_PERCENT} %: a percentage is a share of a whole"
     return None
 
@@ -120,19 +137,25 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
     levels = dict(zip(codebook["indicator"], codebook["geo_level"]))
     rows = []
     for position, fig in enumerate(raw.figures.itertuples(index=False), start=1):
+
         def fail(column: str, message: str, row: int = position) -> DataError:
             return DataError(figures_path, message, row=row, column=column)
 
         if fig.source_id not in sources.index:
             raise fail("source_id", f"unknown source_id {quote(fig.source_id)}; known: {', '.join(sources.index)}")
         if fig.indicator not in kinds:
-            raise fail("indicator", f"unknown indicator {quote(fig.indicator)}: add it to data/codebook/indicators.csv first")
+            raise fail(
+                "indicator", f"unknown indicator {quote(fig.indicator)}: add it to data/codebook/indicators.csv first"
+            )
         try:
             parsed = parse_figure(fig.raw_text)
         except FigureParseError as exc:
             raise fail("raw_text", str(exc)) from None
         if parsed.kind not in ALLOWED_KINDS[kinds[fig.indicator]]:
-            raise fail("raw_text", f"{quote(fig.raw_text)} parses as a {parsed.kind}, but indicator {quote(fig.indicator)} is a {kinds[fig.indicator]}")
+            raise fail(
+                "raw_text",
+                f"{quote(fig.raw_text)} parses as a {parsed.kind}, but indicator {quote(fig.indicator)} is a {kinds[fig.indicator]}",
+            )
         if problem := value_problem(parsed):
             raise fail("raw_text", problem)
         try:
@@ -140,7 +163,10 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
         except ValueError as exc:
             raise fail("place", str(exc)) from None
         if place["geo_level"] != levels[fig.indicator]:
-            raise fail("place", f"{quote(fig.place)} is a {place['geo_level']}, but indicator {quote(fig.indicator)} is defined at {levels[fig.indicator]} level")
+            raise fail(
+                "place",
+                f"{quote(fig.place)} is a {place['geo_level']}, but indicator {quote(fig.indicator)} is defined at {levels[fig.indicator]} level",
+            )
         start, end = _year(fig.period_start), _year(fig.period_end)
         if fig.period_basis == "stated" and (start is None or end is None):
             raise fail("period_start", "a stated period needs both period_start and period_end")
@@ -186,8 +212,15 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
     for fig in indicators[(indicators["kind"] == "fraction") & indicators["value"].notna()].itertuples():
         ok = fig.value <= fig.denominator
         sign = "≤" if ok else ">"
-        out.append(_row("numerator_within_denominator", "pass" if ok else "fail", fig.figure_id,
-                        f"{fig.raw_text}: numerator {sign} denominator", f"{fig.raw_text}: tử số {sign} mẫu số"))
+        out.append(
+            _row(
+                "numerator_within_denominator",
+                "pass" if ok else "fail",
+                fig.figure_id,
+                f"{fig.raw_text}: numerator {sign} denominator",
+                f"{fig.raw_text}: tử số {sign} mẫu số",
+            )
+        )
     key = ["source_id", "geo_name", "period_start", "period_end"]
     for rel in part_whole.itertuples():
         parts = indicators[indicators["indicator"] == rel.part].dropna(subset=["upper"])
@@ -197,31 +230,62 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
             for whole in same.itertuples():
                 ok = part.upper <= whole.lower
                 sign = "≤" if ok else ">"
-                out.append(_row("part_within_whole", "pass" if ok else "fail", [part.figure_id, whole.figure_id],
-                                f"part {rel.part} ({part.raw_text}) {sign} whole {rel.whole} ({whole.raw_text})",
-                                f"phần {rel.part} ({part.raw_text}) {sign} tổng {rel.whole} ({whole.raw_text})"))
+                out.append(
+                    _row(
+                        "part_within_whole",
+                        "pass" if ok else "fail",
+                        [part.figure_id, whole.figure_id],
+                        f"part {rel.part} ({part.raw_text}) {sign} whole {rel.whole} ({whole.raw_text})",
+                        f"phần {rel.part} ({part.raw_text}) {sign} tổng {rel.whole} ({whole.raw_text})",
+                    )
+                )
     comparable = indicators[indicators["kind"].isin(COMPARABLE_KINDS)]
-    numbers = pd.concat([
-        comparable[["figure_id", "indicator", "source_id", "value", "raw_text"]].assign(role="value"),
-        comparable[["figure_id", "indicator", "source_id", "denominator", "raw_text"]].rename(columns={"denominator": "value"}).assign(role="denominator"),
-    ]).dropna(subset=["value"])
+    numbers = pd.concat(
+        [
+            comparable[["figure_id", "indicator", "source_id", "value", "raw_text"]].assign(role="value"),
+            comparable[["figure_id", "indicator", "source_id", "denominator", "raw_text"]]
+            .rename(columns={"denominator": "value"})
+            .assign(role="denominator"),
+        ]
+    ).dropna(subset=["value"])
     for (_source, value), group in numbers.groupby(["source_id", "value"], sort=True):
         if group["indicator"].nunique() > 1:
             described = "; ".join(f"{r.indicator} ({r.role} of {r.raw_text})" for r in group.itertuples())
-            described_vi = "; ".join(f"{r.indicator} ({'giá trị' if r.role == 'value' else 'mẫu số'} của {r.raw_text})"
-                                     for r in group.itertuples())
-            out.append(_row("repeated_value", "flag", sorted(group["figure_id"]),
-                            f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error.",
-                            f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép."))
+            described_vi = "; ".join(
+                f"{r.indicator} ({'giá trị' if r.role == 'value' else 'mẫu số'} của {r.raw_text})"
+                for r in group.itertuples()
+            )
+            out.append(
+                _row(
+                    "repeated_value",
+                    "flag",
+                    sorted(group["figure_id"]),
+                    f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error.",
+                    f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép.",
+                )
+            )
     for fig in indicators.itertuples():
         if fig.period_basis != "stated":
             basis_vi = "suy ra từ ngữ cảnh" if fig.period_basis == "implied" else "không nêu"
-            out.append(_row("period_not_stated", "flag", fig.figure_id,
-                            f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}",
-                            f"thời gian {basis_vi}: {_period(fig)}"))
+            out.append(
+                _row(
+                    "period_not_stated",
+                    "flag",
+                    fig.figure_id,
+                    f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}",
+                    f"thời gian {basis_vi}: {_period(fig)}",
+                )
+            )
         if fig.needs_review:
-            out.append(_row("needs_review", "flag", fig.figure_id, f"{fig.raw_text!r} is ambiguous: check the source",
-                            f"{fig.raw_text!r} không rõ nghĩa: kiểm tra lại nguồn"))
+            out.append(
+                _row(
+                    "needs_review",
+                    "flag",
+                    fig.figure_id,
+                    f"{fig.raw_text!r} is ambiguous: check the source",
+                    f"{fig.raw_text!r} không rõ nghĩa: kiểm tra lại nguồn",
+                )
+            )
     return validate(pd.DataFrame(out, columns=list(schemas.QUALITY.columns)), schemas.QUALITY, "quality (in memory)")
 
 
@@ -235,9 +299,13 @@ def failures(quality: pd.DataFrame) -> pd.DataFrame:
     return quality[quality["status"] == "fail"]
 
 
-def clean(raw_dir: str | Path | None = None, codebook_dir: str | Path | None = None,
-          processed_dir: str | Path | None = None, write: bool = True,
-          fail_on_quality_error: bool = True) -> CleanResult:
+def clean(
+    raw_dir: str | Path | None = None,
+    codebook_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    write: bool = True,
+    fail_on_quality_error: bool = True,
+) -> CleanResult:
     """Run the whole cleaning step; write ``indicators.csv``, ``quality.csv`` and the data package
     descriptor ``datapackage.json`` (which records the two files' hashes) into ``processed_dir``.
 
@@ -252,23 +320,30 @@ def clean(raw_dir: str | Path | None = None, codebook_dir: str | Path | None = N
     known = set(raw.sources["source_id"])
     for position, source_id in enumerate(raw.exclusions["source_id"], start=1):
         if source_id not in known:
-            raise DataError(raw_dir / "exclusions.csv", f"unknown source_id {quote(source_id)}", row=position, column="source_id")
+            raise DataError(
+                raw_dir / "exclusions.csv", f"unknown source_id {quote(source_id)}", row=position, column="source_id"
+            )
     indicators = build_indicators(raw, codebook, raw_dir / "figures.csv")
     quality = quality_checks(indicators, cb.load_part_whole(codebook_dir))
     if fail_on_quality_error:
         raise_on_failures(quality, raw_dir / "figures.csv", raw.figures["figure_id"])
     if write:
-        write_files_atomic(processed_files(indicators, quality, Path(processed_dir or paths.PROCESSED), raw_dir, codebook_dir))
+        write_files_atomic(
+            processed_files(indicators, quality, Path(processed_dir or paths.PROCESSED), raw_dir, codebook_dir)
+        )
     return CleanResult(indicators, quality)
 
 
-def processed_files(indicators: pd.DataFrame, quality: pd.DataFrame, processed_dir: Path,
-                    raw_dir: Path, codebook_dir: Path) -> dict[Path, str]:
+def processed_files(
+    indicators: pd.DataFrame, quality: pd.DataFrame, processed_dir: Path, raw_dir: Path, codebook_dir: Path
+) -> dict[Path, str]:
     """Path → text of the three processed files; the descriptor describes the very texts written."""
     tables = {datapackage.TABLES["indicators"]: csv_text(indicators), datapackage.TABLES["quality"]: csv_text(quality)}
     descriptor = datapackage.describe(tables, codebook_dir, raw_dir)
-    return {**{processed_dir / name: text for name, text in tables.items()},
-            processed_dir / datapackage.DESCRIPTOR: json_text(descriptor)}
+    return {
+        **{processed_dir / name: text for name, text in tables.items()},
+        processed_dir / datapackage.DESCRIPTOR: json_text(descriptor),
+    }
 
 
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
@@ -281,8 +356,9 @@ def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     return validate(table, schemas.INDICATORS, path)
 
 
-def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures.csv",
-                      figure_ids: Sequence[str] = ()) -> None:
+def raise_on_failures(
+    quality: pd.DataFrame, figures_path: str | Path = "figures.csv", figure_ids: Sequence[str] = ()
+) -> None:
     """Stop with one message (one line) listing every failed check (flags do not stop a run).
 
     ``figure_ids``, the figures file's ids in file order, lets the error name the row (and its
@@ -293,8 +369,12 @@ def raise_on_failures(quality: pd.DataFrame, figures_path: str | Path = "figures
         listed = "; ".join(f"{r.check}: {r.message} [{r.figure_ids}]" for r in failed.itertuples())
         first, ids = failed["figure_ids"].iloc[0].split(";")[0], list(figure_ids)
         row = ids.index(first) + 1 if first in ids else None
-        raise DataError(figures_path, f"{len(failed)} quality check(s) failed; correct the transcription or the source: {listed}",
-                        row=row, column="raw_text" if row else None)
+        raise DataError(
+            figures_path,
+            f"{len(failed)} quality check(s) failed; correct the transcription or the source: {listed}",
+            row=row,
+            column="raw_text" if row else None,
+        )
 
 
 def load_quality(path: str | Path | None = None) -> pd.DataFrame:

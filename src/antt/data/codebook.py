@@ -35,9 +35,12 @@ def load_part_whole(codebook_dir: str | Path | None = None) -> pd.DataFrame:
     Both must be indicators of the codebook's ``indicators.csv``: a misspelt key would silently
     switch its check off.
     """
-    known = pa.Check.isin(load_indicators(codebook_dir)["indicator"].tolist(), error="a known indicator (one of indicators.csv)")
-    schema = schemas.PART_WHOLE.update_columns({name: {"checks": [*schemas.PART_WHOLE.columns[name].checks, known]}
-                                                for name in ("part", "whole")})
+    known = pa.Check.isin(
+        load_indicators(codebook_dir)["indicator"].tolist(), error="a known indicator (one of indicators.csv)"
+    )
+    schema = schemas.PART_WHOLE.update_columns(
+        {name: {"checks": [*schemas.PART_WHOLE.columns[name].checks, known]} for name in ("part", "whole")}
+    )
     return _load("part_whole.csv", schema, codebook_dir)
 
 

@@ -56,12 +56,12 @@ TABLES = {"indicators": "indicators.csv", "quality": "quality.csv"}
 DESCRIPTOR = "datapackage.json"
 RESOURCE_DESCRIPTIONS = {
     "indicators": "One row per figure stated in the source: parsed value, denominator, bounds, qualifier, place "
-                  "and period. Units of value, denominator, lower and upper are the row's unit (the counted noun "
-                  "as written; English in the codebook's unit_en).",
+    "and period. Units of value, denominator, lower and upper are the row's unit (the counted noun "
+    "as written; English in the codebook's unit_en).",
     "quality": "Data-quality checks of the indicators: pass, flag (verify at source) or fail. figure_ids lists "
-               "the figures concerned, separated by ';'.",
+    "the figures concerned, separated by ';'.",
     "codebook": "The codebook (data/codebook/indicators.csv of the repository): one row per indicator key, with "
-                "topic, kind, place level, units and labels in Vietnamese and English, and a definition.",
+    "topic, kind, place level, units and labels in Vietnamese and English, and a definition.",
 }
 # Allowed values of categorical columns (the same lists the pandera schemas check).
 ENUMS = {
@@ -73,8 +73,7 @@ ENUMS = {
 }
 NON_NEGATIVE = {("indicators", c) for c in ("value", "denominator", "lower", "upper")}
 CODEBOOK_ENUMS = {"kind": schemas.INDICATOR_KINDS, "geo_level": schemas.GEO_LEVELS}
-INDICATOR_UNIT = ("indicator unit: the row's unit column (as written in Vietnamese); "
-                  "English in the codebook's unit_en")
+INDICATOR_UNIT = "indicator unit: the row's unit column (as written in Vietnamese); English in the codebook's unit_en"
 DATA_DICTIONARY = "data/codebook/columns.csv"
 
 
@@ -198,8 +197,16 @@ def describe(contents: Mapping[str, bytes | str], codebook_dir: str | Path, raw_
         "title": TITLE,
         "description": DESCRIPTION,
         "version": __version__,
-        "keywords": ["Vietnam", "Hà Nam", "security and order", "ANTT", "MTTQ", "drug prevention",
-                     "community policing", "newspaper figures"],
+        "keywords": [
+            "Vietnam",
+            "Hà Nam",
+            "security and order",
+            "ANTT",
+            "MTTQ",
+            "drug prevention",
+            "community policing",
+            "newspaper figures",
+        ],
         "licenses": [
             {"name": "MIT", "title": "MIT License", "path": "https://opensource.org/licenses/MIT"},
         ],

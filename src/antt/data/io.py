@@ -90,7 +90,9 @@ def _check_header(path: Path, header: list[str], columns: list[str], allowed: li
         if name not in header:
             near = difflib.get_close_matches(name, [h for h in header if h not in allowed], n=1)
             hint = f" (found {quote(near[0])}: misspelt?)" if near else ""
-            raise DataError(path, f"required column is missing{hint}; expected columns: {', '.join(columns)}", column=name)
+            raise DataError(
+                path, f"required column is missing{hint}; expected columns: {', '.join(columns)}", column=name
+            )
     for name in header:
         if name not in allowed:
             raise DataError(path, f"unexpected column; expected columns: {', '.join(allowed)}", column=name)
@@ -107,10 +109,19 @@ def _check_field_counts(path: Path, header: list[str], rows: list[list[str]]) ->
         return
     row, count, expected = int(wrong.index[0]), int(wrong.iloc[0]), len(header)
     if count < expected:
-        raise DataError(path, f"the row has {count} field(s) but the header has {expected}: it ends before this column "
-                              f"(a lost comma or a cut line?)", row=row, column=header[count])
-    raise DataError(path, f"the row has {count} fields but the header has {expected}: {count - expected} too many "
-                          f"(a value with a comma must be in double quotes)", row=row)
+        raise DataError(
+            path,
+            f"the row has {count} field(s) but the header has {expected}: it ends before this column "
+            f"(a lost comma or a cut line?)",
+            row=row,
+            column=header[count],
+        )
+    raise DataError(
+        path,
+        f"the row has {count} fields but the header has {expected}: {count - expected} too many "
+        f"(a value with a comma must be in double quotes)",
+        row=row,
+    )
 
 
 def validate(table: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) -> pd.DataFrame:

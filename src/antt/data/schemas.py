@@ -20,8 +20,16 @@ SHA256 = r"^[0-9a-f]{64}$"
 
 PERIOD_BASES = ["stated", "implied", "not_stated"]
 EXCLUSION_REASONS = [
-    "year", "year_range", "date", "time", "programme_number", "document_number", "licence_number",
-    "phone_number", "name_with_number", "page_furniture",
+    "year",
+    "year_range",
+    "date",
+    "time",
+    "programme_number",
+    "document_number",
+    "licence_number",
+    "phone_number",
+    "name_with_number",
+    "page_furniture",
 ]
 FIGURE_KINDS = ["count", "fraction", "percent", "rank", "stated_zero", "magnitude"]
 INDICATOR_KINDS = ["count", "fraction", "percent", "rank"]
@@ -50,8 +58,10 @@ def _no_format_characters(s: pd.Series) -> pd.Series:
 
 
 # Invisible characters hide text from a reviewer and defeat word counts (40 words glued by U+200B).
-NO_FORMAT_CHARS = pa.Check(_no_format_characters,
-                           error="no invisible format characters (Unicode category Cf, e.g. U+200B zero-width space): delete them")
+NO_FORMAT_CHARS = pa.Check(
+    _no_format_characters,
+    error="no invisible format characters (Unicode category Cf, e.g. U+200B zero-width space): delete them",
+)
 
 
 def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
@@ -61,10 +71,14 @@ def _text(*checks: pa.Check, unique: bool = False) -> pa.Column:
 
 NON_EMPTY = pa.Check.str_length(min_value=1)
 NO_EDGE_SPACE = pa.Check(lambda s: s == s.str.strip(), element_wise=False, error="no leading/trailing spaces")
-MAX_15_WORDS = pa.Check(lambda s: s.str.count(WORD_PATTERN) <= MAX_EVIDENCE_WORDS,
-                        error=f"at most {MAX_EVIDENCE_WORDS} words (licence rule)")
-MAX_EVIDENCE_LENGTH = pa.Check.str_length(max_value=MAX_EVIDENCE_CHARS,
-                                          error=f"at most {MAX_EVIDENCE_CHARS} characters (licence rule: {MAX_EVIDENCE_WORDS} words)")
+MAX_15_WORDS = pa.Check(
+    lambda s: s.str.count(WORD_PATTERN) <= MAX_EVIDENCE_WORDS,
+    error=f"at most {MAX_EVIDENCE_WORDS} words (licence rule)",
+)
+MAX_EVIDENCE_LENGTH = pa.Check.str_length(
+    max_value=MAX_EVIDENCE_CHARS,
+    error=f"at most {MAX_EVIDENCE_CHARS} characters (licence rule: {MAX_EVIDENCE_WORDS} words)",
+)
 EVIDENCE = (NON_EMPTY, NO_EDGE_SPACE, MAX_EVIDENCE_LENGTH, MAX_15_WORDS)
 
 SOURCES = pa.DataFrameSchema(
@@ -191,6 +205,7 @@ _EXACT = pa.Check.lt(MAX_EXACT, error="below 2**53 (larger numbers are not exact
 def _whole(values: pd.Series) -> pd.Series:
     return values.isna() | (values % 1 == 0)
 
+
 INDICATORS = pa.DataFrameSchema(
     {
         "figure_id": pa.Column(str, pa.Check.str_matches(SLUG), unique=True),
@@ -215,7 +230,9 @@ INDICATORS = pa.DataFrameSchema(
         "paragraph": pa.Column(int, pa.Check.ge(1), coerce=True),
     },
     checks=[
-        pa.Check(lambda df: (df["lower"] <= df["upper"]) | df["lower"].isna() | df["upper"].isna(), error="lower <= upper"),
+        pa.Check(
+            lambda df: (df["lower"] <= df["upper"]) | df["lower"].isna() | df["upper"].isna(), error="lower <= upper"
+        ),
         pa.Check(
             lambda df: df["value"].isna() | ((df["lower"] <= df["value"]) & (df["value"] <= df["upper"])),
             error="lower <= value <= upper",
@@ -224,9 +241,14 @@ INDICATORS = pa.DataFrameSchema(
             lambda df: df["period_start"].isna() | df["period_end"].isna() | (df["period_start"] <= df["period_end"]),
             error="period_start <= period_end",
         ),
-        pa.Check(lambda df: (df["kind"] != "percent") | ~(df["value"] > MAX_PERCENT), error=f"a percentage is at most {MAX_PERCENT}"),
-        pa.Check(lambda df: ~df["kind"].isin(WHOLE_KINDS) | (_whole(df["value"]) & _whole(df["denominator"])),
-                 error="counts, fractions and ranks are whole numbers"),
+        pa.Check(
+            lambda df: (df["kind"] != "percent") | ~(df["value"] > MAX_PERCENT),
+            error=f"a percentage is at most {MAX_PERCENT}",
+        ),
+        pa.Check(
+            lambda df: ~df["kind"].isin(WHOLE_KINDS) | (_whole(df["value"]) & _whole(df["denominator"])),
+            error="counts, fractions and ranks are whole numbers",
+        ),
     ],
     strict=True,
     ordered=True,

@@ -39,12 +39,27 @@ import pandas as pd
 
 from antt import paths
 from antt.data import codebook, schemas
-from antt.errors import DataError, quote
 from antt.data.io import read_csv_text
+from antt.errors import DataError, quote
 from antt.text import format_characters, key, nfc
 
-__all__ = ["REQUIRED", "OPTIONAL", "COLUMNS", "TEMPLATE", "NoRowsError", "LoadedSeries", "PlaceName", "place_key",
-           "parse_place", "match_place", "load_series", "covers", "period_text", "used_sources", "citation"]
+__all__ = [
+    "COLUMNS",
+    "OPTIONAL",
+    "REQUIRED",
+    "TEMPLATE",
+    "LoadedSeries",
+    "NoRowsError",
+    "PlaceName",
+    "citation",
+    "covers",
+    "load_series",
+    "match_place",
+    "parse_place",
+    "period_text",
+    "place_key",
+    "used_sources",
+]
 
 REQUIRED = ("source_id", "place", "indicator", "year", "count")
 OPTIONAL = ("month", "population")
@@ -60,21 +75,46 @@ _SLUG = re.compile(schemas.SLUG)
 
 # Administrative words that open a name, in key form (with diacritics), and their level.
 _LEVEL_WORDS = {
-    ("thị", "trấn"): "commune", ("xã",): "commune", ("phường",): "commune",
-    ("thị", "xã"): "district", ("thành", "phố"): "district", ("huyện",): "district", ("quận",): "district",
+    ("thị", "trấn"): "commune",
+    ("xã",): "commune",
+    ("phường",): "commune",
+    ("thị", "xã"): "district",
+    ("thành", "phố"): "district",
+    ("huyện",): "district",
+    ("quận",): "district",
     ("tỉnh",): "province",
-    ("commune",): "commune", ("ward",): "commune", ("township",): "commune", ("district",): "district",
+    ("commune",): "commune",
+    ("ward",): "commune",
+    ("township",): "commune",
+    ("district",): "district",
     ("province",): "province",
 }
 # The same written without diacritics; not «phuong», «quan», «tinh», which begin real names written
 # without diacritics (Phương Đình, Quan Sơn, Tĩnh Gia).
-_PLAIN_LEVEL_WORDS = {("thi", "tran"): "commune", ("xa",): "commune", ("thi", "xa"): "district",
-                      ("thanh", "pho"): "district", ("huyen",): "district"}
-_ABBREVIATIONS = {"x": "commune", "p": "commune", "tt": "commune", "h": "district", "q": "district",
-                  "tx": "district", "tp": "district"}
+_PLAIN_LEVEL_WORDS = {
+    ("thi", "tran"): "commune",
+    ("xa",): "commune",
+    ("thi", "xa"): "district",
+    ("thanh", "pho"): "district",
+    ("huyen",): "district",
+}
+_ABBREVIATIONS = {
+    "x": "commune",
+    "p": "commune",
+    "tt": "commune",
+    "h": "district",
+    "q": "district",
+    "tx": "district",
+    "tp": "district",
+}
 _ABBREVIATION_RE = re.compile(r"^(?P<abbr>tt|tx|tp|x|p|h|q)\.\s*(?P<rest>.*)$")
-_TRAILING_WORDS = {"commune": "commune", "ward": "commune", "township": "commune", "district": "district",
-                   "province": "province"}
+_TRAILING_WORDS = {
+    "commune": "commune",
+    "ward": "commune",
+    "township": "commune",
+    "district": "district",
+    "province": "province",
+}
 _QUALIFIER_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<qualifier>[^()]*)\)$")
 _SEPARATORS = re.compile(r"[\s\-_‐‑–]+")
 
@@ -87,6 +127,7 @@ class NoRowsError(DataError):
 # --------------------------------------------------------------------------------------------
 # Place names
 # --------------------------------------------------------------------------------------------
+
 
 def _bare(s: str) -> str:
     """``s`` without diacritics (đ → d), NFC."""
@@ -114,10 +155,12 @@ class PlaceName:
 
     def compatible(self, other: PlaceName, skip: str = "") -> bool:
         """Could both denote the same place (``skip``: a part not compared)?"""
-        return (self.bare == other.bare
-                and (skip == "name" or self.plain or other.plain or self.name == other.name)
-                and (skip == "level" or not self.level or not other.level or self.level == other.level)
-                and (skip == "qualifier" or not self.qualifier or not other.qualifier or self.qualifier == other.qualifier))
+        return (
+            self.bare == other.bare
+            and (skip == "name" or self.plain or other.plain or self.name == other.name)
+            and (skip == "level" or not self.level or not other.level or self.level == other.level)
+            and (skip == "qualifier" or not self.qualifier or not other.qualifier or self.qualifier == other.qualifier)
+        )
 
     def stated(self, part: str) -> str:
         """The value of ``part`` when the name states it, else ""."""
@@ -181,7 +224,7 @@ def match_place(requested: str, written: list[str], path: str | Path = "", indic
     file and any near miss: the same letters with other diacritics).
     """
     if not key(requested):
-        raise DataError(path, "no place given: name the commune (e.g. commune=\"Ngọc Lũ\")", column="place")
+        raise DataError(path, 'no place given: name the commune (e.g. commune="Ngọc Lũ")', column="place")
     want = parse_place(requested)
     places = {w: parse_place(w) for w in dict.fromkeys(written)}
     same_letters = [p for p in places.values() if p.bare == want.bare]
@@ -190,27 +233,44 @@ def match_place(requested: str, written: list[str], path: str | Path = "", indic
         for part in ("name", "level", "qualifier"):
             if one.stated(part):
                 continue
-            meanings = {p.stated(part): p.written for p in same_letters + [want]
-                        if p.stated(part) and p.compatible(one, skip=part)}
+            meanings = {
+                p.stated(part): p.written
+                for p in same_letters + [want]
+                if p.stated(part) and p.compatible(one, skip=part)
+            }
             if len(meanings) > 1:
                 who = "it" if one is want else f"the file's {quote(one.written)}"
-                raise DataError(path, f"place {quote(requested)} is ambiguous: {who} could be any of "
-                                      f"{_listing(sorted(meanings.values()))}; write the place in full (diacritics, "
-                                      f"«xã»/«huyện», district in parentheses) in the file and in the parameter",
-                                column="place")
+                raise DataError(
+                    path,
+                    f"place {quote(requested)} is ambiguous: {who} could be any of "
+                    f"{_listing(sorted(meanings.values()))}; write the place in full (diacritics, "
+                    f"«xã»/«huyện», district in parentheses) in the file and in the parameter",
+                    column="place",
+                )
     if chosen:
         return chosen
     near = [p.written for p in same_letters]
-    hint = (f" (the file has {_listing(near)}: the same letters, but other diacritics, level or district, so "
-            f"another place; correct the file or the parameter)") if near else ""
+    hint = (
+        (
+            f" (the file has {_listing(near)}: the same letters, but other diacritics, level or district, so "
+            f"another place; correct the file or the parameter)"
+        )
+        if near
+        else ""
+    )
     what = f" (indicator {quote(indicator)})" if indicator else ""
-    raise NoRowsError(path, f"no rows for place {quote(requested)}{what}{hint}; places in the file: "
-                          f"{_listing(sorted(places, key=lambda w: (parse_place(w).bare, w)))}", column="place")
+    raise NoRowsError(
+        path,
+        f"no rows for place {quote(requested)}{what}{hint}; places in the file: "
+        f"{_listing(sorted(places, key=lambda w: (parse_place(w).bare, w)))}",
+        column="place",
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Reading and checking a series file
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LoadedSeries:
@@ -289,13 +349,16 @@ def _check_cells(path: Path, table: pd.DataFrame, known_indicators: list[str]) -
             value, why = cell, ""
             hidden = format_characters(cell)
             if hidden:
-                why = (f"invisible character(s) {', '.join(f'U+{ord(c):04X}' for c in sorted(hidden))} in "
-                       f"{quote(cell)}: delete them")
+                why = (
+                    f"invisible character(s) {', '.join(f'U+{ord(c):04X}' for c in sorted(hidden))} in "
+                    f"{quote(cell)}: delete them"
+                )
             elif cell == "":
-                why = {"month": "blank month in a monthly series: give the month of every row, or leave the whole "
-                                "column empty for a yearly series",
-                       "population": "blank population: give it for every row, or leave the whole column empty"
-                       }.get(column, "blank cell in a required column")
+                why = {
+                    "month": "blank month in a monthly series: give the month of every row, or leave the whole "
+                    "column empty for a yearly series",
+                    "population": "blank population: give it for every row, or leave the whole column empty",
+                }.get(column, "blank cell in a required column")
             elif column == "source_id" and not _SLUG.fullmatch(cell):
                 why = f"source_id {quote(cell)} must be a slug of lower-case letters, digits and hyphens, as in data/raw/sources.csv"
             elif column == "indicator" and cell not in known_indicators:
@@ -336,12 +399,22 @@ def _check_duplicates(path: Path, rows: pd.DataFrame, periods: list[str], place:
     second = rows[rows.duplicated(keys, keep="first")].iloc[0]
     first = repeated[(repeated[keys] == second[keys]).all(axis=1)].iloc[0]
     when = "/".join(str(second[p]) for p in reversed(periods))
-    sources = (f" (sources {quote(first['source_id'])} and {quote(second['source_id'])}: the years of several sources "
-               f"must not overlap)") if first["source_id"] != second["source_id"] else ""
+    sources = (
+        (
+            f" (sources {quote(first['source_id'])} and {quote(second['source_id'])}: the years of several sources "
+            f"must not overlap)"
+        )
+        if first["source_id"] != second["source_id"]
+        else ""
+    )
     where = quote(place if place is not None else second["place"])
-    raise DataError(path, f"{when} appears twice for place {where} and indicator {quote(second['indicator'])}: rows "
-                          f"{first['row']} and {second['row']}{sources}; keep one row per period",
-                    row=int(second["row"]), column=periods[-1])
+    raise DataError(
+        path,
+        f"{when} appears twice for place {where} and indicator {quote(second['indicator'])}: rows "
+        f"{first['row']} and {second['row']}{sources}; keep one row per period",
+        row=int(second["row"]),
+        column=periods[-1],
+    )
 
 
 def _check_sources(path: Path, rows: pd.DataFrame, sources) -> None:
@@ -350,14 +423,23 @@ def _check_sources(path: Path, rows: pd.DataFrame, sources) -> None:
     known = set(sources["source_id"])
     for row in rows.itertuples():
         if row.source_id not in known:
-            raise DataError(path, f"source_id {quote(row.source_id)} is not registered in data/raw/sources.csv nor in a "
-                                  f"{SIDECAR} beside the series: add its row (citation, publisher, dates, licence, "
-                                  f"checksum) as {GUIDE} says; registered: {_listing(sorted(known))}",
-                            row=int(row.row), column="source_id")
+            raise DataError(
+                path,
+                f"source_id {quote(row.source_id)} is not registered in data/raw/sources.csv nor in a "
+                f"{SIDECAR} beside the series: add its row (citation, publisher, dates, licence, "
+                f"checksum) as {GUIDE} says; registered: {_listing(sorted(known))}",
+                row=int(row.row),
+                column="source_id",
+            )
 
 
-def load_series(path: str | Path, place: str, indicator: str, sources: pd.DataFrame | None = None,
-                codebook_dir: str | Path | None = None) -> LoadedSeries:
+def load_series(
+    path: str | Path,
+    place: str,
+    indicator: str,
+    sources: pd.DataFrame | None = None,
+    codebook_dir: str | Path | None = None,
+) -> LoadedSeries:
     """The counts of ``place`` and ``indicator`` in the series file ``path``, checked.
 
     ``place`` is matched as the module docstring says; ``indicator`` must be a count indicator of
@@ -377,8 +459,12 @@ def load_series(path: str | Path, place: str, indicator: str, sources: pd.DataFr
         raise DataError(path, f"the requested {_unknown_indicator(str(indicator), known)}", column="indicator")
     kind = dict(zip(indicators["indicator"], indicators["kind"]))[indicator]
     if kind != "count":
-        raise DataError(path, f"indicator {quote(indicator)} is a {kind} in data/codebook/indicators.csv; a series "
-                              f"holds counts: choose a count indicator", column="indicator")
+        raise DataError(
+            path,
+            f"indicator {quote(indicator)} is a {kind} in data/codebook/indicators.csv; a series "
+            f"holds counts: choose a count indicator",
+            column="indicator",
+        )
     if not isinstance(place, str):
         raise DataError(path, f"the place must be text, got {quote(place)}", column="place")
 
@@ -393,8 +479,12 @@ def load_series(path: str | Path, place: str, indicator: str, sources: pd.DataFr
     chosen = rows[rows["indicator"] == indicator]
     if chosen.empty:
         present = sorted(set(rows["indicator"]))
-        raise NoRowsError(path, f"no rows for place {quote(place)} with indicator {quote(indicator)}; indicators for "
-                              f"this place in the file: {_listing(present)}", column="indicator")
+        raise NoRowsError(
+            path,
+            f"no rows for place {quote(place)} with indicator {quote(indicator)}; indicators for "
+            f"this place in the file: {_listing(present)}",
+            column="indicator",
+        )
     _check_duplicates(path, chosen, periods, place=place)
     _check_sources(path, chosen, clean_sources(sources, path))
 
@@ -402,17 +492,26 @@ def load_series(path: str | Path, place: str, indicator: str, sources: pd.DataFr
     frame = chosen[[c for c in ("year", "month", "count", "population") if c in chosen]].reset_index(drop=True)
     first, last = chosen.iloc[0], chosen.iloc[-1]
     used = [f for f in forms if f in set(chosen["place"])]
-    fullest = min(used, key=lambda f: (parse_place(f).plain, not parse_place(f).level, not parse_place(f).qualifier,
-                                       used.index(f)))
+    fullest = min(
+        used,
+        key=lambda f: (parse_place(f).plain, not parse_place(f).level, not parse_place(f).qualifier, used.index(f)),
+    )
     monthly = "month" in chosen
     return LoadedSeries(
-        frame=frame, path=path, place=fullest, places=tuple(used), indicator=indicator,
+        frame=frame,
+        path=path,
+        place=fullest,
+        places=tuple(used),
+        indicator=indicator,
         source_ids=tuple(dict.fromkeys(chosen["source_id"])),
-        first_year=int(first["year"]), last_year=int(last["year"]),
-        first_month=int(first["month"]) if monthly else None, last_month=int(last["month"]) if monthly else None,
+        first_year=int(first["year"]),
+        last_year=int(last["year"]),
+        first_month=int(first["month"]) if monthly else None,
+        last_month=int(last["month"]) if monthly else None,
         rows=tuple(int(r) for r in sorted(chosen["row"])),
-        source_years=tuple((str(s), int(g["year"].min()), int(g["year"].max()))
-                           for s, g in chosen.groupby("source_id", sort=False)),
+        source_years=tuple(
+            (str(s), int(g["year"].min()), int(g["year"].max())) for s, g in chosen.groupby("source_id", sort=False)
+        ),
     )
 
 
@@ -453,8 +552,13 @@ def registered_sources(path: str | Path) -> pd.DataFrame:
     known = project.set_index("source_id")
     for row, record in enumerate(extra.itertuples(index=False), start=1):
         if record.source_id in known.index and tuple(known.loc[record.source_id]) != tuple(record)[1:]:
-            raise DataError(sidecar, f"source_id {quote(record.source_id)} is also registered in data/raw/sources.csv, "
-                                     f"with other details: use another id or the same row", row=row, column="source_id")
+            raise DataError(
+                sidecar,
+                f"source_id {quote(record.source_id)} is also registered in data/raw/sources.csv, "
+                f"with other details: use another id or the same row",
+                row=row,
+                column="source_id",
+            )
     return pd.concat([project, extra[~extra["source_id"].isin(known.index)]], ignore_index=True)
 
 
@@ -473,6 +577,7 @@ def clean_sources(sources: pd.DataFrame | None, path: str | Path | None = None) 
 # --------------------------------------------------------------------------------------------
 # What a report says about a series
 # --------------------------------------------------------------------------------------------
+
 
 def period_text(loaded: LoadedSeries) -> str:
     """'2012–2024' (yearly) or '01/2012–12/2024' (monthly): the period the series really covers.

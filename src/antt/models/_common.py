@@ -28,9 +28,9 @@ def check_count(value: Any, name: str) -> int:
     """Return ``value`` as a Python int; it must be an integer (integral floats are accepted) >= 0."""
     if isinstance(value, bool):
         raise ValueError(f"{name} must be an integer count, got the boolean {value!r}")
-    if isinstance(value, numbers.Integral):
-        out = int(value)
-    elif isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
+    if isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer()
+    ):
         out = int(value)
     else:
         raise ValueError(f"{name} must be an integer count, got {value!r}")

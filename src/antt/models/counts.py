@@ -89,9 +89,15 @@ def zero_count_upper_bounds(followup_years: Iterable[float] = range(1, 6), alpha
     rows = []
     for t in followup_years:
         t = _check_exposure(t)
-        rows.append({"followup_years": t, "events": 0, "alpha": alpha,
-                     "upper_rate_per_year": -math.log(alpha) / t,
-                     "upper_rate_per_year_two_sided": -math.log(alpha / 2) / t,
-                     "sides": "one-sided",
-                     "method": "exact Poisson upper bound for 0 events: -ln(alpha)/T"})
+        rows.append(
+            {
+                "followup_years": t,
+                "events": 0,
+                "alpha": alpha,
+                "upper_rate_per_year": -math.log(alpha) / t,
+                "upper_rate_per_year_two_sided": -math.log(alpha / 2) / t,
+                "sides": "one-sided",
+                "method": "exact Poisson upper bound for 0 events: -ln(alpha)/T",
+            }
+        )
     return pd.DataFrame(rows)

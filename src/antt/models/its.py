@@ -54,7 +54,6 @@ from antt.models._common import check_alpha, dataclass_to_dict
 from antt.models.notes import Note
 from antt.models.sufficiency import (
     InsufficientDataError,
-    InterventionSupport,
     SufficiencyVerdict,
     check_sufficiency,
     is_whole_number,
@@ -69,14 +68,17 @@ REFERENCE_DISTRIBUTIONS = ("t", "z")
 #: With fewer points than this, ``slope_change=None`` fits level changes only.
 AUTO_SLOPE_MIN_POINTS = 12
 
-HAC_CAVEAT = ("Newey–West (HAC) standard errors are a sensitivity analysis only: they rely on estimating "
-              "autocovariances, which is unreliable on short series (intervals are typically too narrow with "
-              "few points), and the maxlags choice is arbitrary.")
+HAC_CAVEAT = (
+    "Newey–West (HAC) standard errors are a sensitivity analysis only: they rely on estimating "
+    "autocovariances, which is unreliable on short series (intervals are typically too narrow with "
+    "few points), and the maxlags choice is arbitrary."
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Design
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -91,8 +93,14 @@ class _Prepared:
     slope_terms: dict[str, str]
 
 
-def _prepare(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change: bool, harmonics: int,
-             offset_column: str | None, count_column: str) -> _Prepared:
+def _prepare(
+    series: pd.DataFrame,
+    interventions: Mapping[str, Any],
+    slope_change: bool,
+    harmonics: int,
+    offset_column: str | None,
+    count_column: str,
+) -> _Prepared:
     monthly = "month" in series.columns
     df = series.copy()
     df["_period"] = df["year"].astype(int) * 12 + df["month"].astype(int) - 1 if monthly else df["year"].astype(int)
@@ -121,8 +129,17 @@ def _prepare(series: pd.DataFrame, interventions: Mapping[str, Any], slope_chang
         offset = np.log(df[offset_column].to_numpy(dtype=float))
     else:
         offset = np.zeros(len(df))
-    return _Prepared(frame=df, exog=exog, endog=y, offset=offset, has_offset=offset_column is not None,
-                     monthly=monthly, starts=starts, level_terms=levels, slope_terms=slopes)
+    return _Prepared(
+        frame=df,
+        exog=exog,
+        endog=y,
+        offset=offset,
+        has_offset=offset_column is not None,
+        monthly=monthly,
+        starts=starts,
+        level_terms=levels,
+        slope_terms=slopes,
+    )
 
 
 def _validate_series(series: pd.DataFrame, count_column: str, offset_column: str | None) -> None:
@@ -158,6 +175,7 @@ def _validate_series(series: pd.DataFrame, count_column: str, offset_column: str
 # Inference helpers
 # --------------------------------------------------------------------------------------------
 
+
 def _crit(alpha: float, reference: str, df: float) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df)) if reference == "t" else float(stats.norm.ppf(1 - alpha / 2))
 
@@ -184,8 +202,9 @@ _PROFILE_REACH = 20.0
 
 def _level_slope(prep: _Prepared) -> list[tuple[str, str, str]]:
     """(column, kind, intervention) of every level and slope term, levels first."""
-    return ([(c, "level", n) for c, n in prep.level_terms.items()]
-            + [(c, "slope", n) for c, n in prep.slope_terms.items()])
+    return [(c, "level", n) for c, n in prep.level_terms.items()] + [
+        (c, "slope", n) for c, n in prep.slope_terms.items()
+    ]
 
 
 def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
@@ -204,8 +223,12 @@ def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
     x = prep.exog.to_numpy(dtype=float)
     norm = np.abs(x).max(axis=0)
     x = x / np.where(norm > 0, norm, 1.0)  # the LP's tolerances are absolute; scaling keeps every sign
-    problem: dict[str, Any] = {"A_ub": x[zero], "b_ub": np.zeros(int(zero.sum())),
-                               "bounds": [(-1.0, 1.0)] * x.shape[1], "method": "highs"}
+    problem: dict[str, Any] = {
+        "A_ub": x[zero],
+        "b_ub": np.zeros(int(zero.sum())),
+        "bounds": [(-1.0, 1.0)] * x.shape[1],
+        "method": "highs",
+    }
     if (~zero).any():
         problem.update(A_eq=x[~zero], b_eq=np.zeros(int((~zero).sum())))
 
@@ -250,7 +273,7 @@ def _profile_deviance(prep: _Prepared, col: str) -> Callable[[float], float]:
                 # IRLS crawls when other coefficients run off too (separation persists at every b); the
                 # deviance is then within ~1e-6 of its infimum, far below any critical value, so stop there.
                 dev = float(_fit_glm(prep.endog, others, prep.offset + b * x, tol=1e-7).deviance)
-            except Exception as exc:  # noqa: BLE001 - any numerical failure ends the search on that side
+            except Exception as exc:
                 raise _ProfileFailure(f"refit with {col} = {b:g} failed: {exc}") from exc
             if not math.isfinite(dev):
                 raise _ProfileFailure(f"non-finite deviance with {col} = {b:g}")
@@ -297,15 +320,27 @@ def _inside_point(excess: Callable[[float], float], b_hat: float, sides: tuple[b
     raise _ProfileFailure("no coefficient value inside the profile-likelihood interval was found")
 
 
-def _profile_interval(deviance: Callable[[float], float], b_hat: float, min_deviance: float, scale: float,
-                      critical: float, sides: tuple[bool, bool], reach: float) -> _TermInterval:
+def _profile_interval(
+    deviance: Callable[[float], float],
+    b_hat: float,
+    min_deviance: float,
+    scale: float,
+    critical: float,
+    sides: tuple[bool, bool],
+    reach: float,
+) -> _TermInterval:
     """Profile-likelihood interval (log scale) of one coefficient: the b with (D(b) − D_min) / scale <=
     critical, D(b) the deviance with the coefficient fixed at b. ``sides`` (from ``_open_sides``) says which
     sides are unbounded because the MLE is on the boundary there; the profile deviance is convex, so each
     finite bound is a single root, found by ``_search_bound``."""
     if all(sides):
-        return _TermInterval(NOT_IDENTIFIED, math.nan, -math.inf, math.inf, "none: not identified (the profile "
-                             "likelihood is flat: every rate ratio fits equally well)")
+        return _TermInterval(
+            NOT_IDENTIFIED,
+            math.nan,
+            -math.inf,
+            math.inf,
+            "none: not identified (the profile likelihood is flat: every rate ratio fits equally well)",
+        )
 
     def excess(b: float) -> float:
         return (deviance(b) - min_deviance) / scale - critical
@@ -334,39 +369,81 @@ def _exp(x: float) -> float:
     return math.exp(x)
 
 
-def _row_values(status: str, method: str, coef: float = math.nan, se: float = math.nan, lower: float = math.nan,
-                upper: float = math.nan, p_value: float = math.nan) -> dict[str, Any]:
+def _row_values(
+    status: str,
+    method: str,
+    coef: float = math.nan,
+    se: float = math.nan,
+    lower: float = math.nan,
+    upper: float = math.nan,
+    p_value: float = math.nan,
+) -> dict[str, Any]:
     """The numeric columns of a ``rate_ratios`` row from log-scale values (NaN: not reported). At the boundary
     there is no estimate (coef and rate_ratio NaN): ``limit`` says where the MLE runs, "0" or "∞"."""
     limit = ("0" if coef < 0 else "∞") if status == BOUNDARY else ""
     if status == BOUNDARY:
         coef = math.nan
-    return {"coef": coef, "se": se, "rate_ratio": _exp(coef), "limit": limit, "lower": _exp(lower),
-            "upper": _exp(upper), "p_value": p_value, "separated": status in (BOUNDARY, NOT_IDENTIFIED),
-            "interval_method": method, "status": status}
+    return {
+        "coef": coef,
+        "se": se,
+        "rate_ratio": _exp(coef),
+        "limit": limit,
+        "lower": _exp(lower),
+        "upper": _exp(upper),
+        "p_value": p_value,
+        "separated": status in (BOUNDARY, NOT_IDENTIFIED),
+        "interval_method": method,
+        "status": status,
+    }
 
 
-def _term_values(b: float, se: float, crit: float, reference: str, df: float, profile: _TermInterval | None,
-                 sides: tuple[bool, bool] | None, failed: bool) -> dict[str, Any]:
+def _term_values(
+    b: float,
+    se: float,
+    crit: float,
+    reference: str,
+    df: float,
+    profile: _TermInterval | None,
+    sides: tuple[bool, bool] | None,
+    failed: bool,
+) -> dict[str, Any]:
     wald_ok = math.isfinite(b) and math.isfinite(se)
     if failed or (profile is None and sides is None and not wald_ok):
         return _row_values(NOT_CONVERGED, "none (the model did not converge)")
     if profile is not None:  # the Wald p-value is meaningless at the boundary (Hauck–Donner): use lr_p_value
         return _row_values(profile.status, profile.method, profile.coef, lower=profile.lower, upper=profile.upper)
     if sides is not None and all(sides):
-        return _row_values(NOT_IDENTIFIED, "none: not identified (the likelihood is flat in this term)",
-                           lower=-math.inf, upper=math.inf)
+        return _row_values(
+            NOT_IDENTIFIED,
+            "none: not identified (the likelihood is flat in this term)",
+            lower=-math.inf,
+            upper=math.inf,
+        )
     if sides is not None:
-        return _row_values(BOUNDARY, "none (MLE on the boundary: see the profile-likelihood interval of the "
-                                     "Poisson models)", -math.inf if sides[0] else math.inf)
-    return _row_values(ESTIMATED, "Wald", b, se, b - crit * se, b + crit * se,
-                       float(_p_two_sided(b / se, reference, df)))
+        return _row_values(
+            BOUNDARY,
+            "none (MLE on the boundary: see the profile-likelihood interval of the Poisson models)",
+            -math.inf if sides[0] else math.inf,
+        )
+    return _row_values(
+        ESTIMATED, "Wald", b, se, b - crit * se, b + crit * se, float(_p_two_sided(b / se, reference, df))
+    )
 
 
-def _terms_table(model: str, headline: bool, params: pd.Series, bse: pd.Series, prep: _Prepared, alpha: float,
-                 reference: str, df: float, lr_p: Mapping[str, float] | None = None,
-                 profile: Mapping[str, _TermInterval] | None = None,
-                 open_sides: Mapping[str, tuple[bool, bool]] | None = None, failed: bool = False) -> pd.DataFrame:
+def _terms_table(
+    model: str,
+    headline: bool,
+    params: pd.Series,
+    bse: pd.Series,
+    prep: _Prepared,
+    alpha: float,
+    reference: str,
+    df: float,
+    lr_p: Mapping[str, float] | None = None,
+    profile: Mapping[str, _TermInterval] | None = None,
+    open_sides: Mapping[str, tuple[bool, bool]] | None = None,
+    failed: bool = False,
+) -> pd.DataFrame:
     """Rate ratios of the level/slope terms, with their ``status`` and ``interval_method``: Wald for terms with
     a finite MLE; the ``profile`` intervals where given (terms at the boundary, or whose Wald values are not
     finite); for other terms at the boundary (``open_sides``) the rate ratio's limit without an interval;
@@ -375,11 +452,26 @@ def _terms_table(model: str, headline: bool, params: pd.Series, bse: pd.Series, 
     rows = []
     for col, kind, name in _level_slope(prep):
         row = {"model": model, "headline": headline, "term": col, "intervention": name, "kind": kind}
-        row.update(_term_values(float(params[col]), float(bse[col]), crit, reference, df, (profile or {}).get(col),
-                                (open_sides or {}).get(col), failed))
+        row.update(
+            _term_values(
+                float(params[col]),
+                float(bse[col]),
+                crit,
+                reference,
+                df,
+                (profile or {}).get(col),
+                (open_sides or {}).get(col),
+                failed,
+            )
+        )
         row["separated"] = row["separated"] or col in (open_sides or {})  # a property of the data, even if failed
-        row.update({"lr_p_value": (lr_p or {}).get(col, math.nan), "reference_distribution": reference,
-                    "df": df if reference == "t" else math.inf})
+        row.update(
+            {
+                "lr_p_value": (lr_p or {}).get(col, math.nan),
+                "reference_distribution": reference,
+                "df": df if reference == "t" else math.inf,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -390,8 +482,9 @@ def _fit_glm(y: np.ndarray, exog: pd.DataFrame, offset: np.ndarray, **fit_kwargs
         return sm.GLM(y, exog, family=sm.families.Poisson(), offset=offset).fit(**fit_kwargs)
 
 
-def _lr_p_values(prep: _Prepared, full_deviance: float, scale: float, reference: str, df_resid: float,
-                 quasi: bool) -> dict[str, float]:
+def _lr_p_values(
+    prep: _Prepared, full_deviance: float, scale: float, reference: str, df_resid: float, quasi: bool
+) -> dict[str, float]:
     """Likelihood-ratio (deviance) test of each level/slope term: chi2(1) for Poisson; for quasi-Poisson
     F(1, df_resid) on the deviance drop divided by the scale (chi2(1) of the scaled drop under a z reference)."""
     out = {}
@@ -410,6 +503,7 @@ def _lr_p_values(prep: _Prepared, full_deviance: float, scale: float, reference:
 # --------------------------------------------------------------------------------------------
 # Result
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ITSResult:
@@ -549,7 +643,7 @@ def counterfactual(result: ITSResult, alpha: float | None = None) -> pd.DataFram
 
 def _newey_west_lags(n: int) -> int:
     """Newey–West (1994) rule of thumb: floor(4 (n/100)^(2/9)), at least 1."""
-    return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
+    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
 
 
 def _check_options(family: str, reference_distribution: str, harmonics: int) -> None:
@@ -574,15 +668,21 @@ def _refusal(prep: _Prepared) -> str | None:
     """Why these data cannot identify the model at all (None: they can)."""
     n, p = prep.exog.shape
     if prep.endog.sum() == 0:
-        return ("Refused: every count is zero, so no rate or change of rate can be estimated. An exact "
-                "zero-count upper bound on the rate is what such data support.")
+        return (
+            "Refused: every count is zero, so no rate or change of rate can be estimated. An exact "
+            "zero-count upper bound on the rate is what such data support."
+        )
     if np.linalg.matrix_rank(prep.exog.to_numpy()) < p:
-        return (f"Refused: the design matrix (columns {list(prep.exog.columns)}) is rank deficient with these "
-                f"{n} points, so some effects cannot be separated. Collect more periods around the "
-                f"interventions or drop terms (slope_change=False, fewer harmonics).")
+        return (
+            f"Refused: the design matrix (columns {list(prep.exog.columns)}) is rank deficient with these "
+            f"{n} points, so some effects cannot be separated. Collect more periods around the "
+            f"interventions or drop terms (slope_change=False, fewer harmonics)."
+        )
     if n - p < 1:
-        return (f"Refused: {n} points for {p} coefficients leave no residual degree of freedom, so neither the "
-                f"scale nor any interval can be estimated. Collect more periods or drop terms.")
+        return (
+            f"Refused: {n} points for {p} coefficients leave no residual degree of freedom, so neither the "
+            f"scale nor any interval can be estimated. Collect more periods or drop terms."
+        )
     return None
 
 
@@ -599,13 +699,19 @@ def _scale_notes(dispersion: float, family: str, reference: str, df_resid: float
     return notes
 
 
-def _profile_intervals(prep: _Prepared, pois: Any, scale: float, alpha: float, reference: str, df_resid: float,
-                       open_sides: Mapping[str, tuple[bool, bool]]) -> tuple[dict, dict]:
+def _profile_intervals(
+    prep: _Prepared,
+    pois: Any,
+    scale: float,
+    alpha: float,
+    reference: str,
+    df_resid: float,
+    open_sides: Mapping[str, tuple[bool, bool]],
+) -> tuple[dict, dict]:
     """Profile-likelihood intervals (quasi-Poisson, Poisson) of the level/slope terms Wald cannot handle:
     those at the boundary, and any whose Wald values are not finite. Critical values: chi2(1) for Poisson;
     for quasi-Poisson the scaled deviance against F(1, df_resid) (chi2(1) under a z reference)."""
-    q_quasi = (float(stats.f.ppf(1 - alpha, 1, df_resid)) if reference == "t"
-               else float(stats.chi2.ppf(1 - alpha, 1)))
+    q_quasi = float(stats.f.ppf(1 - alpha, 1, df_resid)) if reference == "t" else float(stats.chi2.ppf(1 - alpha, 1))
     q_pois = float(stats.chi2.ppf(1 - alpha, 1))
     prof_quasi, prof_pois = {}, {}
     for col, _, _ in _level_slope(prep):
@@ -624,8 +730,9 @@ def _boundary_notes(prep: _Prepared, profile: Mapping[str, _TermInterval]) -> li
     notes: list[Note] = []
     for col, interval in profile.items():
         if interval.status == BOUNDARY:
-            notes.append(Note("note_separation", {"term": col, "name": names[col],
-                                                  "limit": "0" if interval.coef < 0 else "∞"}))
+            notes.append(
+                Note("note_separation", {"term": col, "name": names[col], "limit": "0" if interval.coef < 0 else "∞"})
+            )
         elif interval.status == NOT_IDENTIFIED:
             notes.append(Note("note_not_identified", {"term": col, "name": names[col]}))
     return notes
@@ -649,7 +756,7 @@ def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tu
         # Start from the Poisson fit and a moment estimate of alpha; BFGS works on log(alpha), which keeps
         # alpha > 0 near the Poisson boundary; Newton polishes if BFGS stops early with finite values.
         mu = np.asarray(pois.mu, dtype=float)
-        alpha0 = max(1e-4, float(((prep.endog - mu) ** 2 - mu).sum() / (mu ** 2).sum()))
+        alpha0 = max(1e-4, float(((prep.endog - mu) ** 2 - mu).sum() / (mu**2).sum()))
         nb = model.fit(start_params=np.append(pois.params.to_numpy(), alpha0), disp=0, method="bfgs", maxiter=2000)
         at_zero = np.isfinite(nb.params["alpha"]) and nb.params["alpha"] < _NB_ALPHA_ZERO
         if not nb.mle_retvals.get("converged", True) and np.all(np.isfinite(nb.params)) and not at_zero:
@@ -666,9 +773,17 @@ def _fit_negative_binomial(prep: _Prepared, pois: Any, checked: list[str]) -> tu
     return nb, None
 
 
-def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str, df_resid: float, use_t: bool,
-                        hac_maxlags: int | None, open_sides: Mapping[str, tuple[bool, bool]],
-                        notes: list[Note]) -> tuple[list[pd.DataFrame], dict[str, Any], dict[str, Any]]:
+def _sensitivity_models(
+    prep: _Prepared,
+    pois: Any,
+    alpha: float,
+    reference: str,
+    df_resid: float,
+    use_t: bool,
+    hac_maxlags: int | None,
+    open_sides: Mapping[str, tuple[bool, bool]],
+    notes: list[Note],
+) -> tuple[list[pd.DataFrame], dict[str, Any], dict[str, Any]]:
     """Negative binomial and Poisson-HAC rows, their statsmodels results, and the ITSResult fields they set.
     A model that fails, does not converge or returns non-finite values gets rows with status "did not
     converge" and no numbers: a sensitivity analysis must neither break the headline nor show noise."""
@@ -679,7 +794,7 @@ def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str
     nb_name, hac_name = "negative-binomial (sensitivity)", "poisson-HAC (sensitivity)"
     try:
         nb, nb_problem = _fit_negative_binomial(prep, pois, checked)
-    except Exception as exc:  # noqa: BLE001 - see the docstring
+    except Exception as exc:
         nb, nb_problem = None, Note("note_nb_failed", {"detail": f"{type(exc).__name__}: {exc}"})
     if nb is not None:
         fitted["negative-binomial"] = nb
@@ -690,23 +805,48 @@ def _sensitivity_models(prep: _Prepared, pois: Any, alpha: float, reference: str
         notes.append(nb_problem)
     params = nb.params if nb is not None else pois.params
     bse = nb.bse if nb is not None else pois.bse
-    tables.append(_terms_table(nb_name, False, params, bse, prep, alpha, reference, df_resid, open_sides=open_sides,
-                               failed=nb_problem is not None))
+    tables.append(
+        _terms_table(
+            nb_name,
+            False,
+            params,
+            bse,
+            prep,
+            alpha,
+            reference,
+            df_resid,
+            open_sides=open_sides,
+            failed=nb_problem is not None,
+        )
+    )
     out["sensitivity_status"][nb_name] = "converged" if nb_problem is None else NOT_CONVERGED
 
     out["hac_maxlags"] = maxlags = hac_maxlags if hac_maxlags is not None else _newey_west_lags(n)
     try:
-        hac = _fit_glm(prep.endog, prep.exog, prep.offset, cov_type="HAC", cov_kwds={"maxlags": int(maxlags)},
-                       use_t=use_t)
+        hac = _fit_glm(
+            prep.endog, prep.exog, prep.offset, cov_type="HAC", cov_kwds={"maxlags": int(maxlags)}, use_t=use_t
+        )
         hac_ok = all(math.isfinite(float(hac.bse[c])) for c in checked)
         fitted["poisson-HAC"] = hac
-    except Exception as exc:  # noqa: BLE001 - see the docstring
+    except Exception as exc:
         hac, hac_ok = pois, False
         notes.append(Note("note_hac_failed", {"detail": f"{type(exc).__name__}: {exc}"}))
     if not hac_ok:
         notes.append(Note("note_hac_not_finite"))
-    tables.append(_terms_table(hac_name, False, hac.params, hac.bse, prep, alpha, reference, df_resid,
-                               open_sides=open_sides, failed=not hac_ok))
+    tables.append(
+        _terms_table(
+            hac_name,
+            False,
+            hac.params,
+            hac.bse,
+            prep,
+            alpha,
+            reference,
+            df_resid,
+            open_sides=open_sides,
+            failed=not hac_ok,
+        )
+    )
     out["sensitivity_status"][hac_name] = "converged" if hac_ok else NOT_CONVERGED
     if n < 30:
         notes.append(Note("note_hac_unreliable", {"n": n}))
@@ -717,7 +857,7 @@ def _residual_diagnostics(pois: Any, n: int, notes: list[Note]) -> tuple[float |
     """Durbin–Watson and residual autocorrelations (descriptive); None and () when the residuals vanish."""
     notes.append(Note("note_dw_short", {"n": n}) if n < 12 else Note("note_dw_descriptive"))
     resid = np.asarray(pois.resid_pearson, dtype=float)
-    if not np.all(np.isfinite(resid)) or float(np.sum(resid ** 2)) < 1e-6:
+    if not np.all(np.isfinite(resid)) or float(np.sum(resid**2)) < 1e-6:
         # A fit that is exact on every point with events (the rest fitted as 0) leaves nothing to correlate.
         notes.append(Note("note_residuals_zero"))
         return None, ()
@@ -725,12 +865,14 @@ def _residual_diagnostics(pois: Any, n: int, notes: list[Note]) -> tuple[float |
     return float(durbin_watson(resid)), tuple(float(x) for x in acf(resid, nlags=nlags, fft=False)[1:])
 
 
-def _coefficients_table(glm: Any, prep: _Prepared, open_sides: Mapping[str, tuple[bool, bool]], crit: float,
-                        reference: str, df_resid: float) -> pd.DataFrame:
+def _coefficients_table(
+    glm: Any, prep: _Prepared, open_sides: Mapping[str, tuple[bool, bool]], crit: float, reference: str, df_resid: float
+) -> pd.DataFrame:
     """Every headline coefficient (log scale) with its Wald interval; a coefficient without a finite MLE shows
     its limit (±inf, or NaN when not identified) and no interval, since IRLS stops at an arbitrary value."""
-    out = pd.DataFrame({"term": list(prep.exog.columns), "coef": glm.params.to_numpy(dtype=float),
-                        "se": glm.bse.to_numpy(dtype=float)})
+    out = pd.DataFrame(
+        {"term": list(prep.exog.columns), "coef": glm.params.to_numpy(dtype=float), "se": glm.bse.to_numpy(dtype=float)}
+    )
     out["lower"] = out["coef"] - crit * out["se"]
     out["upper"] = out["coef"] + crit * out["se"]
     out["p_value"] = _p_two_sided(out["coef"] / out["se"], reference, df_resid)
@@ -745,11 +887,23 @@ def _coefficients_table(glm: Any, prep: _Prepared, open_sides: Mapping[str, tupl
     return out
 
 
-def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change: bool | None = None,
-            harmonics: int = 0, offset_column: str | None = "population", alpha: float = 0.05,
-            family: str = "quasi-poisson", reference_distribution: str = "t", count_column: str = "count",
-            sensitivity: bool = True, hac_maxlags: int | None = None, min_points: int = 3, warn_below: int = 8,
-            outcome: str = "events", light: bool = False) -> ITSResult:
+def fit_its(
+    series: pd.DataFrame,
+    interventions: Mapping[str, Any],
+    slope_change: bool | None = None,
+    harmonics: int = 0,
+    offset_column: str | None = "population",
+    alpha: float = 0.05,
+    family: str = "quasi-poisson",
+    reference_distribution: str = "t",
+    count_column: str = "count",
+    sensitivity: bool = True,
+    hac_maxlags: int | None = None,
+    min_points: int = 3,
+    warn_below: int = 8,
+    outcome: str = "events",
+    light: bool = False,
+) -> ITSResult:
     """Fit a segmented Poisson (quasi-Poisson by default) interrupted time series.
 
     Parameters
@@ -811,14 +965,27 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
     if harmonics and not monthly:
         raise ValueError("harmonics need monthly data (a 'month' column)")
 
-    verdict = check_sufficiency(series["year"].astype(int).tolist(), interventions, min_points=min_points,
-                                warn_below=warn_below,
-                                months=series["month"].astype(int).tolist() if monthly else None, outcome=outcome)
+    verdict = check_sufficiency(
+        series["year"].astype(int).tolist(),
+        interventions,
+        min_points=min_points,
+        warn_below=warn_below,
+        months=series["month"].astype(int).tolist() if monthly else None,
+        outcome=outcome,
+    )
     if verdict.status == "refuse":
         raise InsufficientDataError(verdict)
     if verdict.status == "warn":
-        notes.append(Note("note_sufficiency_warn", {"message": verdict.message, "warn_below": verdict.warn_below,
-                                                    "present": period_ranges(list(verdict.years_present), False)}))
+        notes.append(
+            Note(
+                "note_sufficiency_warn",
+                {
+                    "message": verdict.message,
+                    "warn_below": verdict.warn_below,
+                    "present": period_ranges(list(verdict.years_present), False),
+                },
+            )
+        )
 
     n = len(series)
     if slope_change is None:
@@ -832,8 +999,9 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
         notes.append(Note("note_gaps", {"gaps": period_ranges(gaps, monthly)}))
     refusal = _refusal(prep)
     if refusal:
-        raise InsufficientDataError(dataclasses.replace(verdict, status="refuse",
-                                                        message=refusal + " " + verdict.message))
+        raise InsufficientDataError(
+            dataclasses.replace(verdict, status="refuse", message=refusal + " " + verdict.message)
+        )
 
     df_resid = float(n - prep.exog.shape[1])
     # Poisson (scale 1, normal reference), and quasi-Poisson: the same fit with scale max(1, X2/df).
@@ -855,40 +1023,84 @@ def fit_its(series: pd.DataFrame, interventions: Mapping[str, Any], slope_change
     prof_quasi, prof_pois = _profile_intervals(prep, pois, scale, alpha, reference_distribution, df_resid, open_sides)
     notes += _boundary_notes(prep, prof_pois)
     tables = [
-        _terms_table("quasi-poisson", family == "quasi-poisson", quasi.params, quasi.bse, prep, alpha,
-                     reference_distribution, df_resid, lr_quasi, prof_quasi, open_sides),
-        _terms_table("poisson", family == "poisson", pois.params, pois.bse, prep, alpha, "z", df_resid, lr_pois,
-                     prof_pois, open_sides),
+        _terms_table(
+            "quasi-poisson",
+            family == "quasi-poisson",
+            quasi.params,
+            quasi.bse,
+            prep,
+            alpha,
+            reference_distribution,
+            df_resid,
+            lr_quasi,
+            prof_quasi,
+            open_sides,
+        ),
+        _terms_table(
+            "poisson",
+            family == "poisson",
+            pois.params,
+            pois.bse,
+            prep,
+            alpha,
+            "z",
+            df_resid,
+            lr_pois,
+            prof_pois,
+            open_sides,
+        ),
     ]
     headline_glm = quasi if family == "quasi-poisson" else pois
     head_ref = reference_distribution if family == "quasi-poisson" else "z"
     fitted: dict[str, Any] = {"poisson": pois, "quasi-poisson": quasi, "headline": headline_glm, "prepared": prep}
     extra: dict[str, Any] = {}
     if sensitivity:
-        sens_tables, sens_fitted, extra = _sensitivity_models(prep, pois, alpha, reference_distribution, df_resid,
-                                                              use_t, hac_maxlags, open_sides, notes)
+        sens_tables, sens_fitted, extra = _sensitivity_models(
+            prep, pois, alpha, reference_distribution, df_resid, use_t, hac_maxlags, open_sides, notes
+        )
         tables += sens_tables
         fitted.update(sens_fitted)
     dw, acf_values = _residual_diagnostics(pois, n, notes)
-    coefficients = _coefficients_table(headline_glm, prep, open_sides, _crit(alpha, head_ref, df_resid), head_ref,
-                                       df_resid)
+    coefficients = _coefficients_table(
+        headline_glm, prep, open_sides, _crit(alpha, head_ref, df_resid), head_ref, df_resid
+    )
 
-    interventions_out = {name: period_label(start_index(name, s, monthly), monthly) for name, s in
-                         ((str(k), v) for k, v in interventions.items())}
+    interventions_out = {
+        name: period_label(start_index(name, s, monthly), monthly)
+        for name, s in ((str(k), v) for k, v in interventions.items())
+    }
     result = ITSResult(
-        family=family, reference_distribution=head_ref, alpha=alpha, frequency="month" if monthly else "year",
-        time_unit="months" if monthly else "years", n_points=n, interventions=interventions_out,
-        slope_change=bool(slope_change), harmonics=int(harmonics), offset_column=offset_column, verdict=verdict,
-        pearson_dispersion=dispersion, scale=scale if family == "quasi-poisson" else 1.0,
-        deviance=float(pois.deviance), df_resid=df_resid,
-        rate_ratios=pd.concat(tables, ignore_index=True), coefficients=coefficients, predictions=pd.DataFrame(),
-        durbin_watson=dw, residual_acf=acf_values, note_keys=tuple(notes), fitted=fitted, **extra)
+        family=family,
+        reference_distribution=head_ref,
+        alpha=alpha,
+        frequency="month" if monthly else "year",
+        time_unit="months" if monthly else "years",
+        n_points=n,
+        interventions=interventions_out,
+        slope_change=bool(slope_change),
+        harmonics=int(harmonics),
+        offset_column=offset_column,
+        verdict=verdict,
+        pearson_dispersion=dispersion,
+        scale=scale if family == "quasi-poisson" else 1.0,
+        deviance=float(pois.deviance),
+        df_resid=df_resid,
+        rate_ratios=pd.concat(tables, ignore_index=True),
+        coefficients=coefficients,
+        predictions=pd.DataFrame(),
+        durbin_watson=dw,
+        residual_acf=acf_values,
+        note_keys=tuple(notes),
+        fitted=fitted,
+        **extra,
+    )
     return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
 
 # --------------------------------------------------------------------------------------------
 # A deliberately naive comparison (for demonstration only)
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NaiveComparison:
@@ -899,15 +1111,18 @@ class NaiveComparison:
     rate_ratio: float
     points_before: int
     points_after: int
-    note: str = ("naive before/after ratio: ignores the underlying trend, so it is biased whenever the rate was "
-                 "already changing; never a headline estimate")
+    note: str = (
+        "naive before/after ratio: ignores the underlying trend, so it is biased whenever the rate was "
+        "already changing; never a headline estimate"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclass_to_dict(self)
 
 
-def naive_before_after(series: pd.DataFrame, intervention: Any, count_column: str = "count",
-                       offset_column: str | None = None) -> NaiveComparison:
+def naive_before_after(
+    series: pd.DataFrame, intervention: Any, count_column: str = "count", offset_column: str | None = None
+) -> NaiveComparison:
     """Naive rate ratio (total count / total exposure after) / (… before) around one intervention.
 
     Rates are per period (per person per period with ``offset_column``). Shown only to demonstrate the
@@ -915,7 +1130,9 @@ def naive_before_after(series: pd.DataFrame, intervention: Any, count_column: st
     intervention did nothing.
     """
     monthly = "month" in series.columns
-    period = series["year"].astype(int) * 12 + series["month"].astype(int) - 1 if monthly else series["year"].astype(int)
+    period = (
+        series["year"].astype(int) * 12 + series["month"].astype(int) - 1 if monthly else series["year"].astype(int)
+    )
     start = start_index("intervention", intervention, monthly)
     post = (period >= start).to_numpy()
     counts = series[count_column].to_numpy(dtype=float)
@@ -924,6 +1141,10 @@ def naive_before_after(series: pd.DataFrame, intervention: Any, count_column: st
         raise ValueError("the intervention must fall inside the series")
     before = counts[~post].sum() / exposure[~post].sum()
     after = counts[post].sum() / exposure[post].sum()
-    return NaiveComparison(rate_before=float(before), rate_after=float(after),
-                           rate_ratio=float(after / before) if before > 0 else math.inf,
-                           points_before=int((~post).sum()), points_after=int(post.sum()))
+    return NaiveComparison(
+        rate_before=float(before),
+        rate_after=float(after),
+        rate_ratio=float(after / before) if before > 0 else math.inf,
+        points_before=int((~post).sum()),
+        points_after=int(post.sum()),
+    )

@@ -85,6 +85,7 @@ _SEPARATED_ETA = -10.0
 # Design
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Design:
     """A yearly series to be analysed by ``fit_its``: its years, interventions and model options.
@@ -106,8 +107,11 @@ class Design:
 
     def __post_init__(self) -> None:
         _check_design(self)
-        object.__setattr__(self, "interventions", dict(sorted(((str(k), int(v)) for k, v in
-                                                               self.interventions.items()), key=lambda kv: kv[1])))
+        object.__setattr__(
+            self,
+            "interventions",
+            dict(sorted(((str(k), int(v)) for k, v in self.interventions.items()), key=lambda kv: kv[1])),
+        )
 
     @property
     def years(self) -> np.ndarray:
@@ -140,8 +144,14 @@ class Design:
 
     def key(self) -> tuple:
         """A hashable identity of the design (its ``interventions`` is a dict)."""
-        return (self.first_year, self.last_year, tuple(self.interventions.items()), self.slopes, self.family,
-                self.reference_distribution)
+        return (
+            self.first_year,
+            self.last_year,
+            tuple(self.interventions.items()),
+            self.slopes,
+            self.family,
+            self.reference_distribution,
+        )
 
     def __hash__(self) -> int:
         return hash(self.key())
@@ -170,18 +180,24 @@ def _check_design(design: Design) -> None:
         if isinstance(year, bool) or not isinstance(year, int | np.integer):
             raise ValueError(f"intervention {name!r}: the first year must be a whole year, got {year!r}")
         if not design.first_year < year <= design.last_year:
-            raise ValueError(f"intervention {name!r} starts in {year}, not inside the period {period}: it must "
-                             f"start after {design.first_year} and by {design.last_year}, with years of data "
-                             f"before and from its start")
-    verdict = check_sufficiency(list(range(design.first_year, design.last_year + 1)), design.interventions,
-                                min_points=MIN_POINTS)
+            raise ValueError(
+                f"intervention {name!r} starts in {year}, not inside the period {period}: it must "
+                f"start after {design.first_year} and by {design.last_year}, with years of data "
+                f"before and from its start"
+            )
+    verdict = check_sufficiency(
+        list(range(design.first_year, design.last_year + 1)), design.interventions, min_points=MIN_POINTS
+    )
     if verdict.status == "refuse":
-        raise ValueError(f"design {period}: fewer than {MIN_POINTS} years on a side of an intervention. "
-                         + verdict.message)
+        raise ValueError(
+            f"design {period}: fewer than {MIN_POINTS} years on a side of an intervention. " + verdict.message
+        )
     x = _prepare(design).exog.to_numpy()
     if np.linalg.matrix_rank(x) < x.shape[1] or x.shape[0] - x.shape[1] < 1:
-        raise ValueError(f"design {period}: {x.shape[0]} years cannot identify the {x.shape[1]} coefficients "
-                         f"({list(_prepare(design).exog.columns)}); collect more years or use slope_change=False")
+        raise ValueError(
+            f"design {period}: {x.shape[0]} years cannot identify the {x.shape[1]} coefficients "
+            f"({list(_prepare(design).exog.columns)}); collect more years or use slope_change=False"
+        )
 
 
 def _prepare(design: Design) -> its._Prepared:
@@ -201,14 +217,16 @@ def _target(design: Design, intervention: str | None) -> str:
     if intervention is None:
         return next(iter(design.interventions))  # the earliest
     if str(intervention) not in design.interventions:
-        raise ValueError(f"intervention {intervention!r} is not in the design's interventions "
-                         f"{list(design.interventions)}")
+        raise ValueError(
+            f"intervention {intervention!r} is not in the design's interventions {list(design.interventions)}"
+        )
     return str(intervention)
 
 
 # --------------------------------------------------------------------------------------------
 # Simulated counts
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -247,8 +265,11 @@ class Scenario:
 
 
 def _check_number(value: Any, name: str, low: float | None = None, low_open: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
-            or not math.isfinite(float(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not math.isfinite(float(value))
+    ):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if low is not None and (float(value) <= low if low_open else float(value) < low):
         raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
@@ -257,8 +278,9 @@ def _check_number(value: Any, name: str, low: float | None = None, low_open: boo
 def _check_drop(value: Any, name: str) -> None:
     _check_number(value, name)
     if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{name} must be a relative drop in [0, 1] (0.5 = the rate halves, 1 = no more events), "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{name} must be a relative drop in [0, 1] (0.5 = the rate halves, 1 = no more events), got {value!r}"
+        )
 
 
 def expected_counts(design: Design, scenario: Scenario, intervention: str | None = None) -> np.ndarray:
@@ -266,8 +288,10 @@ def expected_counts(design: Design, scenario: Scenario, intervention: str | None
     target = _target(design, intervention)
     for name in scenario.other_effects:
         if name not in design.interventions or name == target:
-            raise ValueError(f"other_effects names {name!r}, which is not another intervention of the design "
-                             f"(target {target!r}, interventions {list(design.interventions)})")
+            raise ValueError(
+                f"other_effects names {name!r}, which is not another intervention of the design "
+                f"(target {target!r}, interventions {list(design.interventions)})"
+            )
     years = design.years.astype(float)
     t0 = design.interventions[target]
     mu = scenario.baseline_rate * np.exp(scenario.trend * (years - t0))
@@ -281,16 +305,31 @@ def _spawn_key(design: Design, target: str, scenario: Scenario, common_drop: boo
     """Spawn key of the cell's random numbers: a hash of the data-generating parameters only (not of the
     analysis options), so a cell's series do not depend on the other cells of a table. With
     ``common_drop`` the drop is left out (common random numbers across drops)."""
-    parts = (design.first_year, design.last_year, tuple(design.interventions.items()), target,
-             scenario.baseline_rate.hex(), None if common_drop else scenario.relative_drop.hex(),
-             scenario.trend.hex(), scenario.dispersion.hex(), scenario.ar1_rho.hex(), scenario.ar1_sd.hex(),
-             tuple((k, v.hex()) for k, v in scenario.other_effects.items()))
+    parts = (
+        design.first_year,
+        design.last_year,
+        tuple(design.interventions.items()),
+        target,
+        scenario.baseline_rate.hex(),
+        None if common_drop else scenario.relative_drop.hex(),
+        scenario.trend.hex(),
+        scenario.dispersion.hex(),
+        scenario.ar1_rho.hex(),
+        scenario.ar1_sd.hex(),
+        tuple((k, v.hex()) for k, v in scenario.other_effects.items()),
+    )
     digest = hashlib.sha256(repr(("antt.models.power/v1",) + parts).encode()).digest()
-    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-def simulate_counts(design: Design, scenario: Scenario, n_sim: int = DEFAULT_N_SIM, seed: int = DEFAULT_SEED,
-                    intervention: str | None = None, common_drop: bool = False) -> np.ndarray:
+def simulate_counts(
+    design: Design,
+    scenario: Scenario,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+    intervention: str | None = None,
+    common_drop: bool = False,
+) -> np.ndarray:
     """``n_sim`` simulated yearly count series for the design, as an (n_sim, n_years) integer array.
 
     Simulated data only. Reproducible: the random numbers depend on ``seed`` and the data-generating
@@ -299,18 +338,19 @@ def simulate_counts(design: Design, scenario: Scenario, n_sim: int = DEFAULT_N_S
     """
     n_sim = _check_n_sim(n_sim)
     target = _target(design, intervention)
-    rng = np.random.default_rng(np.random.SeedSequence(_check_seed(seed),
-                                                       spawn_key=_spawn_key(design, target, scenario, common_drop)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(_check_seed(seed), spawn_key=_spawn_key(design, target, scenario, common_drop))
+    )
     shape = (n_sim, design.n_years)
     log_noise = np.zeros(shape)
     if scenario.ar1_sd > 0:
         z = rng.standard_normal(shape)
         rho, sd = scenario.ar1_rho, scenario.ar1_sd
         log_noise[:, 0] = sd * z[:, 0]
-        innovation_sd = sd * math.sqrt(1.0 - rho ** 2)
+        innovation_sd = sd * math.sqrt(1.0 - rho**2)
         for t in range(1, shape[1]):
             log_noise[:, t] = rho * log_noise[:, t - 1] + innovation_sd * z[:, t]
-        log_noise -= sd ** 2 / 2
+        log_noise -= sd**2 / 2
     undropped = Scenario(scenario.baseline_rate, 0.0, scenario.trend, other_effects=scenario.other_effects)
     lam = expected_counts(design, undropped, target) * np.exp(log_noise)
     if scenario.dispersion > 0:
@@ -343,8 +383,10 @@ def _check_seed(seed: Any) -> int:
 # Vectorised fits and the headline decision
 # --------------------------------------------------------------------------------------------
 
-def poisson_irls(exog: np.ndarray, endog: np.ndarray, offset: np.ndarray | None = None, max_iter: int = 100,
-                 tol: float = 1e-10) -> dict[str, np.ndarray]:
+
+def poisson_irls(
+    exog: np.ndarray, endog: np.ndarray, offset: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-10
+) -> dict[str, np.ndarray]:
     """Poisson log-link GLM fitted by IRLS to many series sharing one design, vectorised over series.
 
     ``exog`` is (n, p); ``endog`` is (B, n) counts (B series); ``offset`` is (n,) or (B, n) on the log scale.
@@ -384,8 +426,15 @@ def poisson_irls(exog: np.ndarray, endog: np.ndarray, offset: np.ndarray | None 
         if active.size == 0:
             break
     xtwx = (mu @ outer).reshape(-1, p, p)
-    return {"params": beta, "eta": eta, "mu": mu, "deviance": dev, "pearson_chi2": (((y - mu) ** 2) / mu).sum(axis=1),
-            "converged": converged, "xtwx": xtwx}
+    return {
+        "params": beta,
+        "eta": eta,
+        "mu": mu,
+        "deviance": dev,
+        "pearson_chi2": (((y - mu) ** 2) / mu).sum(axis=1),
+        "converged": converged,
+        "xtwx": xtwx,
+    }
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -439,8 +488,9 @@ ESTIMATED, BOUNDARY, NOT_IDENTIFIED = its.ESTIMATED, its.BOUNDARY, its.NOT_IDENT
 NO_EVENTS = "no events"  # fit_its refuses a series without events: never a detection
 
 
-def detect_drops(counts: np.ndarray, design: Design, intervention: str | None = None,
-                 alpha: float = 0.05) -> pd.DataFrame:
+def detect_drops(
+    counts: np.ndarray, design: Design, intervention: str | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
     """The headline decision of ``fit_its`` on the level term of ``intervention`` for each series (row).
 
     ``counts``: (B, n_years) yearly counts for the design's years. One row per series with columns:
@@ -462,8 +512,10 @@ def detect_drops(counts: np.ndarray, design: Design, intervention: str | None = 
     j = list(prep.exog.columns).index(column)
     y = np.atleast_2d(np.asarray(counts, dtype=float))
     if y.ndim != 2 or y.shape[1] != design.n_years:
-        raise ValueError(f"counts must be (series, {design.n_years}) for {design.first_year}–{design.last_year}, "
-                         f"got shape {np.shape(counts)}")
+        raise ValueError(
+            f"counts must be (series, {design.n_years}) for {design.first_year}–{design.last_year}, "
+            f"got shape {np.shape(counts)}"
+        )
     if np.any(y < 0) or not np.all(y == np.round(y)):
         raise ValueError("counts must be non-negative whole numbers")
     n_series, (n, p) = y.shape[0], x.shape
@@ -506,8 +558,18 @@ def detect_drops(counts: np.ndarray, design: Design, intervention: str | None = 
         wald_p[has_events], lr_p[has_events] = wp, lp
     p_head = np.where(status == ESTIMATED, wald_p, lr_p)
     detected = (p_head < alpha) & (coef < 0)
-    return pd.DataFrame({"events": y.sum(axis=1).astype(np.int64), "status": status, "coef": coef, "scale": scale,
-                         "p_value": wald_p, "lr_p_value": lr_p, "p_headline": p_head, "detected": detected})
+    return pd.DataFrame(
+        {
+            "events": y.sum(axis=1).astype(np.int64),
+            "status": status,
+            "coef": coef,
+            "scale": scale,
+            "p_value": wald_p,
+            "lr_p_value": lr_p,
+            "p_headline": p_head,
+            "detected": detected,
+        }
+    )
 
 
 def _lr_p(drop: np.ndarray, scale: np.ndarray, quasi: bool, reference: str, df_resid: float) -> np.ndarray:
@@ -523,6 +585,7 @@ def _lr_p(drop: np.ndarray, scale: np.ndarray, quasi: bool, reference: str, df_r
 # --------------------------------------------------------------------------------------------
 # Power, tables, minimum detectable drop, Wald reference
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PowerResult:
@@ -550,21 +613,42 @@ class PowerResult:
         return dataclass_to_dict(self)
 
 
-def _power_from_counts(counts: np.ndarray, design: Design, target: str, scenario: Scenario, alpha: float,
-                       seed: int) -> PowerResult:
+def _power_from_counts(
+    counts: np.ndarray, design: Design, target: str, scenario: Scenario, alpha: float, seed: int
+) -> PowerResult:
     decisions = detect_drops(counts, design, target, alpha)
     n_sim = len(decisions)
     detected = int(decisions["detected"].sum())
     p = detected / n_sim
-    return PowerResult(design=design, intervention=target, scenario=scenario, alpha=alpha, power=p,
-                       mc_se=math.sqrt(p * (1 - p) / n_sim), n_sim=n_sim, detected=detected, seed=seed,
-                       statuses={str(k): int(v) for k, v in decisions["status"].value_counts().sort_index().items()})
+    return PowerResult(
+        design=design,
+        intervention=target,
+        scenario=scenario,
+        alpha=alpha,
+        power=p,
+        mc_se=math.sqrt(p * (1 - p) / n_sim),
+        n_sim=n_sim,
+        detected=detected,
+        seed=seed,
+        statuses={str(k): int(v) for k, v in decisions["status"].value_counts().sort_index().items()},
+    )
 
 
-def detection_power(design: Design, baseline_rate: float, relative_drop: float, intervention: str | None = None,
-                    *, trend: float = 0.0, dispersion: float = 0.0, ar1_rho: float = 0.0, ar1_sd: float = 0.0,
-                    other_effects: Mapping[str, float] | None = None, alpha: float = 0.05,
-                    n_sim: int = DEFAULT_N_SIM, seed: int = DEFAULT_SEED) -> PowerResult:
+def detection_power(
+    design: Design,
+    baseline_rate: float,
+    relative_drop: float,
+    intervention: str | None = None,
+    *,
+    trend: float = 0.0,
+    dispersion: float = 0.0,
+    ar1_rho: float = 0.0,
+    ar1_sd: float = 0.0,
+    other_effects: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> PowerResult:
     """Simulated power of the headline model to detect a drop of ``relative_drop`` at ``intervention``.
 
     ``baseline_rate``: expected events per year in the intervention's first year absent any effect;
@@ -578,10 +662,21 @@ def detection_power(design: Design, baseline_rate: float, relative_drop: float, 
     return _power_from_counts(counts, design, target, scenario, alpha, seed)
 
 
-def power_table(designs: Design | Iterable[Design], baseline_rates: Iterable[float], relative_drops: Iterable[float],
-                intervention: str | None = None, *, trend: float = 0.0, dispersion: float = 0.0,
-                ar1_rho: float = 0.0, ar1_sd: float = 0.0, other_effects: Mapping[str, float] | None = None,
-                alpha: float = 0.05, n_sim: int = DEFAULT_N_SIM, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def power_table(
+    designs: Design | Iterable[Design],
+    baseline_rates: Iterable[float],
+    relative_drops: Iterable[float],
+    intervention: str | None = None,
+    *,
+    trend: float = 0.0,
+    dispersion: float = 0.0,
+    ar1_rho: float = 0.0,
+    ar1_sd: float = 0.0,
+    other_effects: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> pd.DataFrame:
     """Simulated power for every design × baseline rate × drop (simulated data only).
 
     One row per cell, columns: design (label), first_year, last_year, n_years, interventions ("name year"
@@ -596,12 +691,32 @@ def power_table(designs: Design | Iterable[Design], baseline_rates: Iterable[flo
         target = _target(design, intervention)
         for rate in baseline_rates:
             for drop in relative_drops:
-                res = detection_power(design, rate, drop, target, trend=trend, dispersion=dispersion,
-                                      ar1_rho=ar1_rho, ar1_sd=ar1_sd, other_effects=other_effects, alpha=alpha,
-                                      n_sim=n_sim, seed=seed)
-                rows.append({**_design_columns(design, target), **_scenario_columns(res.scenario), "alpha": alpha,
-                             "power": res.power, "mc_se": res.mc_se, "n_sim": res.n_sim, "seed": seed,
-                             "simulated": True})
+                res = detection_power(
+                    design,
+                    rate,
+                    drop,
+                    target,
+                    trend=trend,
+                    dispersion=dispersion,
+                    ar1_rho=ar1_rho,
+                    ar1_sd=ar1_sd,
+                    other_effects=other_effects,
+                    alpha=alpha,
+                    n_sim=n_sim,
+                    seed=seed,
+                )
+                rows.append(
+                    {
+                        **_design_columns(design, target),
+                        **_scenario_columns(res.scenario),
+                        "alpha": alpha,
+                        "power": res.power,
+                        "mc_se": res.mc_se,
+                        "n_sim": res.n_sim,
+                        "seed": seed,
+                        "simulated": True,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -613,16 +728,30 @@ def _designs(designs: Design | Iterable[Design]) -> list[Design]:
 
 
 def _design_columns(design: Design, target: str) -> dict[str, Any]:
-    return {"design": design.label(), "first_year": design.first_year, "last_year": design.last_year,
-            "n_years": design.n_years, "interventions": ", ".join(f"{k} {v}" for k, v in design.interventions.items()),
-            "intervention": target, "intervention_year": design.interventions[target], "slope_change": design.slopes,
-            "family": design.family, "reference_distribution": design.headline_reference,
-            "df_resid": design.df_resid}
+    return {
+        "design": design.label(),
+        "first_year": design.first_year,
+        "last_year": design.last_year,
+        "n_years": design.n_years,
+        "interventions": ", ".join(f"{k} {v}" for k, v in design.interventions.items()),
+        "intervention": target,
+        "intervention_year": design.interventions[target],
+        "slope_change": design.slopes,
+        "family": design.family,
+        "reference_distribution": design.headline_reference,
+        "df_resid": design.df_resid,
+    }
 
 
 def _scenario_columns(scenario: Scenario) -> dict[str, Any]:
-    return {"baseline_rate": scenario.baseline_rate, "relative_drop": scenario.relative_drop, "trend": scenario.trend,
-            "dispersion": scenario.dispersion, "ar1_rho": scenario.ar1_rho, "ar1_sd": scenario.ar1_sd}
+    return {
+        "baseline_rate": scenario.baseline_rate,
+        "relative_drop": scenario.relative_drop,
+        "trend": scenario.trend,
+        "dispersion": scenario.dispersion,
+        "ar1_rho": scenario.ar1_rho,
+        "ar1_sd": scenario.ar1_sd,
+    }
 
 
 @dataclass(frozen=True)
@@ -657,11 +786,22 @@ class MinimumDetectableDrop:
         return dataclass_to_dict(self)
 
 
-def minimum_detectable_drop(design: Design, baseline_rate: float, target_power: float = 0.8,
-                            intervention: str | None = None, *, step: float = 0.05, trend: float = 0.0,
-                            dispersion: float = 0.0, ar1_rho: float = 0.0, ar1_sd: float = 0.0,
-                            other_effects: Mapping[str, float] | None = None, alpha: float = 0.05,
-                            n_sim: int = DEFAULT_N_SIM, seed: int = DEFAULT_SEED) -> MinimumDetectableDrop:
+def minimum_detectable_drop(
+    design: Design,
+    baseline_rate: float,
+    target_power: float = 0.8,
+    intervention: str | None = None,
+    *,
+    step: float = 0.05,
+    trend: float = 0.0,
+    dispersion: float = 0.0,
+    ar1_rho: float = 0.0,
+    ar1_sd: float = 0.0,
+    other_effects: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> MinimumDetectableDrop:
     """Smallest drop on the grid ``step, 2 step, ..., 1`` whose simulated power reaches ``target_power``.
 
     Reads as: "with these intervention years, collecting yearly counts for first_year–last_year at about
@@ -699,15 +839,32 @@ def minimum_detectable_drop(design: Design, baseline_rate: float, target_power: 
                 lo = mid
     best = at(hi)
     return MinimumDetectableDrop(
-        design=design, intervention=target, baseline_rate=float(baseline_rate), target_power=float(target_power),
-        relative_drop=grid[hi] if found else None, power=best.power, mc_se=best.mc_se, n_sim=best.n_sim,
-        alpha=alpha, step=float(step), trend=float(trend), dispersion=float(dispersion), ar1_rho=float(ar1_rho),
-        ar1_sd=float(ar1_sd), seed=seed, evaluated=tuple((grid[k], cache[k].power) for k in sorted(cache)))
+        design=design,
+        intervention=target,
+        baseline_rate=float(baseline_rate),
+        target_power=float(target_power),
+        relative_drop=grid[hi] if found else None,
+        power=best.power,
+        mc_se=best.mc_se,
+        n_sim=best.n_sim,
+        alpha=alpha,
+        step=float(step),
+        trend=float(trend),
+        dispersion=float(dispersion),
+        ar1_rho=float(ar1_rho),
+        ar1_sd=float(ar1_sd),
+        seed=seed,
+        evaluated=tuple((grid[k], cache[k].power) for k in sorted(cache)),
+    )
 
 
-def minimum_detectable_drop_table(designs: Design | Iterable[Design], baseline_rates: Iterable[float],
-                                  target_power: float = 0.8, intervention: str | None = None,
-                                  **kwargs: Any) -> pd.DataFrame:
+def minimum_detectable_drop_table(
+    designs: Design | Iterable[Design],
+    baseline_rates: Iterable[float],
+    target_power: float = 0.8,
+    intervention: str | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """``minimum_detectable_drop`` for every design × baseline rate, one row each (simulated data only).
 
     Columns: the design columns of ``power_table``, baseline_rate, target_power, relative_drop (NaN when
@@ -719,17 +876,36 @@ def minimum_detectable_drop_table(designs: Design | Iterable[Design], baseline_r
         target = _target(design, intervention)
         for rate in baseline_rates:
             m = minimum_detectable_drop(design, rate, target_power, target, **kwargs)
-            rows.append({**_design_columns(design, target), "baseline_rate": m.baseline_rate,
-                         "target_power": m.target_power,
-                         "relative_drop": math.nan if m.relative_drop is None else m.relative_drop,
-                         "power": m.power, "mc_se": m.mc_se, "n_sim": m.n_sim, "alpha": m.alpha,
-                         "trend": m.trend, "dispersion": m.dispersion, "ar1_rho": m.ar1_rho, "ar1_sd": m.ar1_sd,
-                         "seed": m.seed, "simulated": True})
+            rows.append(
+                {
+                    **_design_columns(design, target),
+                    "baseline_rate": m.baseline_rate,
+                    "target_power": m.target_power,
+                    "relative_drop": math.nan if m.relative_drop is None else m.relative_drop,
+                    "power": m.power,
+                    "mc_se": m.mc_se,
+                    "n_sim": m.n_sim,
+                    "alpha": m.alpha,
+                    "trend": m.trend,
+                    "dispersion": m.dispersion,
+                    "ar1_rho": m.ar1_rho,
+                    "ar1_sd": m.ar1_sd,
+                    "seed": m.seed,
+                    "simulated": True,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def wald_power(design: Design, baseline_rate: float, relative_drop: float, intervention: str | None = None,
-               alpha: float = 0.05, trend: float = 0.0, other_effects: Mapping[str, float] | None = None) -> float:
+def wald_power(
+    design: Design,
+    baseline_rate: float,
+    relative_drop: float,
+    intervention: str | None = None,
+    alpha: float = 0.05,
+    trend: float = 0.0,
+    other_effects: Mapping[str, float] | None = None,
+) -> float:
     """Analytic power of the two-sided Wald z test of the target's level change in the Poisson model.
 
     With ``mu`` the expected counts (``expected_counts``), ``se = sqrt([(X' diag(mu) X)^-1]_jj)`` from the

@@ -82,13 +82,15 @@ def proportion_interval(successes: int, total: int, alpha: float = 0.05, method:
     if method not in PROPORTION_METHODS:
         raise ValueError(f"method must be one of {sorted(PROPORTION_METHODS)}, got {method!r}")
     lower, upper = proportion_confint(s, n, alpha=alpha, method=PROPORTION_METHODS[method])
-    return ProportionEstimate(successes=s, total=n, proportion=s / n, lower=float(lower), upper=float(upper),
-                              method=method, alpha=alpha)
+    return ProportionEstimate(
+        successes=s, total=n, proportion=s / n, lower=float(lower), upper=float(upper), method=method, alpha=alpha
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Exact conditional test of homogeneity for a 2 x k table (Freeman-Halton)
 # --------------------------------------------------------------------------------------------
+
 
 def _count_tables(column_totals: Sequence[int], row_total: int) -> int:
     """Number of 2 x k tables with the given column totals and first-row total (bounded compositions).
@@ -99,7 +101,7 @@ def _count_tables(column_totals: Sequence[int], row_total: int) -> int:
     ways[0] = 1.0
     for n_j in column_totals:
         ways = np.convolve(ways, np.ones(min(int(n_j), row_total) + 1))[: row_total + 1]
-    return int(round(ways[row_total])) if math.isfinite(ways[row_total]) else 2**63 - 1
+    return int(np.rint(ways[row_total])) if math.isfinite(ways[row_total]) else 2**63 - 1
 
 
 def _log_table_probability(cells: np.ndarray, column_totals: np.ndarray, row_total: int) -> np.ndarray:
@@ -147,8 +149,13 @@ class ExactTestResult:
         return dataclass_to_dict(self)
 
 
-def exact_homogeneity_test(successes: Sequence[int], totals: Sequence[int], max_tables: int = 2_000_000,
-                           n_draws: int = 100_000, seed: int = 20240101) -> ExactTestResult:
+def exact_homogeneity_test(
+    successes: Sequence[int],
+    totals: Sequence[int],
+    max_tables: int = 2_000_000,
+    n_draws: int = 100_000,
+    seed: int = 20240101,
+) -> ExactTestResult:
     """Exact conditional test of equal proportions across k groups (Freeman–Halton test for a 2 x k table).
 
     Conditioning on both margins, the tables' probabilities are multivariate hypergeometric. The p-value is
@@ -169,20 +176,33 @@ def exact_homogeneity_test(successes: Sequence[int], totals: Sequence[int], max_
     if n_tables <= max_tables:
         logp = _enumerate_log_probabilities(n, row_total)
         p = float(np.exp(logp[logp <= threshold]).sum())
-        return ExactTestResult(p_value=min(1.0, p), method="enumeration", n_tables=n_tables, n_draws=None,
-                               seed=None, mc_standard_error=None)
+        return ExactTestResult(
+            p_value=min(1.0, p),
+            method="enumeration",
+            n_tables=n_tables,
+            n_draws=None,
+            seed=None,
+            mc_standard_error=None,
+        )
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_hypergeometric(n, row_total, size=n_draws)
     logp = _log_table_probability(draws.astype(float), n.astype(float), row_total)
     hits = int((logp <= threshold).sum())
     p = (1 + hits) / (1 + n_draws)
-    return ExactTestResult(p_value=p, method="monte-carlo", n_tables=n_tables, n_draws=n_draws, seed=seed,
-                           mc_standard_error=math.sqrt(p * (1 - p) / n_draws))
+    return ExactTestResult(
+        p_value=p,
+        method="monte-carlo",
+        n_tables=n_tables,
+        n_draws=n_draws,
+        seed=seed,
+        mc_standard_error=math.sqrt(p * (1 - p) / n_draws),
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Homogeneity across groups
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HomogeneityResult:
@@ -221,8 +241,15 @@ class HomogeneityResult:
         return out
 
 
-def homogeneity_test(labels: Sequence[str], successes: Sequence[int], totals: Sequence[int], alpha: float = 0.05,
-                     max_tables: int = 2_000_000, n_draws: int = 100_000, seed: int = 20240101) -> HomogeneityResult:
+def homogeneity_test(
+    labels: Sequence[str],
+    successes: Sequence[int],
+    totals: Sequence[int],
+    alpha: float = 0.05,
+    max_tables: int = 2_000_000,
+    n_draws: int = 100_000,
+    seed: int = 20240101,
+) -> HomogeneityResult:
     """Is the proportion ``successes/totals`` the same in every group?
 
     Pearson's chi-square test of homogeneity (``scipy.stats.chi2_contingency(correction=False)``) on the
@@ -232,8 +259,10 @@ def homogeneity_test(labels: Sequence[str], successes: Sequence[int], totals: Se
     """
     labels = tuple(str(x) for x in labels)
     if not (len(labels) == len(successes) == len(totals)):
-        raise ValueError(f"labels, successes and totals must have the same length, got "
-                         f"{len(labels)}, {len(successes)} and {len(totals)}")
+        raise ValueError(
+            f"labels, successes and totals must have the same length, got "
+            f"{len(labels)}, {len(successes)} and {len(totals)}"
+        )
     if len(labels) < 2:
         raise ValueError("a homogeneity test needs at least 2 groups")
     if len(set(labels)) != len(labels):
@@ -259,26 +288,51 @@ def homogeneity_test(labels: Sequence[str], successes: Sequence[int], totals: Se
     for i, j in itertools.combinations(range(k), 2):
         sub = [[int(s[i]), int(n[i] - s[i])], [int(s[j]), int(n[j] - s[j])]]
         p = float(stats.fisher_exact(sub, alternative="two-sided").pvalue)
-        rows.append({"group_a": labels[i], "group_b": labels[j], "proportion_a": s[i] / n[i],
-                     "proportion_b": s[j] / n[j], "p_value": min(1.0, p)})
+        rows.append(
+            {
+                "group_a": labels[i],
+                "group_b": labels[j],
+                "proportion_a": s[i] / n[i],
+                "proportion_b": s[j] / n[j],
+                "p_value": min(1.0, p),
+            }
+        )
     pairwise = pd.DataFrame(rows)
     reject, p_holm, _, _ = multipletests(pairwise["p_value"].to_numpy(), alpha=alpha, method="holm")
     pairwise["p_holm"] = p_holm
     pairwise["reject"] = reject.astype(bool)
 
-    how = (f"all {exact.n_tables} tables with the observed margins enumerated" if exact.method == "enumeration"
-           else f"Monte Carlo estimate from {exact.n_draws} tables drawn with seed {exact.seed} "
-                f"({exact.n_tables} tables are too many to enumerate)")
+    how = (
+        f"all {exact.n_tables} tables with the observed margins enumerated"
+        if exact.method == "enumeration"
+        else f"Monte Carlo estimate from {exact.n_draws} tables drawn with seed {exact.seed} "
+        f"({exact.n_tables} tables are too many to enumerate)"
+    )
     if below5:
-        verdict = (f"The chi-square approximation is doubtful: {below5} of {table.size} expected counts are below 5 "
-                   f"(smallest {expected.min():.2f}); rely on the exact conditional test.")
+        verdict = (
+            f"The chi-square approximation is doubtful: {below5} of {table.size} expected counts are below 5 "
+            f"(smallest {expected.min():.2f}); rely on the exact conditional test."
+        )
     else:
         verdict = "All expected counts are at least 5, so the chi-square approximation is adequate; the exact test is reported as a check."
-    note = (f"Homogeneity of {k} proportions: Pearson chi-square test without continuity correction "
-            f"({dof} degrees of freedom) and the exact conditional Freeman–Halton test ({how}). {verdict} "
-            f"Pairwise: Fisher's exact test (two-sided) for each of the {len(pairwise)} pairs, "
-            f"Holm-adjusted for a family-wise error rate of {alpha:g}.")
-    return HomogeneityResult(labels=labels, successes=tuple(int(x) for x in s), totals=tuple(int(x) for x in n),
-                             alpha=alpha, chi2=chi2_stat, dof=dof, p_value=p_chi2, expected_min=float(expected.min()),
-                             n_expected_below_5=below5, approximation_doubtful=bool(below5 > 0), exact=exact,
-                             pairwise=pairwise, method_note=note)
+    note = (
+        f"Homogeneity of {k} proportions: Pearson chi-square test without continuity correction "
+        f"({dof} degrees of freedom) and the exact conditional Freeman–Halton test ({how}). {verdict} "
+        f"Pairwise: Fisher's exact test (two-sided) for each of the {len(pairwise)} pairs, "
+        f"Holm-adjusted for a family-wise error rate of {alpha:g}."
+    )
+    return HomogeneityResult(
+        labels=labels,
+        successes=tuple(int(x) for x in s),
+        totals=tuple(int(x) for x in n),
+        alpha=alpha,
+        chi2=chi2_stat,
+        dof=dof,
+        p_value=p_chi2,
+        expected_min=float(expected.min()),
+        n_expected_below_5=below5,
+        approximation_doubtful=bool(below5 > 0),
+        exact=exact,
+        pairwise=pairwise,
+        method_note=note,
+    )

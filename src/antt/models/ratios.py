@@ -98,8 +98,12 @@ def sum_bounded(*terms: Iterable) -> Bounded:
     triples = [_triple(t, f"term {i + 1}") for i, t in enumerate(terms)]
     values = [t[0] for t in triples]
     value = None if any(v is None for v in values) else math.fsum(values)
-    return Bounded(value=value, lower=math.fsum(t[1] for t in triples), upper=math.fsum(t[2] for t in triples),
-                   note="descriptive: sum of bounds from the figures' qualifiers, not a sampling interval")
+    return Bounded(
+        value=value,
+        lower=math.fsum(t[1] for t in triples),
+        upper=math.fsum(t[2] for t in triples),
+        note="descriptive: sum of bounds from the figures' qualifiers, not a sampling interval",
+    )
 
 
 def _looks_like_triple(x: Any) -> bool:

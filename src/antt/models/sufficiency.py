@@ -28,6 +28,7 @@ class InsufficientDataError(ValueError):
 # Periods: years, or months as integer indices year * 12 + (month − 1)
 # --------------------------------------------------------------------------------------------
 
+
 def is_whole_number(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
@@ -36,15 +37,21 @@ def start_index(name: str, start: Any, monthly: bool) -> int:
     """Period index of an intervention's first period."""
     if is_whole_number(start):
         return int(start) * 12 if monthly else int(start)
-    if isinstance(start, Sequence) and not isinstance(start, str) and len(start) == 2 and all(map(is_whole_number, start)):
+    if (
+        isinstance(start, Sequence)
+        and not isinstance(start, str)
+        and len(start) == 2
+        and all(map(is_whole_number, start))
+    ):
         year, month = int(start[0]), int(start[1])
         if not monthly:
             raise ValueError(f"intervention {name!r}: yearly data take the first year as an integer, got {start!r}")
         if not 1 <= month <= 12:
             raise ValueError(f"intervention {name!r}: month must be 1..12, got {month}")
         return year * 12 + month - 1
-    raise ValueError(f"intervention {name!r}: give the first year as an integer (or (year, month) for monthly "
-                     f"data), got {start!r}")
+    raise ValueError(
+        f"intervention {name!r}: give the first year as an integer (or (year, month) for monthly data), got {start!r}"
+    )
 
 
 def period_label(index: int, monthly: bool) -> str:
@@ -61,7 +68,11 @@ def period_ranges(indices: Sequence[int], monthly: bool) -> str:
         if i is not None and i == prev + 1:
             prev = i
             continue
-        parts.append(period_label(start, monthly) if start == prev else f"{period_label(start, monthly)}–{period_label(prev, monthly)}")
+        parts.append(
+            period_label(start, monthly)
+            if start == prev
+            else f"{period_label(start, monthly)}–{period_label(prev, monthly)}"
+        )
         if i is not None:
             start = prev = i
     return ", ".join(parts)
@@ -70,6 +81,7 @@ def period_ranges(indices: Sequence[int], monthly: bool) -> str:
 # --------------------------------------------------------------------------------------------
 # Data sufficiency
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InterventionSupport:
@@ -118,9 +130,14 @@ class SufficiencyVerdict:
         return dataclass_to_dict(self)
 
 
-def check_sufficiency(years: Sequence[int], interventions: Mapping[str, Any], min_points: int = 3,
-                      warn_below: int = 8, months: Sequence[int] | None = None,
-                      outcome: str = "events") -> SufficiencyVerdict:
+def check_sufficiency(
+    years: Sequence[int],
+    interventions: Mapping[str, Any],
+    min_points: int = 3,
+    warn_below: int = 8,
+    months: Sequence[int] | None = None,
+    outcome: str = "events",
+) -> SufficiencyVerdict:
     """Check that every intervention has enough points before and after it.
 
     Parameters
@@ -168,8 +185,10 @@ def check_sufficiency(years: Sequence[int], interventions: Mapping[str, Any], mi
         prev_start = starts[i - 1][0] if i > 0 else None
         next_start = starts[i + 1][0] if i + 1 < len(starts) else None
         if prev_start == s:
-            refusals.append(f"interventions {starts[i - 1][1]!r} and {name!r} start in the same {unit} "
-                            f"({period_label(s, monthly)}): their effects cannot be separated; combine them into one")
+            refusals.append(
+                f"interventions {starts[i - 1][1]!r} and {name!r} start in the same {unit} "
+                f"({period_label(s, monthly)}): their effects cannot be separated; combine them into one"
+            )
         before = [p for p in present if p < s and (prev_start is None or p >= prev_start)]
         after = [p for p in present if p >= s and (next_start is None or p < next_start)]
         # Absent periods nearest to the start that would complete each side.
@@ -191,16 +210,23 @@ def check_sufficiency(years: Sequence[int], interventions: Mapping[str, Any], mi
             impossible.append(name)
         miss_b.sort()
         all_missing += miss_b + miss_a
-        side_status = "refuse" if min(len(before), len(after)) < min_points else (
-            "warn" if min(len(before), len(after)) < warn_below else "ok")
+        side_status = (
+            "refuse"
+            if min(len(before), len(after)) < min_points
+            else ("warn" if min(len(before), len(after)) < warn_below else "ok")
+        )
         start_label = period_label(s, monthly)
-        before_where = ("" if prev_start is None
-                        else f", since {starts[i - 1][1]!r} started in {period_label(prev_start, monthly)}")
-        after_where = ("" if next_start is None
-                       else f", until {starts[i + 1][1]!r} starts in {period_label(next_start, monthly)}")
-        text = (f"Intervention {name!r} (from {start_label}): {len(before)} {adj} point(s) before it{before_where} "
-                f"[{period_ranges(before, monthly)}] and {len(after)} from its start{after_where} "
-                f"[{period_ranges(after, monthly)}]")
+        before_where = (
+            "" if prev_start is None else f", since {starts[i - 1][1]!r} started in {period_label(prev_start, monthly)}"
+        )
+        after_where = (
+            "" if next_start is None else f", until {starts[i + 1][1]!r} starts in {period_label(next_start, monthly)}"
+        )
+        text = (
+            f"Intervention {name!r} (from {start_label}): {len(before)} {adj} point(s) before it{before_where} "
+            f"[{period_ranges(before, monthly)}] and {len(after)} from its start{after_where} "
+            f"[{period_ranges(after, monthly)}]"
+        )
         if side_status == "refuse":
             wanted = []
             if miss_b:
@@ -214,37 +240,59 @@ def check_sufficiency(years: Sequence[int], interventions: Mapping[str, Any], mi
                 pair = tuple(sorted((name, neighbour)))
                 if pair not in reported_pairs:
                     reported_pairs.add(pair)
-                    text += (f"; fewer than {min_points} {unit}s separate the starts of {pair[0]!r} and {pair[1]!r}, "
-                             f"so no amount of data can separate their effects: analyse them as one intervention")
+                    text += (
+                        f"; fewer than {min_points} {unit}s separate the starts of {pair[0]!r} and {pair[1]!r}, "
+                        f"so no amount of data can separate their effects: analyse them as one intervention"
+                    )
             refusals.append(text + ".")
         elif side_status == "warn":
             warnings_.append(text + ".")
-        supports.append(InterventionSupport(
-            name=name, start=start_label, points_before=len(before), points_after=len(after),
-            periods_before=tuple(period_label(p, monthly) for p in before),
-            periods_after=tuple(period_label(p, monthly) for p in after),
-            missing_before=tuple(period_label(p, monthly) for p in miss_b),
-            missing_after=tuple(period_label(p, monthly) for p in sorted(miss_a)), status=side_status))
+        supports.append(
+            InterventionSupport(
+                name=name,
+                start=start_label,
+                points_before=len(before),
+                points_after=len(after),
+                periods_before=tuple(period_label(p, monthly) for p in before),
+                periods_after=tuple(period_label(p, monthly) for p in after),
+                missing_before=tuple(period_label(p, monthly) for p in miss_b),
+                missing_after=tuple(period_label(p, monthly) for p in sorted(miss_a)),
+                status=side_status,
+            )
+        )
 
     years_present = tuple(sorted({p // 12 for p in present} if monthly else present))
     present_text = f"{adj.capitalize()} data present: {period_ranges(present, monthly)}."
     if refusals:
         status = "refuse"
-        collect = (f" Collect {adj} counts of {outcome} for at least {period_ranges(all_missing, monthly)}"
-                   f" ({min_points} {unit}s on each side of every intervention), then refit."
-                   if all_missing else "")
-        message = (f"Refused: an interrupted time series needs at least {min_points} {adj} points on each side of "
-                   f"every intervention, and these data cannot identify the model, so nothing is fitted. "
-                   f"{present_text} " + " ".join(refusals) + collect)
+        collect = (
+            f" Collect {adj} counts of {outcome} for at least {period_ranges(all_missing, monthly)}"
+            f" ({min_points} {unit}s on each side of every intervention), then refit."
+            if all_missing
+            else ""
+        )
+        message = (
+            f"Refused: an interrupted time series needs at least {min_points} {adj} points on each side of "
+            f"every intervention, and these data cannot identify the model, so nothing is fitted. "
+            f"{present_text} " + " ".join(refusals) + collect
+        )
     elif warnings_:
         status = "warn"
-        message = (f"Fitted with a warning: fewer than {warn_below} {adj} points on a side of an intervention, so "
-                   f"the estimates rest on few points and the trend is poorly determined. {present_text} "
-                   + " ".join(warnings_))
+        message = (
+            f"Fitted with a warning: fewer than {warn_below} {adj} points on a side of an intervention, so "
+            f"the estimates rest on few points and the trend is poorly determined. {present_text} "
+            + " ".join(warnings_)
+        )
     else:
         status = "ok"
-        message = (f"Enough data: at least {warn_below} {adj} points on each side of every intervention. "
-                   f"{present_text}")
-    return SufficiencyVerdict(status=status, frequency="month" if monthly else "year", min_points=min_points,
-                              warn_below=warn_below, years_present=years_present, interventions=tuple(supports),
-                              message=message, missing=tuple(period_label(p, monthly) for p in sorted(set(all_missing))))
+        message = f"Enough data: at least {warn_below} {adj} points on each side of every intervention. {present_text}"
+    return SufficiencyVerdict(
+        status=status,
+        frequency="month" if monthly else "year",
+        min_points=min_points,
+        warn_below=warn_below,
+        years_present=years_present,
+        interventions=tuple(supports),
+        message=message,
+        missing=tuple(period_label(p, monthly) for p in sorted(set(all_missing))),
+    )

@@ -64,9 +64,8 @@ from scipy import special, stats
 
 from antt.models._common import check_alpha, check_count
 from antt.models.its import AUTO_SLOPE_MIN_POINTS, fit_its
-from antt.models.sufficiency import InsufficientDataError
-from antt.models.sufficiency import check_sufficiency
 from antt.models.proportions import proportion_interval
+from antt.models.sufficiency import InsufficientDataError, check_sufficiency
 
 #: Cache sub-folder (under ``cache_dir``) and the environment variable that moves the default cache.
 CACHE_SUBDIR = "validation"
@@ -79,11 +78,24 @@ CHUNK = 100
 # Simulation
 # --------------------------------------------------------------------------------------------
 
-def simulate_series(years_before: int = 8, years_after: int = 8, baseline_rate: float = 20.0, level_rr: float = 1.0,
-                    slope_rr: float = 1.0, trend_rr: float = 1.0, frequency: str = "year",
-                    seasonal_amplitude: float = 0.0, nb_alpha: float = 0.0, population: float | None = None,
-                    population_growth: float = 0.0, first_year: int = 2000, ar_rho: float = 0.0, ar_sd: float = 0.0,
-                    seed: int | np.random.SeedSequence = 0) -> pd.DataFrame:
+
+def simulate_series(
+    years_before: int = 8,
+    years_after: int = 8,
+    baseline_rate: float = 20.0,
+    level_rr: float = 1.0,
+    slope_rr: float = 1.0,
+    trend_rr: float = 1.0,
+    frequency: str = "year",
+    seasonal_amplitude: float = 0.0,
+    nb_alpha: float = 0.0,
+    population: float | None = None,
+    population_growth: float = 0.0,
+    first_year: int = 2000,
+    ar_rho: float = 0.0,
+    ar_sd: float = 0.0,
+    seed: int | np.random.SeedSequence = 0,
+) -> pd.DataFrame:
     """A simulated count series with a known intervention effect.
 
     The intervention starts in ``first_year + years_before`` (January for monthly data); the returned
@@ -113,9 +125,23 @@ def simulate_series(years_before: int = 8, years_after: int = 8, baseline_rate: 
     Columns: year, [month], count, expected (the expected count, noise averaged out), [population],
     [log_rate_noise].
     """
-    arrays = _simulate_arrays(years_before, years_after, baseline_rate, level_rr, slope_rr, trend_rr, frequency,
-                              seasonal_amplitude, nb_alpha, population, population_growth, first_year, ar_rho, ar_sd,
-                              seed)
+    arrays = _simulate_arrays(
+        years_before,
+        years_after,
+        baseline_rate,
+        level_rr,
+        slope_rr,
+        trend_rr,
+        frequency,
+        seasonal_amplitude,
+        nb_alpha,
+        population,
+        population_growth,
+        first_year,
+        ar_rho,
+        ar_sd,
+        seed,
+    )
     out = pd.DataFrame({"year": arrays["year"]})
     if arrays["month"] is not None:
         out["month"] = arrays["month"]
@@ -130,10 +156,23 @@ def simulate_series(years_before: int = 8, years_after: int = 8, baseline_rate: 
     return out
 
 
-def _simulate_arrays(years_before: int, years_after: int, baseline_rate: float, level_rr: float, slope_rr: float,
-                     trend_rr: float, frequency: str, seasonal_amplitude: float, nb_alpha: float,
-                     population: float | None, population_growth: float, first_year: int, ar_rho: float, ar_sd: float,
-                     seed: int | np.random.SeedSequence) -> dict[str, Any]:
+def _simulate_arrays(
+    years_before: int,
+    years_after: int,
+    baseline_rate: float,
+    level_rr: float,
+    slope_rr: float,
+    trend_rr: float,
+    frequency: str,
+    seasonal_amplitude: float,
+    nb_alpha: float,
+    population: float | None,
+    population_growth: float,
+    first_year: int,
+    ar_rho: float,
+    ar_sd: float,
+    seed: int | np.random.SeedSequence,
+) -> dict[str, Any]:
     """``simulate_series`` as numpy arrays (keys year, month, count, expected, population, log_rate_noise: None
     when absent; start_year): the simulation studies draw thousands of series and skip the DataFrame."""
     if frequency not in ("year", "month"):
@@ -169,18 +208,24 @@ def _simulate_arrays(years_before: int, years_after: int, baseline_rate: float, 
     if ar_sd > 0:
         z = rng.standard_normal(len(k))
         noise = np.empty(len(k))
-        innovation_sd = math.sqrt(1 - ar_rho ** 2) * ar_sd
+        innovation_sd = math.sqrt(1 - ar_rho**2) * ar_sd
         for i in range(len(k)):
             noise[i] = ar_sd * z[0] if i == 0 else ar_rho * noise[i - 1] + innovation_sd * z[i]
-        rate = mu * np.exp(noise - ar_sd ** 2 / 2)
+        rate = mu * np.exp(noise - ar_sd**2 / 2)
     if nb_alpha > 0:
         lam = rng.gamma(shape=1 / nb_alpha, scale=rate * nb_alpha)
         counts = rng.poisson(lam)
     else:
         counts = rng.poisson(rate)
-    return {"year": year.astype(int), "month": None if month is None else month.astype(int),
-            "count": counts.astype(int), "expected": mu, "population": pop, "log_rate_noise": noise,
-            "start_year": int(start_year)}
+    return {
+        "year": year.astype(int),
+        "month": None if month is None else month.astype(int),
+        "count": counts.astype(int),
+        "expected": mu,
+        "population": pop,
+        "log_rate_noise": noise,
+        "start_year": int(start_year),
+    }
 
 
 @dataclass(frozen=True)
@@ -213,9 +258,16 @@ class Scenario:
             raise ValueError(f"scenario {self.name!r}: ar_rho must be in (-1, 1), got {self.ar_rho!r}")
 
     def _arguments(self, level_rr: float) -> dict[str, Any]:
-        return {"years_before": self.years_before, "years_after": self.years_after, "baseline_rate": self.baseline_rate,
-                "level_rr": level_rr, "trend_rr": self.trend_rr, "nb_alpha": self.nb_alpha, "ar_rho": self.ar_rho,
-                "ar_sd": self.ar_sd}
+        return {
+            "years_before": self.years_before,
+            "years_after": self.years_after,
+            "baseline_rate": self.baseline_rate,
+            "level_rr": level_rr,
+            "trend_rr": self.trend_rr,
+            "nb_alpha": self.nb_alpha,
+            "ar_rho": self.ar_rho,
+            "ar_sd": self.ar_sd,
+        }
 
     def simulate(self, level_rr: float, seed: int | np.random.SeedSequence) -> pd.DataFrame:
         """One simulated series of this scenario with the level rate ratio ``level_rr`` (``simulate_series``)."""
@@ -223,8 +275,15 @@ class Scenario:
 
     def counts(self, level_rr: float, seed: int | np.random.SeedSequence) -> np.ndarray:
         """The ``count`` column of ``simulate(level_rr, seed)``, without building the DataFrame."""
-        arguments = {"slope_rr": 1.0, "frequency": "year", "seasonal_amplitude": 0.0, "population": None,
-                     "population_growth": 0.0, "first_year": 2000, **self._arguments(level_rr)}
+        arguments = {
+            "slope_rr": 1.0,
+            "frequency": "year",
+            "seasonal_amplitude": 0.0,
+            "population": None,
+            "population_growth": 0.0,
+            "first_year": 2000,
+            **self._arguments(level_rr),
+        }
         return _simulate_arrays(**arguments, seed=seed)["count"]
 
     def years(self) -> list[int]:
@@ -236,19 +295,27 @@ class Scenario:
         return dataclasses.asdict(self)
 
 
-def default_scenarios(years_each_side: int = 8, low_rate: float = 2.0, moderate_rate: float = 20.0,
-                      nb_alpha: float = 0.15, ar_rho: float = 0.5, ar_sd: float = 0.2,
-                      trend_rr: float = 0.93) -> tuple[Scenario, ...]:
+def default_scenarios(
+    years_each_side: int = 8,
+    low_rate: float = 2.0,
+    moderate_rate: float = 20.0,
+    nb_alpha: float = 0.15,
+    ar_rho: float = 0.5,
+    ar_sd: float = 0.2,
+    trend_rr: float = 0.93,
+) -> tuple[Scenario, ...]:
     """The scenarios checked by default, in report order: low counts (``low_rate`` a year, Poisson), moderate
     counts (``moderate_rate``, Poisson), overdispersed (moderate, negative binomial ``nb_alpha``), autocorrelated
     (moderate, AR(1) log-rate noise ``ar_rho``, ``ar_sd``) and a pre-existing trend (moderate, ``trend_rr`` per
     year); ``years_each_side`` years before and after the intervention."""
     common = {"years_before": years_each_side, "years_after": years_each_side}
-    return (Scenario("low_counts", baseline_rate=low_rate, **common),
-            Scenario("moderate_counts", baseline_rate=moderate_rate, **common),
-            Scenario("overdispersed", baseline_rate=moderate_rate, nb_alpha=nb_alpha, **common),
-            Scenario("autocorrelated", baseline_rate=moderate_rate, ar_rho=ar_rho, ar_sd=ar_sd, **common),
-            Scenario("pre_existing_trend", baseline_rate=moderate_rate, trend_rr=trend_rr, **common))
+    return (
+        Scenario("low_counts", baseline_rate=low_rate, **common),
+        Scenario("moderate_counts", baseline_rate=moderate_rate, **common),
+        Scenario("overdispersed", baseline_rate=moderate_rate, nb_alpha=nb_alpha, **common),
+        Scenario("autocorrelated", baseline_rate=moderate_rate, ar_rho=ar_rho, ar_sd=ar_sd, **common),
+        Scenario("pre_existing_trend", baseline_rate=moderate_rate, trend_rr=trend_rr, **common),
+    )
 
 
 DEFAULT_SCENARIOS = default_scenarios()
@@ -263,20 +330,35 @@ TREND_BIAS_SCENARIO = Scenario("falling_trend", baseline_rate=20.0, trend_rr=0.9
 # --------------------------------------------------------------------------------------------
 
 #: Columns of the draws of an ITS part, in order (see ``coverage_study``).
-DRAW_COLUMNS = ("sim", "status", "estimate", "lower", "upper", "p_value", "p_value_z", "lower_unfloored",
-                "upper_unfloored", "p_value_unfloored", "scale", "pearson_dispersion", "df_resid")
+DRAW_COLUMNS = (
+    "sim",
+    "status",
+    "estimate",
+    "lower",
+    "upper",
+    "p_value",
+    "p_value_z",
+    "lower_unfloored",
+    "upper_unfloored",
+    "p_value_unfloored",
+    "scale",
+    "pearson_dispersion",
+    "df_resid",
+)
 TREND_COLUMNS = ("sim", "naive_rate_ratio", "segmented_rate_ratio")
 REFUSED = "refused"
 _WALD = "Wald"
 
 
 def _fit(series: pd.DataFrame, options: dict[str, Any], alpha: float, **extra: Any):
-    return fit_its(series[["year", "count"]], series.attrs["interventions"], alpha=alpha, sensitivity=False,
-                   **{**options, **extra})
+    return fit_its(
+        series[["year", "count"]], series.attrs["interventions"], alpha=alpha, sensitivity=False, **{**options, **extra}
+    )
 
 
-def _its_draw(scenario: Scenario, level_rr: float, alpha: float, options: dict[str, Any],
-              seed: np.random.SeedSequence, sim: int) -> tuple:
+def _its_draw(
+    scenario: Scenario, level_rr: float, alpha: float, options: dict[str, Any], seed: np.random.SeedSequence, sim: int
+) -> tuple:
     """One simulated series fitted; a tuple in ``DRAW_COLUMNS`` order."""
     series = scenario.simulate(level_rr, seed)
     try:
@@ -305,8 +387,11 @@ def _its_draw(scenario: Scenario, level_rr: float, alpha: float, options: dict[s
         if status in ("boundary", "estimated"):  # estimated: a profile interval where Wald values were not finite
             p_value = float(_fit(series, options, alpha).rate_ratio(kind="level")["lr_p_value"])
             # The z reference turns fit_its's F(1, df) test of the scaled deviance drop into chi2(1) of the same drop.
-            p_z = (float(stats.chi2.sf(stats.f.isf(p_value, 1, df), 1))
-                   if reference == "t" and res.family == "quasi-poisson" else p_value)
+            p_z = (
+                float(stats.chi2.sf(stats.f.isf(p_value, 1, df), 1))
+                if reference == "t" and res.family == "quasi-poisson"
+                else p_value
+            )
         else:
             p_value = p_z = math.nan
         lower_u, upper_u, p_u = lower, upper, p_value
@@ -319,7 +404,7 @@ def _naive_rate_ratio(scenario: Scenario, seed: np.random.SeedSequence) -> float
     """The naive before/after rate ratio of a series with no effect: ``naive_before_after``'s formula (mean count
     after / mean count before; inf when no event before) on the counts alone (tested against it)."""
     counts = scenario.counts(1.0, seed)
-    before, after = counts[:scenario.years_before].mean(), counts[scenario.years_before:].mean()
+    before, after = counts[: scenario.years_before].mean(), counts[scenario.years_before :].mean()
     return float(after / before) if before > 0 else math.inf
 
 
@@ -330,6 +415,7 @@ _TREND_OPTIONS = {"family": "quasi-poisson", "reference_distribution": "t", "slo
 # --------------------------------------------------------------------------------------------
 # Parts, the process pool and the cache
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Part:
@@ -346,9 +432,16 @@ class _Part:
     engine: str = "fast"
 
     def key_data(self) -> dict[str, Any]:
-        return {"kind": self.kind, "scenario": self.scenario.to_dict(), "level_rr": repr(float(self.level_rr)),
-                "alpha": repr(float(self.alpha)), "n_sim": int(self.n_sim), "entropy": list(self.entropy),
-                "options": [[k, repr(v)] for k, v in self.options], "engine": self.engine}
+        return {
+            "kind": self.kind,
+            "scenario": self.scenario.to_dict(),
+            "level_rr": repr(float(self.level_rr)),
+            "alpha": repr(float(self.alpha)),
+            "n_sim": int(self.n_sim),
+            "entropy": list(self.entropy),
+            "options": [[k, repr(v)] for k, v in self.options],
+            "engine": self.engine,
+        }
 
 
 def _run_chunk(part: _Part, start: int, stop: int) -> list[tuple]:
@@ -360,8 +453,10 @@ def _run_chunk(part: _Part, start: int, stop: int) -> list[tuple]:
     if part.engine == "fast":
         rows = _its_draws_fast(part.scenario, part.level_rr, part.alpha, options, seeds, start)
     else:
-        rows = [_its_draw(part.scenario, part.level_rr, part.alpha, options, seed, i)
-                for i, seed in zip(range(start, stop), seeds)]
+        rows = [
+            _its_draw(part.scenario, part.level_rr, part.alpha, options, seed, i)
+            for i, seed in zip(range(start, stop), seeds)
+        ]
     if part.kind == "trend":  # the segmented model's level rate ratio beside the naive ratio of the same series
         return [(row[0], _naive_rate_ratio(part.scenario, seed), row[2]) for row, seed in zip(rows, seeds)]
     return rows
@@ -392,8 +487,9 @@ def _poisson_deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return 2 * (special.xlogy(y, y / mu) - (y - mu)).sum(axis=-1)
 
 
-def _poisson_irls(x: np.ndarray, y: np.ndarray, scale_of: Any, max_iter: int = 100,
-                  tol: float = 1e-8) -> dict[str, np.ndarray]:
+def _poisson_irls(
+    x: np.ndarray, y: np.ndarray, scale_of: Any, max_iter: int = 100, tol: float = 1e-8
+) -> dict[str, np.ndarray]:
     """Poisson log-link GLM of the rows of ``y`` (series × n) on ``x`` (n × p) by IRLS, vectorised over series, step
     for step as statsmodels' ``GLM.fit()``, which ``fit_its`` uses twice: the Poisson fit, and the quasi-Poisson
     fit with its scale fixed. statsmodels starts at ``mu = (y + mean(y)) / 2``, solves the weighted least squares
@@ -436,13 +532,26 @@ def _poisson_irls(x: np.ndarray, y: np.ndarray, scale_of: Any, max_iter: int = 1
         # The scaled fit's criterion is |delta deviance| / scale <= tol: the first step where that holds.
         settled = np.abs(np.diff(dev_arr, axis=0)) <= tol * scale[None, :]
         scaled_stop = np.where(settled.any(axis=0), settled.argmax(axis=0), final)
-    return {"params": beta, "cov": cov, "mu": mu, "dispersion": dispersion, "scale": scale,
-            "params_scaled": params_arr[scaled_stop, rows], "cov_scaled": cov_arr[scaled_stop, rows],
-            "converged": converged & np.isfinite(beta).all(axis=1)}
+    return {
+        "params": beta,
+        "cov": cov,
+        "mu": mu,
+        "dispersion": dispersion,
+        "scale": scale,
+        "params_scaled": params_arr[scaled_stop, rows],
+        "cov_scaled": cov_arr[scaled_stop, rows],
+        "converged": converged & np.isfinite(beta).all(axis=1),
+    }
 
 
-def _its_draws_fast(scenario: Scenario, level_rr: float, alpha: float, options: dict[str, Any],
-                    seeds: Sequence[np.random.SeedSequence], first: int) -> list[tuple]:
+def _its_draws_fast(
+    scenario: Scenario,
+    level_rr: float,
+    alpha: float,
+    options: dict[str, Any],
+    seeds: Sequence[np.random.SeedSequence],
+    first: int,
+) -> list[tuple]:
     """The rows ``_its_draw`` would give for these seeds, with ``fit_its``'s formulas applied to one vectorised
     Poisson IRLS wherever its fit is a plain Wald fit, and ``_its_draw`` (``fit_its`` itself) elsewhere.
 
@@ -485,15 +594,29 @@ def _its_draws_fast(scenario: Scenario, level_rr: float, alpha: float, options: 
                 crit = float(stats.norm.ppf(1 - alpha / 2))
                 p_value, p_u = 2 * stats.norm.sf(np.abs(coef / se)), 2 * stats.norm.sf(np.abs(coef / se_u))
             p_z = 2 * stats.norm.sf(np.abs(coef / se))
-            values = np.column_stack([np.exp(coef), np.exp(coef - crit * se), np.exp(coef + crit * se), p_value, p_z,
-                                      np.exp(coef - crit * se_u), np.exp(coef + crit * se_u), p_u, scale, dispersion])
+            values = np.column_stack(
+                [
+                    np.exp(coef),
+                    np.exp(coef - crit * se),
+                    np.exp(coef + crit * se),
+                    p_value,
+                    p_z,
+                    np.exp(coef - crit * se_u),
+                    np.exp(coef + crit * se_u),
+                    p_u,
+                    scale,
+                    dispersion,
+                ]
+            )
         converged = fit["converged"]
         good = converged & np.isfinite(values).all(axis=1)
         for k, i in enumerate(np.flatnonzero(plain)):
             if good[k]:
                 rows[i] = (first + int(i), "estimated", *(float(v) for v in values[k]), df)
-    return [row if row is not None else _its_draw(scenario, level_rr, alpha, options, seeds[i], first + i)
-            for i, row in enumerate(rows)]
+    return [
+        row if row is not None else _its_draw(scenario, level_rr, alpha, options, seeds[i], first + i)
+        for i, row in enumerate(rows)
+    ]
 
 
 def _frame(part: _Part, rows: list[tuple]) -> pd.DataFrame:
@@ -521,22 +644,29 @@ def _compute(parts: Sequence[_Part], workers: int) -> list[pd.DataFrame]:
     ``workers``. An interrupt cancels the chunks not yet started. Like any "spawn" pool it needs a script that
     calls it to guard its top level with ``if __name__ == "__main__":``; if the pool breaks (that, or a worker
     killed), the draws are computed in this process instead, with a warning."""
-    tasks = [(j, start, min(start + CHUNK, part.n_sim)) for j, part in enumerate(parts)
-             for start in range(0, part.n_sim, CHUNK)]
+    tasks = [
+        (j, start, min(start + CHUNK, part.n_sim))
+        for j, part in enumerate(parts)
+        for start in range(0, part.n_sim, CHUNK)
+    ]
     rows: list[list[tuple]] = [[] for _ in parts]
     if workers <= 1 or len(tasks) <= 1:
         for j, start, stop in tasks:
             rows[j].extend(_run_chunk(parts[j], start, stop))
     else:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                                   mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn")
+        )
         try:
             futures = [pool.submit(_run_chunk, parts[j], start, stop) for j, start, stop in tasks]
             for (j, _, _), future in zip(tasks, futures):
                 rows[j].extend(future.result())
         except BrokenProcessPool as exc:
-            warnings.warn(f"the simulation's process pool broke ({exc}); computing in this process instead",
-                          RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"the simulation's process pool broke ({exc}); computing in this process instead",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             return _compute(parts, 1)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -653,6 +783,7 @@ def _options(family: str, reference_distribution: str, slope_change: bool | None
 # Summaries
 # --------------------------------------------------------------------------------------------
 
+
 def mc_rate(hits: int, n: int, alpha: float = 0.05) -> dict[str, float]:
     """A simulated rate ``hits / n`` with its Monte Carlo standard error ``sqrt(r (1 - r) / n)`` and its Wilson
     interval at 1 − alpha: keys rate, mc_se, lower, upper."""
@@ -676,9 +807,12 @@ def rejected(draws: pd.DataFrame, alpha: float, column: str = "p_value") -> pd.S
 
 def _status_counts(draws: pd.DataFrame) -> dict[str, int]:
     status = draws["status"]
-    return {"n_refused": int((status == REFUSED).sum()), "n_not_identified": int((status == "not identified").sum()),
-            "n_boundary": int((status == "boundary").sum()),
-            "n_not_converged": int((status == "did not converge").sum())}
+    return {
+        "n_refused": int((status == REFUSED).sum()),
+        "n_not_identified": int((status == "not identified").sum()),
+        "n_boundary": int((status == "boundary").sum()),
+        "n_not_converged": int((status == "did not converge").sum()),
+    }
 
 
 def _log_bias(draws: pd.DataFrame, true_rr: float) -> float:
@@ -701,19 +835,26 @@ def summarise_coverage(study: pd.DataFrame, alpha: float = 0.05) -> dict[str, An
     cov = mc_rate(int(study["covered"].sum()), n, alpha)
     unf = mc_rate(int(study["covered_unfloored"].sum()), n, alpha) if "covered_unfloored" in study else None
     estimates = study.loc[study["fitted"], "estimate"].dropna()
-    out = {"n_sim": n, "n_fitted": int(study["fitted"].sum()), "coverage": cov["rate"], "coverage_se": cov["mc_se"],
-           "coverage_lower": cov["lower"], "coverage_upper": cov["upper"],
-           "coverage_unfloored": unf["rate"] if unf else math.nan,
-           "coverage_unfloored_se": unf["mc_se"] if unf else math.nan,
-           "mean_log_rr_bias": _log_bias(study if "status" in study else study.assign(status="estimated"), true_rr),
-           "median_estimate": float(estimates.median()) if len(estimates) else math.nan}
+    out = {
+        "n_sim": n,
+        "n_fitted": int(study["fitted"].sum()),
+        "coverage": cov["rate"],
+        "coverage_se": cov["mc_se"],
+        "coverage_lower": cov["lower"],
+        "coverage_upper": cov["upper"],
+        "coverage_unfloored": unf["rate"] if unf else math.nan,
+        "coverage_unfloored_se": unf["mc_se"] if unf else math.nan,
+        "mean_log_rr_bias": _log_bias(study if "status" in study else study.assign(status="estimated"), true_rr),
+        "median_estimate": float(estimates.median()) if len(estimates) else math.nan,
+    }
     if "status" in study:
         out.update(_status_counts(study))
     return out
 
 
-def summarise_scenarios(draws: pd.DataFrame, scenarios: Sequence[Scenario], true_rr: float,
-                        alpha: float = 0.05) -> pd.DataFrame:
+def summarise_scenarios(
+    draws: pd.DataFrame, scenarios: Sequence[Scenario], true_rr: float, alpha: float = 0.05
+) -> pd.DataFrame:
     """One row per scenario from the draws of ``validation_study`` (purposes "coverage" and "false_positive").
 
     Columns: scenario and its parameters (baseline_rate, years_before, years_after, nb_alpha, ar_rho, ar_sd,
@@ -738,18 +879,35 @@ def summarise_scenarios(draws: pd.DataFrame, scenarios: Sequence[Scenario], true
         fz = mc_rate(int(rejected(fp, alpha, "p_value_z").sum()), n_f, alpha)
         fitted = mine[mine["status"] != REFUSED]
         est = cov.loc[cov["status"].isin(["estimated", "boundary"]), "estimate"]
-        row = {"scenario": sc.name, **{k: v for k, v in sc.to_dict().items() if k != "name"}, "true_rr": true_rr,
-               "n_sim": n_c, "coverage": c["rate"], "coverage_se": c["mc_se"], "coverage_lower": c["lower"],
-               "coverage_upper": c["upper"], "coverage_unfloored": cu["rate"], "coverage_unfloored_se": cu["mc_se"],
-               "coverage_unfloored_lower": cu["lower"], "coverage_unfloored_upper": cu["upper"],
-               "false_positive_rate": f["rate"], "false_positive_se": f["mc_se"], "false_positive_lower": f["lower"],
-               "false_positive_upper": f["upper"], "false_positive_unfloored": fu["rate"],
-               "false_positive_unfloored_se": fu["mc_se"], "false_positive_unfloored_lower": fu["lower"],
-               "false_positive_unfloored_upper": fu["upper"], "false_positive_z": fz["rate"],
-               "false_positive_z_se": fz["mc_se"],
-               "share_floored": float((fitted["pearson_dispersion"] < 1).mean()) if len(fitted) else math.nan,
-               "median_estimate": float(est.median()) if len(est) else math.nan,
-               "mean_log_rr_bias": _log_bias(cov, true_rr), "n_fits": len(mine), **_status_counts(mine)}
+        row = {
+            "scenario": sc.name,
+            **{k: v for k, v in sc.to_dict().items() if k != "name"},
+            "true_rr": true_rr,
+            "n_sim": n_c,
+            "coverage": c["rate"],
+            "coverage_se": c["mc_se"],
+            "coverage_lower": c["lower"],
+            "coverage_upper": c["upper"],
+            "coverage_unfloored": cu["rate"],
+            "coverage_unfloored_se": cu["mc_se"],
+            "coverage_unfloored_lower": cu["lower"],
+            "coverage_unfloored_upper": cu["upper"],
+            "false_positive_rate": f["rate"],
+            "false_positive_se": f["mc_se"],
+            "false_positive_lower": f["lower"],
+            "false_positive_upper": f["upper"],
+            "false_positive_unfloored": fu["rate"],
+            "false_positive_unfloored_se": fu["mc_se"],
+            "false_positive_unfloored_lower": fu["lower"],
+            "false_positive_unfloored_upper": fu["upper"],
+            "false_positive_z": fz["rate"],
+            "false_positive_z_se": fz["mc_se"],
+            "share_floored": float((fitted["pearson_dispersion"] < 1).mean()) if len(fitted) else math.nan,
+            "median_estimate": float(est.median()) if len(est) else math.nan,
+            "mean_log_rr_bias": _log_bias(cov, true_rr),
+            "n_fits": len(mine),
+            **_status_counts(mine),
+        }
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -773,19 +931,38 @@ def _reference_table(draws: pd.DataFrame, alpha: float) -> pd.DataFrame:
     rows = []
     for reference, column in (("t", "p_value"), ("z", "p_value_z")):
         r = mc_rate(int(rejected(draws, alpha, column).sum()), len(draws), alpha)
-        rows.append({"reference_distribution": reference, "n_sim": len(draws), "false_positive_rate": r["rate"],
-                     "mc_se": r["mc_se"], "lower": r["lower"], "upper": r["upper"], "nominal": alpha})
+        rows.append(
+            {
+                "reference_distribution": reference,
+                "n_sim": len(draws),
+                "false_positive_rate": r["rate"],
+                "mc_se": r["mc_se"],
+                "lower": r["lower"],
+                "upper": r["upper"],
+                "nominal": alpha,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _trend_table(draws: pd.DataFrame, threshold: float = 0.9) -> pd.DataFrame:
     rows = []
-    for method, col in (("naive before/after", "naive_rate_ratio"),
-                        ("segmented Poisson (level change, trend)", "segmented_rate_ratio")):
+    for method, col in (
+        ("naive before/after", "naive_rate_ratio"),
+        ("segmented Poisson (level change, trend)", "segmented_rate_ratio"),
+    ):
         values = draws[col].to_numpy(dtype=float)
         share = mc_rate(int(np.sum(values < threshold)), len(values))
-        rows.append({"method": method, "n_sim": len(values), "median_rate_ratio": float(np.nanmedian(values)),
-                     "share_below_0_9": share["rate"], "share_se": share["mc_se"], "true_rate_ratio": 1.0})
+        rows.append(
+            {
+                "method": method,
+                "n_sim": len(values),
+                "median_rate_ratio": float(np.nanmedian(values)),
+                "share_below_0_9": share["rate"],
+                "share_se": share["mc_se"],
+                "true_rate_ratio": 1.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -793,11 +970,26 @@ def _trend_table(draws: pd.DataFrame, threshold: float = 0.9) -> pd.DataFrame:
 # Studies
 # --------------------------------------------------------------------------------------------
 
-def coverage_study(n_sim: int = 2000, true_rr: float = 0.7, years_before: int = 8, years_after: int = 8,
-                   baseline_rate: float = 20.0, trend_rr: float = 1.0, nb_alpha: float = 0.0, ar_rho: float = 0.0,
-                   ar_sd: float = 0.0, family: str = "quasi-poisson", reference_distribution: str = "t",
-                   slope_change: bool | None = None, alpha: float = 0.05, seed: int = 20240101,
-                   workers: int | None = 1, cache_dir: str | Path | None = None, engine: str = "fast") -> pd.DataFrame:
+
+def coverage_study(
+    n_sim: int = 2000,
+    true_rr: float = 0.7,
+    years_before: int = 8,
+    years_after: int = 8,
+    baseline_rate: float = 20.0,
+    trend_rr: float = 1.0,
+    nb_alpha: float = 0.0,
+    ar_rho: float = 0.0,
+    ar_sd: float = 0.0,
+    family: str = "quasi-poisson",
+    reference_distribution: str = "t",
+    slope_change: bool | None = None,
+    alpha: float = 0.05,
+    seed: int = 20240101,
+    workers: int | None = 1,
+    cache_dir: str | Path | None = None,
+    engine: str = "fast",
+) -> pd.DataFrame:
     """Fit ``fit_its`` to ``n_sim`` simulated yearly series and check the level rate ratio's interval (simulated).
 
     Draw i uses the seed ``SeedSequence(seed, spawn_key=(i,))`` (the i-th child of ``SeedSequence(seed)``).
@@ -810,10 +1002,26 @@ def coverage_study(n_sim: int = 2000, true_rr: float = 0.7, years_before: int = 
     covered_unfloored, p_value_unfloored, scale, pearson_dispersion, df_resid, fitted (False when refused).
     """
     alpha = check_alpha(alpha)
-    scenario = Scenario("coverage_study", baseline_rate=baseline_rate, years_before=years_before,
-                        years_after=years_after, nb_alpha=nb_alpha, ar_rho=ar_rho, ar_sd=ar_sd, trend_rr=trend_rr)
-    part = _Part("its", scenario, float(true_rr), alpha, check_count(n_sim, "n_sim"), (int(seed),),
-                 _options(family, reference_distribution, slope_change), _check_engine(engine))
+    scenario = Scenario(
+        "coverage_study",
+        baseline_rate=baseline_rate,
+        years_before=years_before,
+        years_after=years_after,
+        nb_alpha=nb_alpha,
+        ar_rho=ar_rho,
+        ar_sd=ar_sd,
+        trend_rr=trend_rr,
+    )
+    part = _Part(
+        "its",
+        scenario,
+        float(true_rr),
+        alpha,
+        check_count(n_sim, "n_sim"),
+        (int(seed),),
+        _options(family, reference_distribution, slope_change),
+        _check_engine(engine),
+    )
     (draws,), _ = _draws([part], workers, cache_dir)
     out = draws.copy()
     out.insert(1, "true_rr", float(true_rr))
@@ -823,31 +1031,64 @@ def coverage_study(n_sim: int = 2000, true_rr: float = 0.7, years_before: int = 
     return out
 
 
-def reference_comparison(n_sim: int = 2000, years_each_side: int = 4, baseline_rate: float = 20.0,
-                         nb_alpha: float = 0.05, alpha: float = 0.05, seed: int = 20240102, workers: int | None = 1,
-                         cache_dir: str | Path | None = None, engine: str = "fast") -> pd.DataFrame:
+def reference_comparison(
+    n_sim: int = 2000,
+    years_each_side: int = 4,
+    baseline_rate: float = 20.0,
+    nb_alpha: float = 0.05,
+    alpha: float = 0.05,
+    seed: int = 20240102,
+    workers: int | None = 1,
+    cache_dir: str | Path | None = None,
+    engine: str = "fast",
+) -> pd.DataFrame:
     """False-positive rate of the level change with a t versus a z reference on short, overdispersed simulated
     series with no effect (true rate ratio 1); both from the same fits. One row per reference distribution:
     reference_distribution, n_sim, false_positive_rate (share of p < alpha), mc_se, lower, upper (Wilson),
     nominal."""
     alpha = check_alpha(alpha)
-    scenario = Scenario("short_overdispersed", baseline_rate=baseline_rate, years_before=years_each_side,
-                        years_after=years_each_side, nb_alpha=nb_alpha)
-    part = _Part("its", scenario, 1.0, alpha, check_count(n_sim, "n_sim"), (int(seed),),
-                 _options("quasi-poisson", "t", None), _check_engine(engine))
+    scenario = Scenario(
+        "short_overdispersed",
+        baseline_rate=baseline_rate,
+        years_before=years_each_side,
+        years_after=years_each_side,
+        nb_alpha=nb_alpha,
+    )
+    part = _Part(
+        "its",
+        scenario,
+        1.0,
+        alpha,
+        check_count(n_sim, "n_sim"),
+        (int(seed),),
+        _options("quasi-poisson", "t", None),
+        _check_engine(engine),
+    )
     (draws,), _ = _draws([part], workers, cache_dir)
     return _reference_table(draws, alpha)
 
 
-def trend_bias_study(n_sim: int = 2000, trend_rr: float = 0.9, years_each_side: int = 8, baseline_rate: float = 20.0,
-                     seed: int = 20240103, workers: int | None = 1, cache_dir: str | Path | None = None,
-                     engine: str = "fast") -> pd.DataFrame:
+def trend_bias_study(
+    n_sim: int = 2000,
+    trend_rr: float = 0.9,
+    years_each_side: int = 8,
+    baseline_rate: float = 20.0,
+    seed: int = 20240103,
+    workers: int | None = 1,
+    cache_dir: str | Path | None = None,
+    engine: str = "fast",
+) -> pd.DataFrame:
     """Simulated series with a falling trend and NO intervention effect: the naive before/after rate ratio against
     the segmented model's level rate ratio (level change only). One row per method: method, n_sim,
     median_rate_ratio, share_below_0_9 (share of series where the estimate is below 0.9, a spurious "effect"),
     share_se (its Monte Carlo SE), true_rate_ratio."""
-    scenario = Scenario("falling_trend", baseline_rate=baseline_rate, years_before=years_each_side,
-                        years_after=years_each_side, trend_rr=trend_rr)
+    scenario = Scenario(
+        "falling_trend",
+        baseline_rate=baseline_rate,
+        years_before=years_each_side,
+        years_after=years_each_side,
+        trend_rr=trend_rr,
+    )
     part = _Part("trend", scenario, 1.0, 0.05, check_count(n_sim, "n_sim"), (int(seed),), engine=_check_engine(engine))
     (draws,), _ = _draws([part], workers, cache_dir)
     return _trend_table(draws)
@@ -881,10 +1122,18 @@ class ValidationStudy:
     total_parts: int = 0
 
 
-def validation_study(scenarios: Sequence[Scenario] = DEFAULT_SCENARIOS, n_sim: int = 2000, true_rr: float = 0.7,
-                     alpha: float = 0.05, seed: int = 20240101, reference_scenario: Scenario = REFERENCE_SCENARIO,
-                     trend_scenario: Scenario = TREND_BIAS_SCENARIO, workers: int | None = None,
-                     cache_dir: str | Path | None = None, engine: str = "fast") -> ValidationStudy:
+def validation_study(
+    scenarios: Sequence[Scenario] = DEFAULT_SCENARIOS,
+    n_sim: int = 2000,
+    true_rr: float = 0.7,
+    alpha: float = 0.05,
+    seed: int = 20240101,
+    reference_scenario: Scenario = REFERENCE_SCENARIO,
+    trend_scenario: Scenario = TREND_BIAS_SCENARIO,
+    workers: int | None = None,
+    cache_dir: str | Path | None = None,
+    engine: str = "fast",
+) -> ValidationStudy:
     """The whole simulated validation: per scenario ``n_sim`` draws with the level rate ratio ``true_rr``
     (coverage) and ``n_sim`` with none (false positives); ``n_sim`` draws of ``reference_scenario`` with no effect
     (t versus z); ``n_sim`` draws of ``trend_scenario`` (naive before/after bias). Headline model: ``fit_its``'s
@@ -911,18 +1160,40 @@ def validation_study(scenarios: Sequence[Scenario] = DEFAULT_SCENARIOS, n_sim: i
         for purpose, rr in (("coverage", float(true_rr)), ("false_positive", 1.0)):
             parts.append(_Part("its", sc, rr, alpha, n_sim, _entropy(seed, f"{purpose}:{sc.name}"), options, engine))
             labels.append((sc.name, purpose))
-    parts.append(_Part("its", reference_scenario, 1.0, alpha, n_sim,
-                       _entropy(seed, f"reference:{reference_scenario.name}"), options, engine))
+    parts.append(
+        _Part(
+            "its",
+            reference_scenario,
+            1.0,
+            alpha,
+            n_sim,
+            _entropy(seed, f"reference:{reference_scenario.name}"),
+            options,
+            engine,
+        )
+    )
     labels.append((reference_scenario.name, "reference"))
-    parts.append(_Part("trend", trend_scenario, 1.0, alpha, n_sim, _entropy(seed, f"trend:{trend_scenario.name}"),
-                       engine=engine))
+    parts.append(
+        _Part("trend", trend_scenario, 1.0, alpha, n_sim, _entropy(seed, f"trend:{trend_scenario.name}"), engine=engine)
+    )
     frames, computed = _draws(parts, workers, cache_dir)
-    its_frames = [f.assign(scenario=name, purpose=purpose)[["scenario", "purpose", *DRAW_COLUMNS]]
-                  for f, (name, purpose) in zip(frames[:-1], labels)]
+    its_frames = [
+        f.assign(scenario=name, purpose=purpose)[["scenario", "purpose", *DRAW_COLUMNS]]
+        for f, (name, purpose) in zip(frames[:-1], labels)
+    ]
     draws = pd.concat(its_frames, ignore_index=True)
     return ValidationStudy(
-        scenarios=scenarios, reference_scenario=reference_scenario, trend_scenario=trend_scenario, n_sim=n_sim,
-        true_rr=float(true_rr), alpha=alpha, seed=int(seed),
-        summary=summarise_scenarios(draws, scenarios, float(true_rr), alpha), draws=draws,
+        scenarios=scenarios,
+        reference_scenario=reference_scenario,
+        trend_scenario=trend_scenario,
+        n_sim=n_sim,
+        true_rr=float(true_rr),
+        alpha=alpha,
+        seed=int(seed),
+        summary=summarise_scenarios(draws, scenarios, float(true_rr), alpha),
+        draws=draws,
         reference=_reference_table(draws[draws["purpose"] == "reference"], alpha),
-        trend_bias=_trend_table(frames[-1]), computed_parts=computed, total_parts=len(parts))
+        trend_bias=_trend_table(frames[-1]),
+        computed_parts=computed,
+        total_parts=len(parts),
+    )

@@ -65,5 +65,7 @@ class Progress:
     def summary(self, destination: str) -> None:
         self._stop.set()
         c = self.counts
-        self.line(f"antt run: {c['done']} ran, {c['cached']} cached, {c['failed']} failed, {c['skipped']} not run "
-                  f"in {time.monotonic() - self.t0:.1f} s; reports: {destination}")
+        self.line(
+            f"antt run: {c['done']} ran, {c['cached']} cached, {c['failed']} failed, {c['skipped']} not run "
+            f"in {time.monotonic() - self.t0:.1f} s; reports: {destination}"
+        )

@@ -41,14 +41,32 @@ class WarmEngine(NBClientEngine):
     """papermill engine that executes on the kernel manager passed as ``km``."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, km=None, **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        km=None,
+        **kwargs,
+    ):
         kwargs.pop("input_path", None)
         kwargs.pop("timeout", None)
         kwargs.pop("startup_timeout", None)
-        client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
-                                         startup_timeout=start_timeout, log_output=log_output,
-                                         stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        client = PapermillNotebookClient(
+            nb_man,
+            km=km,
+            kernel_name=kernel_name,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+            **kwargs,
+        )
         return client.execute()
 
 
@@ -68,8 +86,10 @@ def _failure_message(job, nb: nbformat.NotebookNode | None, exc: BaseException) 
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     first = cell.source.splitlines()[0][:60] if cell.source else ""
-                    text = (f"notebook {job.name} failed, cell {index} ({first!r}): "
-                            f"{output.get('ename', '')}: {output.get('evalue', '')}")
+                    text = (
+                        f"notebook {job.name} failed, cell {index} ({first!r}): "
+                        f"{output.get('ename', '')}: {output.get('evalue', '')}"
+                    )
                     break
             else:
                 continue
@@ -82,7 +102,7 @@ def _read_partial(path: Path) -> nbformat.NotebookNode | None:
     """The executed notebook as far as it was written, or None (absent, or cut short by the failure)."""
     try:
         return nbformat.read(path, as_version=4)
-    except Exception:  # noqa: BLE001 — the original failure is what gets reported
+    except Exception:
         return None
 
 
@@ -107,12 +127,21 @@ def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[s
     stage.processed.mkdir(parents=True, exist_ok=True)
     tmp_nb = stage.folder / f"{job.name}.ipynb"
     try:
-        set_environment(km, {"ANTT_REPORTS_DIR": str(stage.reports), "ANTT_JOB": job.name,
-                             "ANTT_PROCESSED_DIR": str(processed_dir)})
+        set_environment(
+            km, {"ANTT_REPORTS_DIR": str(stage.reports), "ANTT_JOB": job.name, "ANTT_PROCESSED_DIR": str(processed_dir)}
+        )
         run_code(km, inputs.hook_code(processed_dir, [stage.reports]))
         # No cwd here: the kernel was started in notebooks/, and papermill's chdir is process-wide.
-        pm.execute_notebook(str(job.spec.path), str(tmp_nb), parameters=job.params, engine_name="antt-warm",
-                            km=km, progress_bar=False, log_output=False, report_mode=False)
+        pm.execute_notebook(
+            str(job.spec.path),
+            str(tmp_nb),
+            parameters=job.params,
+            engine_name="antt-warm",
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+        )
         reads, modules = _recorded_reads(km)
     except BaseException as exc:
         nb = _read_partial(tmp_nb)
@@ -129,7 +158,9 @@ def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[s
     html = render_report(nb, job, stage.reports / "results", version)
     (stage.reports / "notebooks").mkdir(exist_ok=True)
     (stage.reports / "html").mkdir(exist_ok=True)
-    (stage.reports / "notebooks" / f"{job.name}.ipynb").write_text(nbformat.writes(nb) + "\n", encoding="utf-8", newline="\n")
+    (stage.reports / "notebooks" / f"{job.name}.ipynb").write_text(
+        nbformat.writes(nb) + "\n", encoding="utf-8", newline="\n"
+    )
     (stage.reports / "html" / f"{job.name}.html").write_text(html, encoding="utf-8", newline="\n")
     (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)
     return {"label": job.label, "reads": recorded}

@@ -72,9 +72,11 @@ _antt_install(%r, %r)
 del _antt_install
 """
 
-REPORT_CODE = ("__import__('json').dumps([sorted(__import__('sys')._antt_reads), sorted("
-               "getattr(m, '__file__', None) or '' for n, m in list(__import__('sys').modules.items()) "
-               "if n == 'antt' or n.startswith('antt.'))])")
+REPORT_CODE = (
+    "__import__('json').dumps([sorted(__import__('sys')._antt_reads), sorted("
+    "getattr(m, '__file__', None) or '' for n, m in list(__import__('sys').modules.items()) "
+    "if n == 'antt' or n.startswith('antt.'))])"
+)
 
 
 def hook_code(processed_dir: Path, skip: list[Path]) -> str:

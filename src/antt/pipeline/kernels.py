@@ -37,11 +37,25 @@ from pathlib import Path
 from jupyter_client import KernelManager
 from jupyter_client.blocking import BlockingKernelClient
 
-WARM_MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib.pyplot", "seaborn",
-                "pandera.pandas", "IPython.display", "nbformat")
-WARM_CODE = "[__import__('importlib').import_module(m) for m in %r]" % (WARM_MODULES,)
-THREAD_SETTINGS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+WARM_MODULES = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "matplotlib.pyplot",
+    "seaborn",
+    "pandera.pandas",
+    "IPython.display",
+    "nbformat",
+)
+WARM_CODE = f"[__import__('importlib').import_module(m) for m in {WARM_MODULES!r}]"
+THREAD_SETTINGS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
 START_TRIES = 3
 
 
@@ -68,9 +82,13 @@ def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> Kern
     sockets = Path(tempfile.mkdtemp(prefix="antt-k-"))
     # nbclient must get an asynchronous client: with a blocking one its wait for output blocks the
     # event loop, so a kernel that dies (Ctrl-C, shutdown) is never noticed and the run hangs.
-    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets / "k"),
-                       connection_file=str(sockets / "kernel.json"),
-                       client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    km = KernelManager(
+        kernel_name=kernel_name,
+        transport="ipc",
+        ip=str(sockets / "k"),
+        connection_file=str(sockets / "kernel.json"),
+        client_class="jupyter_client.asynchronous.AsyncKernelClient",
+    )
     km.antt_socket_dir = sockets  # removed by shutdown()
     log = open(sockets / "kernel.log", "wb")  # noqa: SIM115 — the kernel writes it while it lives
     km.antt_log = log
@@ -78,8 +96,13 @@ def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> Kern
         # History off: a kernel per job has no use for it, and its SQLite file in ~/.ipython is
         # shared state that fails on a full disk or a size limit. The kernel's own messages go to a
         # log (its last line is quoted if the kernel dies), not to the run's console.
-        km.start_kernel(cwd=str(cwd), env=kernel_environment(), stdout=log, stderr=log,
-                        extra_arguments=["--HistoryManager.enabled=False"])
+        km.start_kernel(
+            cwd=str(cwd),
+            env=kernel_environment(),
+            stdout=log,
+            stderr=log,
+            extra_arguments=["--HistoryManager.enabled=False"],
+        )
         kc = _blocking_client(km)
         try:
             kc.start_channels()
@@ -99,8 +122,14 @@ def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> Kern
     return km
 
 
-def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120, tries: int = START_TRIES, warm: bool = True,
-                 failures: list[str] | None = None) -> KernelManager:
+def start_kernel(
+    kernel_name: str,
+    cwd: Path,
+    timeout: float = 120,
+    tries: int = START_TRIES,
+    warm: bool = True,
+    failures: list[str] | None = None,
+) -> KernelManager:
     """A started kernel (``warm``: with the scientific stack imported); a kernel that dies or hangs
     while starting is replaced, up to ``tries`` times. Each failed try's reason is appended to
     ``failures`` when given (the kernel-start benchmark counts them)."""
@@ -110,7 +139,7 @@ def start_kernel(kernel_name: str, cwd: Path, timeout: float = 120, tries: int =
             return _start_once(kernel_name, cwd, timeout, warm)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 — any start failure is retried, then reported
+        except BaseException as exc:
             reasons.append(" ".join(f"{type(exc).__name__}: {exc}{_last_log_line(exc)}".split()))
     raise KernelStartError(f"kernel {kernel_name!r} did not start after {tries} tries: {reasons[-1]}")
 
@@ -125,7 +154,7 @@ def shutdown(km: KernelManager) -> None:
     try:
         if km.has_kernel:
             km.shutdown_kernel(now=True)
-    except Exception:  # noqa: BLE001 — already gone
+    except Exception:
         pass
     finally:
         if getattr(km, "antt_log", None):
@@ -135,15 +164,15 @@ def shutdown(km: KernelManager) -> None:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
-def run_code(km: KernelManager, code: str, user_expressions: dict[str, str] | None = None,
-             timeout: float = 30) -> dict:
+def run_code(km: KernelManager, code: str, user_expressions: dict[str, str] | None = None, timeout: float = 30) -> dict:
     """Run ``code`` silently in a started kernel (no history, no output); returns the reply's content.
     Raises RuntimeError when the code fails."""
     kc = _blocking_client(km)
     try:
         kc.start_channels()
-        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
-                                       user_expressions=user_expressions or {})
+        reply = kc.execute_interactive(
+            code, silent=True, store_history=False, timeout=timeout, user_expressions=user_expressions or {}
+        )
     finally:
         kc.stop_channels()
     content = reply["content"]
@@ -194,7 +223,7 @@ class KernelPool:
                 with self.lock:
                     self.live.add(km)
                 self.ready[name].put(km)
-            except BaseException as exc:  # noqa: BLE001 — handed to the job that waits for this kernel
+            except BaseException as exc:
                 self.ready[name].put(exc)
             finally:
                 with self.lock:

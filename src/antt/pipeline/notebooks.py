@@ -69,11 +69,20 @@ def read_spec(path: str | Path) -> NotebookSpec:
             raise ValueError(f"{path}: parameters cell line {node.lineno}: use 'name: type = literal  # help'")
         line = lines[node.lineno - 1]
         help_text = line.split("#", 1)[1].strip() if "#" in line else ""
-        params[node.target.id] = Parameter(node.target.id, ast.unparse(node.annotation), ast.literal_eval(node.value), help_text)
+        params[node.target.id] = Parameter(
+            node.target.id, ast.unparse(node.annotation), ast.literal_eval(node.value), help_text
+        )
     meta = nb.get("metadata", {}).get("antt", {})
     kernel = (nb.get("metadata", {}).get("kernelspec") or {}).get("name", "")
-    return NotebookSpec(path.stem, path, meta.get("description", ""), tuple(meta.get("depends_on", [])), params, kernel,
-                        bool(meta.get("writes_processed", False)))
+    return NotebookSpec(
+        path.stem,
+        path,
+        meta.get("description", ""),
+        tuple(meta.get("depends_on", [])),
+        params,
+        kernel,
+        bool(meta.get("writes_processed", False)),
+    )
 
 
 def discover(notebooks_dir: str | Path) -> list[NotebookSpec]:

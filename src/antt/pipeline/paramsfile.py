@@ -31,8 +31,11 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice (first on line {seen[key].line + 1}); YAML would keep only the last",
-                    key_node.start_mark)
+                    None,
+                    None,
+                    f"key {key!r} is given twice (first on line {seen[key].line + 1}); YAML would keep only the last",
+                    key_node.start_mark,
+                )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 
@@ -57,7 +60,7 @@ def load(path: Path) -> dict[str, list[dict[str, Any]]]:
     except TextEncodingError as exc:
         raise ParamsError(str(exc)) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 — a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         raise ParamsError(f"{_where(path, mark)}: {_yaml_message(exc)}") from None
@@ -70,7 +73,9 @@ def load(path: Path) -> dict[str, list[dict[str, Any]]]:
         sets = sets if isinstance(sets, list) else [sets or {}]
         for position, values in enumerate(sets, start=1):
             if not isinstance(values, dict):
-                raise ParamsError(f"{path}: {name}, parameter set {position}: expected name: value pairs, got {values!r}"[:300])
+                raise ParamsError(
+                    f"{path}: {name}, parameter set {position}: expected name: value pairs, got {values!r}"[:300]
+                )
         out[str(name)] = sets
     return out
 
@@ -81,7 +86,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ParamsError(f"override -p {text!r}: expected name=value")
     name, value = text.split("=", 1)
     try:
-        parsed = yaml.load(unicodedata.normalize("NFC", value), Loader=_StrictLoader)  # noqa: S506
+        parsed = yaml.load(unicodedata.normalize("NFC", value), Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise ParamsError(f"override -p {text!r}: {_yaml_message(exc)}") from None
     return name.strip(), parsed

@@ -81,11 +81,12 @@ def _readable(value: Any) -> str:
 
 def exploration_name(overrides: dict[str, Any]) -> str:
     """``alpha=0.1, lang=en`` → ``alpha-0.1__lang-en`` (sorted by name); long names end in a short hash."""
-    name = "__".join(f"{k if re.fullmatch(r'[a-z0-9_]+', k) else _readable(k)}-{_readable(v)}"
-                     for k, v in sorted(overrides.items()))
+    name = "__".join(
+        f"{k if re.fullmatch(r'[a-z0-9_]+', k) else _readable(k)}-{_readable(v)}" for k, v in sorted(overrides.items())
+    )
     if len(name) > MAX_NAME:
         tag = hashlib.sha256(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:8]
-        name = f"{name[:MAX_NAME - 9].rstrip('-_.')}-{tag}"
+        name = f"{name[: MAX_NAME - 9].rstrip('-_.')}-{tag}"
     return name
 
 
@@ -110,8 +111,11 @@ def load_manifest(outputs: Outputs) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         data = exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        print(f"warning: {outputs.manifest} is not a manifest (a JSON object of jobs); ignoring it: every notebook "
-              f"reruns and it is rewritten", file=sys.stderr)
+        print(
+            f"warning: {outputs.manifest} is not a manifest (a JSON object of jobs); ignoring it: every notebook "
+            f"reruns and it is rewritten",
+            file=sys.stderr,
+        )
         return {}
     # Entries without a list of files come from an older runner: their jobs rerun.
     return {name: entry for name, entry in data.items() if isinstance(entry.get("files"), list)}
@@ -223,8 +227,10 @@ def _relative(outputs: Outputs, target: Path) -> str:
 
 def entry_files(outputs: Outputs, entry: dict[str, Any]) -> list[Path]:
     """The published files of a manifest entry, as paths."""
-    return [outputs.processed / f.removeprefix("processed/") if f.startswith("processed/") else outputs.root / f
-            for f in entry.get("files", [])]
+    return [
+        outputs.processed / f.removeprefix("processed/") if f.startswith("processed/") else outputs.root / f
+        for f in entry.get("files", [])
+    ]
 
 
 def _temporary(target: Path) -> Path:

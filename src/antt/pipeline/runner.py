@@ -48,7 +48,7 @@ class Job:
     overrides: tuple[str, ...] = ()  # the overrides that apply to this job, as typed (for messages)
 
 
-slug = publish._readable  # noqa: SLF001 — one slug rule for job names and exploration folders
+slug = publish._readable
 
 
 def load_params(path: Path = paths.PARAMS_FILE) -> dict[str, list[dict[str, Any]]]:
@@ -65,29 +65,40 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise RunError(str(exc)) from None
 
 
-def plan(specs: list[NotebookSpec], params: dict[str, list[dict]], overrides: dict[str, Any],
-         only: list[str] | None = None) -> list[Job]:
+def plan(
+    specs: list[NotebookSpec], params: dict[str, list[dict]], overrides: dict[str, Any], only: list[str] | None = None
+) -> list[Job]:
     """Jobs in dependency order; refuses unknown notebooks, names and types before anything runs,
     saying whether the culprit is ``params.yaml`` or an override."""
     names = {s.name for s in specs}
     for name in params:
         if name not in names:
-            raise RunError(f"{paths.PARAMS_FILE.name}: unknown notebook {name!r}; notebooks: {', '.join(sorted(names))}")
+            raise RunError(
+                f"{paths.PARAMS_FILE.name}: unknown notebook {name!r}; notebooks: {', '.join(sorted(names))}"
+            )
     for name, value in overrides.items():
         if not any(name in s.parameters for s in specs):
-            raise RunError(f"override {describe_override(name, value)}: no notebook takes a parameter {name!r}; "
-                           f"see `antt run --list`")
+            raise RunError(
+                f"override {describe_override(name, value)}: no notebook takes a parameter {name!r}; "
+                f"see `antt run --list`"
+            )
     jobs = []
     for spec in order(specs):
         if only and not any(spec.name.startswith(o) for o in only):
             continue
         if not spec.kernel_name:
-            raise RunError(f"{spec.path}: the notebook has no kernelspec in its metadata; open it with the "
-                           f"'antt (project)' kernel and save it (the runner does not guess a kernel)")
+            raise RunError(
+                f"{spec.path}: the notebook has no kernelspec in its metadata; open it with the "
+                f"'antt (project)' kernel and save it (the runner does not guess a kernel)"
+            )
         applied = {k: v for k, v in overrides.items() if k in spec.parameters}
         given = params.get(spec.name, [{}])
         for position, values in enumerate(given, start=1):
-            _check(spec, values, f"{paths.PARAMS_FILE.name}: {spec.name}" + (f", parameter set {position}" if len(given) > 1 else ""))
+            _check(
+                spec,
+                values,
+                f"{paths.PARAMS_FILE.name}: {spec.name}" + (f", parameter set {position}" if len(given) > 1 else ""),
+            )
         for name, value in applied.items():
             _check(spec, {name: value}, f"override {describe_override(name, value)}")
         sets = [{**values, **applied} for values in given]
@@ -96,7 +107,9 @@ def plan(specs: list[NotebookSpec], params: dict[str, list[dict]], overrides: di
             full = {name: p.default for name, p in spec.parameters.items()} | values
             jobs.append(Job(spec, full, f"{spec.name}__{suffix}" if suffix else spec.name, label, typed))
     if only and not jobs:
-        raise RunError(f"--only {' '.join(only)}: no notebook name starts with that; notebooks: {', '.join(sorted(names))}")
+        raise RunError(
+            f"--only {' '.join(only)}: no notebook name starts with that; notebooks: {', '.join(sorted(names))}"
+        )
     return jobs
 
 
@@ -106,20 +119,30 @@ def _check(spec: NotebookSpec, values: dict[str, Any], where: str) -> None:
         if param is None:
             raise RunError(f"{where}: {spec.name} has no parameter {name!r}; it takes: {', '.join(spec.parameters)}")
         if not param.accepts(value):
-            raise RunError(f"{where}: parameter {name!r} of {spec.name} must be {param.type_name}, "
-                           f"got {type(value).__name__} {value!r}"[:400])
+            raise RunError(
+                f"{where}: parameter {name!r} of {spec.name} must be {param.type_name}, "
+                f"got {type(value).__name__} {value!r}"[:400]
+            )
 
 
-def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]], overrides: tuple[str, ...],
-               given: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _set_names(
+    spec: NotebookSpec, sets: list[dict[str, Any]], overrides: tuple[str, ...], given: list[dict[str, Any]]
+) -> list[tuple[str, str]]:
     """Short names for several parameter sets of one notebook: the values of the fewest differing
     scalar parameters (in the notebook's order) that tell the sets apart, and a non-default
     language; e.g. ``ngoc-lu`` and ``cong-ly`` for two communes."""
+
     def scalar(v: Any) -> bool:
         return isinstance(v, str | int | float | bool) or v is None
 
-    differing = [k for k in spec.parameters if len(sets) > 1 and k != "lang"
-                 and all(scalar(s.get(k)) for s in sets) and len({repr(s.get(k)) for s in sets}) > 1]
+    differing = [
+        k
+        for k in spec.parameters
+        if len(sets) > 1
+        and k != "lang"
+        and all(scalar(s.get(k)) for s in sets)
+        and len({repr(s.get(k)) for s in sets}) > 1
+    ]
     chosen: list[str] = []
     for k in differing:
         if len({tuple(repr(s.get(c)) for c in chosen) for s in sets}) == len(sets):
@@ -128,14 +151,22 @@ def _set_names(spec: NotebookSpec, sets: list[dict[str, Any]], overrides: tuple[
     names = []
     for s in sets:
         keys = chosen + (["lang"] if s.get("lang", "vi") != "vi" else [])
-        names.append(("__".join(slug(s.get(k, spec.parameters[k].default)) for k in keys),
-                      ", ".join(f"{k} = {s.get(k, spec.parameters[k].default)}" for k in keys)))
+        names.append(
+            (
+                "__".join(slug(s.get(k, spec.parameters[k].default)) for k in keys),
+                ", ".join(f"{k} = {s.get(k, spec.parameters[k].default)}" for k in keys),
+            )
+        )
     if len({n for n, _ in names}) != len(names):
         if overrides and len({repr(sorted(g.items())) for g in given}) == len(given):
-            raise RunError(f"override {' '.join(overrides)} gives the {len(sets)} parameter sets of {spec.name} in "
-                           f"{paths.PARAMS_FILE.name} the same values; choose one set with params.yaml, or override a "
-                           f"parameter the sets do not set")
-        raise RunError(f"{paths.PARAMS_FILE.name}: the parameter sets of {spec.name} must differ in a text or number parameter")
+            raise RunError(
+                f"override {' '.join(overrides)} gives the {len(sets)} parameter sets of {spec.name} in "
+                f"{paths.PARAMS_FILE.name} the same values; choose one set with params.yaml, or override a "
+                f"parameter the sets do not set"
+            )
+        raise RunError(
+            f"{paths.PARAMS_FILE.name}: the parameter sets of {spec.name} must differ in a text or number parameter"
+        )
     return names
 
 
@@ -178,6 +209,7 @@ INTERRUPTED = threading.Event()
 def interrupt_guard() -> Iterator[None]:
     """Within: Ctrl-C (SIGINT) sets ``INTERRUPTED`` and raises KeyboardInterrupt; on leaving, a remembered
     interrupt is raised again if it was swallowed (the run then ends as interrupted, exit 130)."""
+
     def handler(signum, frame):
         INTERRUPTED.set()
         raise KeyboardInterrupt
@@ -197,8 +229,13 @@ def _check_interrupted() -> None:
         raise KeyboardInterrupt
 
 
-def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list[str] | None = None,
-        jobs_limit: int | None = None, progress: Progress | None = None) -> list[str]:
+def run(
+    overrides: dict[str, Any] | None = None,
+    force: bool = False,
+    only: list[str] | None = None,
+    jobs_limit: int | None = None,
+    progress: Progress | None = None,
+) -> list[str]:
     """Run what changed; publish what succeeded. Returns the names of the jobs that ran.
     Raises RunError (one line) on the first failure, after publishing what it did not affect."""
     progress = progress or Progress()
@@ -209,7 +246,9 @@ def run(overrides: dict[str, Any] | None = None, force: bool = False, only: list
     jobs = plan(specs, params, overrides, only) if only else everything
     outputs = publish.for_overrides(overrides)
     shown = _shown(outputs.root)
-    progress.plan(len(jobs), shown + ("" if outputs.canonical else " (exploratory: the canonical reports are not touched)"))
+    progress.plan(
+        len(jobs), shown + ("" if outputs.canonical else " (exploratory: the canonical reports are not touched)")
+    )
     workers = max(1, jobs_limit or os.cpu_count() or 1)
     try:
         with publish.run_folder(outputs) as folder:
@@ -319,7 +358,9 @@ class _Run:
             return []
         from antt.pipeline.kernels import KernelPool
 
-        pool = KernelPool([j.spec.kernel_name for j in candidates], paths.NOTEBOOKS, ahead=min(self.workers, len(candidates)))
+        pool = KernelPool(
+            [j.spec.kernel_name for j in candidates], paths.NOTEBOOKS, ahead=min(self.workers, len(candidates))
+        )
         running: dict[Future, Job] = {}
         try:
             from antt.pipeline.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
@@ -342,12 +383,19 @@ class _Run:
             if self.state[job.name] == "waiting":
                 upstream_failed = any(self.state[d] in ("failed", "skipped") for d in self._ancestors(job.name))
                 self.state[job.name] = "skipped"
-                self.progress.finish("skipped", job.name, "a notebook it depends on failed" if upstream_failed
-                                     else "not started after a failure")
+                self.progress.finish(
+                    "skipped",
+                    job.name,
+                    "a notebook it depends on failed" if upstream_failed else "not started after a failure",
+                )
         self._publish_ready()
         if self.failure:
             withheld = [j.name for j in self.jobs if self.state[j.name] == "done"]
-            note = f" (not published, as they depend on or feed a failed notebook: {', '.join(withheld)})" if withheld else ""
+            note = (
+                f" (not published, as they depend on or feed a failed notebook: {', '.join(withheld)})"
+                if withheld
+                else ""
+            )
             raise RunError(self.failure + note)
         return self.ran
 
@@ -385,7 +433,7 @@ class _Run:
     def _finished(self, job: Job, future: Future) -> None:
         try:
             self.entries[job.name] = future.result()
-        except BaseException as exc:  # noqa: BLE001 — reported as one line, first failure wins
+        except BaseException as exc:
             self.state[job.name] = "failed"
             message = " ".join(str(exc).split()) or type(exc).__name__
             if job.overrides:
@@ -407,7 +455,9 @@ class _Run:
             for job in self.jobs:
                 if self.state[job.name] != "done":
                     continue
-                downstream_ok = all(self.state[d] in ("done", "cached", "published") for d in self._descendants(job.name))
+                downstream_ok = all(
+                    self.state[d] in ("done", "cached", "published") for d in self._descendants(job.name)
+                )
                 upstream_ok = all(self.state[d] in ("cached", "published") for d in self.deps[job.name])
                 if downstream_ok and upstream_ok:
                     _check_interrupted()

@@ -14,8 +14,8 @@ import nbformat
 import nbformat.validator
 
 from antt import paths
-from antt.errors import DataError, shorten
 from antt.data.io import write_files_atomic
+from antt.errors import DataError, shorten
 from antt.text import TextEncodingError, check_regular_file
 
 NOT_A_NOTEBOOK = "not a Jupyter notebook"
@@ -63,7 +63,7 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     path = Path(path)
     text, data = _json(path)
     if not isinstance(data, dict) or data.get("nbformat") != 4:
-        raise DataError(path, f"{NOT_A_NOTEBOOK} in format 4 (a JSON object with \"nbformat\": 4)")
+        raise DataError(path, f'{NOT_A_NOTEBOOK} in format 4 (a JSON object with "nbformat": 4)')
     if problem := _schema_error(data):
         raise DataError(path, f"{NOT_A_NOTEBOOK}: {shorten(problem, 120)}")
     return nbformat.reads(text, as_version=4)

@@ -23,8 +23,12 @@ from antt.reporting.tables import format_p, translator
 
 RATIO_DIGITS = 3  # significant digits of a rate ratio and its bounds, wherever they are shown
 
-MODEL_KEYS = {"quasi-poisson": "model_quasi_poisson", "poisson": "model_poisson",
-              "negative-binomial (sensitivity)": "model_negative_binomial", "poisson-HAC (sensitivity)": "model_hac"}
+MODEL_KEYS = {
+    "quasi-poisson": "model_quasi_poisson",
+    "poisson": "model_poisson",
+    "negative-binomial (sensitivity)": "model_negative_binomial",
+    "poisson-HAC (sensitivity)": "model_hac",
+}
 
 
 def _decimal(text: str, lang: str) -> str:
@@ -187,13 +191,18 @@ def sentence(row: Any, lang: str, alpha: float) -> str:
     level = f"{100 * (1 - alpha):.0f}%"
     p = headline_p(row, lang)
     limit = f" ({t('boundary_limit')})" if status == "boundary" else ""
-    return (head + f"{t('rate_ratio').lower()} {text.estimate}{limit} ({t('ci_level').format(level=level)} {text.interval}; "
-            f"{text.method}{'; ' + p if p else ''}).")
+    return (
+        head
+        + f"{t('rate_ratio').lower()} {text.estimate}{limit} ({t('ci_level').format(level=level)} {text.interval}; "
+        f"{text.method}{'; ' + p if p else ''})."
+    )
 
 
 def short(row: Any, lang: str) -> str:
     """A compact form for figure captions: '«A», level change: 0.545 (0.310 – 0.958)'; no estimate: the reason."""
     text = describe(row, lang)
     status = _get(row, "status", "estimated")
-    numbers = text.estimate if status in ("not identified", "did not converge") else f"{text.estimate} ({text.interval})"
+    numbers = (
+        text.estimate if status in ("not identified", "did not converge") else f"{text.estimate} ({text.interval})"
+    )
     return f"«{text.intervention}», {text.term}: {numbers}"

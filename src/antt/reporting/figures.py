@@ -41,26 +41,56 @@ MIN_DPI = 150
 CAPTION_SIZE = 7.5
 TITLE_SIZE = 13.0
 PALETTE = sns.color_palette("colorblind")
-EXPORT_RC = {"svg.hashsalt": "antt-figures", "svg.fonttype": "path", "svg.id": None,
-             "savefig.bbox": "standard", "savefig.transparent": False,
-             "savefig.facecolor": "white", "savefig.edgecolor": "white"}
+EXPORT_RC = {
+    "svg.hashsalt": "antt-figures",
+    "svg.fonttype": "path",
+    "svg.id": None,
+    "savefig.bbox": "standard",
+    "savefig.transparent": False,
+    "savefig.facecolor": "white",
+    "savefig.edgecolor": "white",
+}
 METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 
 WORDS: dict[str, dict[str, str]] = {
-    "vi": {"year": "Năm", "attainment": "Tỷ lệ đạt", "estimate": "Tỷ lệ quan sát",
-           "new_addicts": "Số người nghiện mới", "count": "Số lượng", "log": "thang logarit",
-           "approximate": "Số gần đúng (có khoảng)", "simulated": "mô phỏng", "observed": "Quan sát",
-           "fitted": "Mô hình ước lượng", "counterfactual": "Phản thực tế (không can thiệp)",
-           "power": "Lực kiểm định", "outlined": "ô viền đen", "baseline_rate": "Tỷ suất nền mỗi năm",
-           "relative_drop": "Mức giảm tương đối", "years_each_side": "Số năm mỗi phía",
-           "undated": "Không rõ thời điểm"},
-    "en": {"year": "Year", "attainment": "Attainment rate", "estimate": "Observed proportion",
-           "new_addicts": "New addicts", "count": "Count", "log": "log scale",
-           "approximate": "Approximate figure (with bounds)", "simulated": "simulated",
-           "observed": "Observed", "fitted": "Fitted model", "counterfactual": "Counterfactual (no intervention)",
-           "power": "Power", "outlined": "outlined", "baseline_rate": "Baseline rate per year",
-           "relative_drop": "Relative drop", "years_each_side": "Years each side",
-           "undated": "Period not stated"},
+    "vi": {
+        "year": "Năm",
+        "attainment": "Tỷ lệ đạt",
+        "estimate": "Tỷ lệ quan sát",
+        "new_addicts": "Số người nghiện mới",
+        "count": "Số lượng",
+        "log": "thang logarit",
+        "approximate": "Số gần đúng (có khoảng)",
+        "simulated": "mô phỏng",
+        "observed": "Quan sát",
+        "fitted": "Mô hình ước lượng",
+        "counterfactual": "Phản thực tế (không can thiệp)",
+        "power": "Lực kiểm định",
+        "outlined": "ô viền đen",
+        "baseline_rate": "Tỷ suất nền mỗi năm",
+        "relative_drop": "Mức giảm tương đối",
+        "years_each_side": "Số năm mỗi phía",
+        "undated": "Không rõ thời điểm",
+    },
+    "en": {
+        "year": "Year",
+        "attainment": "Attainment rate",
+        "estimate": "Observed proportion",
+        "new_addicts": "New addicts",
+        "count": "Count",
+        "log": "log scale",
+        "approximate": "Approximate figure (with bounds)",
+        "simulated": "simulated",
+        "observed": "Observed",
+        "fitted": "Fitted model",
+        "counterfactual": "Counterfactual (no intervention)",
+        "power": "Power",
+        "outlined": "outlined",
+        "baseline_rate": "Baseline rate per year",
+        "relative_drop": "Relative drop",
+        "years_each_side": "Years each side",
+        "undated": "Period not stated",
+    },
 }
 
 
@@ -68,16 +98,24 @@ WORDS: dict[str, dict[str, str]] = {
 def theme_rc() -> dict:
     """The one theme as rcParams: seaborn white grid, colour-blind palette, DejaVu Sans."""
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.85)}
-    rc.update({"axes.prop_cycle": cycler(color=PALETTE), "font.family": ["DejaVu Sans"],
-               "font.sans-serif": ["DejaVu Sans"], "figure.titlesize": TITLE_SIZE,
-               "figure.titleweight": "bold", "legend.fontsize": 8})
+    rc.update(
+        {
+            "axes.prop_cycle": cycler(color=PALETTE),
+            "font.family": ["DejaVu Sans"],
+            "font.sans-serif": ["DejaVu Sans"],
+            "figure.titlesize": TITLE_SIZE,
+            "figure.titleweight": "bold",
+            "legend.fontsize": 8,
+        }
+    )
     return rc
 
 
 def apply_theme() -> None:
     """Opt-in *global* theme for notebooks; the figure functions do not need it."""
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
-                  font="DejaVu Sans", font_scale=0.85, rc=theme_rc())
+    sns.set_theme(
+        context="notebook", style="whitegrid", palette="colorblind", font="DejaVu Sans", font_scale=0.85, rc=theme_rc()
+    )
 
 
 @contextlib.contextmanager
@@ -93,6 +131,7 @@ def _themed(func):
     def wrapper(*args, **kwargs):
         with _clean_rc(theme_rc()):
             return func(*args, **kwargs)
+
     return wrapper
 
 
@@ -139,6 +178,7 @@ def stable_svg(data: bytes) -> bytes:
     which differ between CPUs, could flip a 6th decimal), no negative zero (a value of -1e-15 is
     written "-0"), and ids numbered in order of appearance (matplotlib hashes full-precision
     coordinates into them)."""
+
     def rounded(match: re.Match) -> bytes:
         text = b"%.*f" % (SVG_DECIMALS, float(match.group()))
         text = text.rstrip(b"0").rstrip(b".")
@@ -185,8 +225,9 @@ def _pct(x: float, lang: str) -> str:
     return _num(100 * x, lang, 1, strip=True) + "%"
 
 
-def _new_figure(title: str, caption: str, nrows: int = 1, ncols: int = 1, height: float | None = None,
-                **gridspec) -> tuple[Figure, np.ndarray]:
+def _new_figure(
+    title: str, caption: str, nrows: int = 1, ncols: int = 1, height: float | None = None, **gridspec
+) -> tuple[Figure, np.ndarray]:
     """Fixed-size figure (``FIGSIZE``, or a given height in inches for long lists) with the title on
     top and the wrapped caption in a reserved bottom strip."""
     if not _nfc(caption):
@@ -196,8 +237,17 @@ def _new_figure(title: str, caption: str, nrows: int = 1, ncols: int = 1, height
     bottom = ((caption.count("\n") + 1) * CAPTION_SIZE * 1.3 + 8) / 72 / size[1]
     fig = Figure(figsize=size, layout=ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
     fig.suptitle(_wrap(title, int(FIGSIZE[0] * 72 / (TITLE_SIZE * 0.62))), parse_math=False)
-    fig.text(0.012, 0.012, caption, ha="left", va="bottom", fontsize=CAPTION_SIZE, color="0.3",
-             parse_math=False, gid="caption")
+    fig.text(
+        0.012,
+        0.012,
+        caption,
+        ha="left",
+        va="bottom",
+        fontsize=CAPTION_SIZE,
+        color="0.3",
+        parse_math=False,
+        gid="caption",
+    )
     return fig, fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=gridspec or None)
 
 
@@ -217,8 +267,9 @@ def _legend_above(ax, handles=None, labels=None, ncols: int = 3) -> None:
 
 # ---------------------------------------------------------------- figures
 @_themed
-def timeline_figure(events: pd.DataFrame, indicators: pd.DataFrame, title: str, caption: str,
-                    lang: str = "vi") -> Figure:
+def timeline_figure(
+    events: pd.DataFrame, indicators: pd.DataFrame, title: str, caption: str, lang: str = "vi"
+) -> Figure:
     """Events (vertical lines) on a year axis against indicators (annotated points); undated
     indicators (year missing) go into a note box beside the axis, never onto it."""
     w = _words(lang)
@@ -228,8 +279,9 @@ def timeline_figure(events: pd.DataFrame, indicators: pd.DataFrame, title: str, 
     years = [float(y) for y in [*ev["year"], *dated["year"]]]
     if not years:
         raise ValueError("timeline: no dated event or indicator to place on the year axis")
-    fig, axes = _new_figure(title, caption, ncols=2 if len(notes) else 1,
-                            **({"width_ratios": [3, 1]} if len(notes) else {}))
+    fig, axes = _new_figure(
+        title, caption, ncols=2 if len(notes) else 1, **({"width_ratios": [3, 1]} if len(notes) else {})
+    )
     ax = axes[0, 0]
     lo, hi = min(years) - 1, max(years) + 1
     ax.set_xlim(lo, hi)
@@ -237,28 +289,56 @@ def timeline_figure(events: pd.DataFrame, indicators: pd.DataFrame, title: str, 
     for i, (label, year) in enumerate(zip(ev["label"], ev["year"])):
         color = PALETTE[(i + 1) % len(PALETTE)]
         ax.axvline(float(year), color=color, ls="--", lw=1.6)
-        ax.text(float(year), 1.02, _wrap(label, 26), transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=8.5, fontweight="bold", color=color, parse_math=False)
+        ax.text(
+            float(year),
+            1.02,
+            _wrap(label, 26),
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8.5,
+            fontweight="bold",
+            color=color,
+            parse_math=False,
+        )
     y = _rows(ax, dated["label"], width=30)
     ax.scatter(dated["year"].astype(float), y, s=45, color=PALETTE[0], zorder=3)
     for yi, year, text in zip(y, dated["year"].astype(float), dated["value_text"]):
         right = year <= (lo + hi) / 2  # annotate towards the middle so text stays inside
-        ax.annotate(_wrap(text, 30), (year, yi), xytext=(8 if right else -8, 0), textcoords="offset points",
-                    ha="left" if right else "right", va="center", fontsize=8, parse_math=False)
+        ax.annotate(
+            _wrap(text, 30),
+            (year, yi),
+            xytext=(8 if right else -8, 0),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=8,
+            parse_math=False,
+        )
     ax.set_xlabel(w["year"])
     if len(notes):
         axes[0, 1].axis("off")
-        body = "\n\n".join(_wrap(t if isinstance(t, str) and t.strip() else lab, 22)
-                           for lab, t in zip(notes["label"], notes["value_text"]))
-        axes[0, 1].text(0.04, 1.0, f"{w['undated']}:\n{body}", transform=axes[0, 1].transAxes, va="top",
-                        ha="left", fontsize=8, parse_math=False, gid="undated-note",
-                        bbox={"boxstyle": "round,pad=0.6", "fc": "#f2f2f2", "ec": "0.6"})
+        body = "\n\n".join(
+            _wrap(t if isinstance(t, str) and t.strip() else lab, 22)
+            for lab, t in zip(notes["label"], notes["value_text"])
+        )
+        axes[0, 1].text(
+            0.04,
+            1.0,
+            f"{w['undated']}:\n{body}",
+            transform=axes[0, 1].transAxes,
+            va="top",
+            ha="left",
+            fontsize=8,
+            parse_math=False,
+            gid="undated-note",
+            bbox={"boxstyle": "round,pad=0.6", "fc": "#f2f2f2", "ec": "0.6"},
+        )
     return fig
 
 
 @_themed
-def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi",
-                      method_label: str = "") -> Figure:
+def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", method_label: str = "") -> Figure:
     """Attainment rates by kind of unit: point and interval, percent axis, 'successes/total' at right."""
     w = _words(lang)
     if not _nfc(method_label):
@@ -273,8 +353,15 @@ def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "v
     ax.hlines(y, lo, hi, color=PALETTE[0], lw=3, label=_nfc(method_label))
     ax.plot(p, y, "o", ms=8, color=PALETTE[3], mec="white", label=w["estimate"], zorder=3)
     for yi, s, n in zip(y, d["successes"], d["total"]):
-        ax.text(1.02, yi, f"{_num(s, lang)}/{_num(n, lang)}", transform=ax.get_yaxis_transform(),
-                ha="left", va="center", fontsize=8.5)
+        ax.text(
+            1.02,
+            yi,
+            f"{_num(s, lang)}/{_num(n, lang)}",
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=8.5,
+        )
     left = max(0.0, math.floor((lo.min() - 0.02) * 20) / 20)
     ax.set_xlim(left, 1 + 0.02 * (1 - left))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _pct(v, lang)))
@@ -284,16 +371,31 @@ def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "v
 
 
 @_themed
-def its_figure(observed: pd.DataFrame, fitted: pd.DataFrame, counterfactual: pd.DataFrame,
-               interventions: Mapping[str, float], title: str, caption: str, lang: str = "vi",
-               *, xlabel: str | None = None, ylabel: str | None = None) -> Figure:
+def its_figure(
+    observed: pd.DataFrame,
+    fitted: pd.DataFrame,
+    counterfactual: pd.DataFrame,
+    interventions: Mapping[str, float],
+    title: str,
+    caption: str,
+    lang: str = "vi",
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
     """Interrupted time series: observed points, fitted line and band, dashed counterfactual and band,
     labelled vertical lines at the interventions."""
     w = _words(lang)
     obs = _require(observed, ["time", "count"], "observed")
-    bands = [(_require(fitted, ["time", "mean", "lower", "upper"], "fitted"), PALETTE[0], "-", w["fitted"]),
-             (_require(counterfactual, ["time", "mean", "lower", "upper"], "counterfactual"),
-              PALETTE[1], "--", w["counterfactual"])]
+    bands = [
+        (_require(fitted, ["time", "mean", "lower", "upper"], "fitted"), PALETTE[0], "-", w["fitted"]),
+        (
+            _require(counterfactual, ["time", "mean", "lower", "upper"], "counterfactual"),
+            PALETTE[1],
+            "--",
+            w["counterfactual"],
+        ),
+    ]
     fig, axes = _new_figure(title, caption)
     ax = axes[0, 0]
     handles = [ax.scatter(obs["time"], obs["count"], s=22, color="0.15", zorder=3)]
@@ -303,8 +405,18 @@ def its_figure(observed: pd.DataFrame, fitted: pd.DataFrame, counterfactual: pd.
         handles.append((line, band))
     for name, t in interventions.items():
         ax.axvline(t, color="0.35", ls=":", lw=1.4)
-        ax.annotate(_wrap(name, 30), (t, 1), xycoords=ax.get_xaxis_transform(), xytext=(-3, -4),
-                    textcoords="offset points", rotation=90, ha="right", va="top", fontsize=8, parse_math=False)
+        ax.annotate(
+            _wrap(name, 30),
+            (t, 1),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(-3, -4),
+            textcoords="offset points",
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize=8,
+            parse_math=False,
+        )
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_nfc(xlabel) if xlabel else w["year"])
@@ -314,8 +426,16 @@ def its_figure(observed: pd.DataFrame, fitted: pd.DataFrame, counterfactual: pd.
 
 
 @_themed
-def power_heatmap(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", simulated: bool = True,
-                  *, threshold: float = 0.8, panel: str = "years_each_side") -> Figure:
+def power_heatmap(
+    df: pd.DataFrame,
+    title: str,
+    caption: str,
+    lang: str = "vi",
+    simulated: bool = True,
+    *,
+    threshold: float = 0.8,
+    panel: str = "years_each_side",
+) -> Figure:
     """Power by baseline rate × relative drop, one panel per value of ``panel`` ("years_each_side", a number, or
     "period", a label such as "2012–2025"); cells ≥ threshold outlined.
     With ``simulated`` the title always carries the word for simulated in ``lang``."""
@@ -330,32 +450,52 @@ def power_heatmap(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", 
     ncols = min(len(panels), 3)
     fig, axes = _new_figure(title, caption, nrows=math.ceil(len(panels) / ncols), ncols=ncols)
     for k, (ax, n) in enumerate(zip(axes.flat, panels)):
-        grid = (d[d[panel] == n]
-                .pivot(index="baseline_rate", columns="relative_drop", values="power")
-                .sort_index(ascending=False))
+        grid = (
+            d[d[panel] == n]
+            .pivot(index="baseline_rate", columns="relative_drop", values="power")
+            .sort_index(ascending=False)
+        )
         labels = grid.map(lambda v: "" if pd.isna(v) else _num(v, lang, 2)).to_numpy()
-        sns.heatmap(grid, ax=ax, vmin=0, vmax=1, cmap="viridis", annot=labels, fmt="", cbar=False,
-                    linewidths=0.5, linecolor="white", annot_kws={"fontsize": 7.5},
-                    xticklabels=[_pct(c, lang) for c in grid.columns],
-                    yticklabels=[_num(r, lang, 2, strip=True) for r in grid.index] if k % ncols == 0 else False)
+        sns.heatmap(
+            grid,
+            ax=ax,
+            vmin=0,
+            vmax=1,
+            cmap="viridis",
+            annot=labels,
+            fmt="",
+            cbar=False,
+            linewidths=0.5,
+            linecolor="white",
+            annot_kws={"fontsize": 7.5},
+            xticklabels=[_pct(c, lang) for c in grid.columns],
+            yticklabels=[_num(r, lang, 2, strip=True) for r in grid.index] if k % ncols == 0 else False,
+        )
         for i, j in zip(*np.nonzero(grid.to_numpy() >= threshold)):
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
-        ax.set(xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
-               ylabel=w["baseline_rate"] if k % ncols == 0 else "",
-               title=str(n) if panel == "period" else f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}")
+        ax.set(
+            xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
+            ylabel=w["baseline_rate"] if k % ncols == 0 else "",
+            title=str(n) if panel == "period" else f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}",
+        )
         ax.tick_params(axis="both", labelrotation=0, labelsize=8)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.axis("off")
-    cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), "viridis"), ax=axes.ravel().tolist(), shrink=0.9,
-                        label=f"{w['power']} ({w['outlined']}: ≥ {_num(threshold, lang, 2, strip=True)})")
+    cbar = fig.colorbar(
+        ScalarMappable(Normalize(0, 1), "viridis"),
+        ax=axes.ravel().tolist(),
+        shrink=0.9,
+        label=f"{w['power']} ({w['outlined']}: ≥ {_num(threshold, lang, 2, strip=True)})",
+    )
     cbar.ax.axhline(threshold, color="black", lw=1.6)
     cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, lang, 1)))
     return fig
 
 
 @_themed
-def activity_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", *,
-                    log_scale: bool = False, xlabel: str | None = None) -> Figure:
+def activity_figure(
+    df: pd.DataFrame, title: str, caption: str, lang: str = "vi", *, log_scale: bool = False, xlabel: str | None = None
+) -> Figure:
     """Provincial activity counts as horizontal bars, whiskers where lower/upper differ from value,
     value labels with their qualifier ('gần 20.000'). ``log_scale`` draws points instead of bars:
     a bar's length on a log axis depends on an arbitrary axis minimum."""
@@ -383,11 +523,26 @@ def activity_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi"
         key = Patch(facecolor=PALETTE[0], hatch="///", edgecolor="white")
     spread = (lo != v) | (hi != v)
     if spread.any():
-        ax.errorbar(v[spread], y[spread], xerr=[(v - lo)[spread], (hi - v)[spread]], fmt="none",
-                    ecolor="black", elinewidth=1.2, capsize=4, zorder=5)
+        ax.errorbar(
+            v[spread],
+            y[spread],
+            xerr=[(v - lo)[spread], (hi - v)[spread]],
+            fmt="none",
+            ecolor="black",
+            elinewidth=1.2,
+            capsize=4,
+            zorder=5,
+        )
     for yi, val, top, q in zip(y, v, hi, qualifiers):
-        ax.annotate(f"{q} {_num(val, lang)}".strip(), (top, yi), xytext=(8 if log_scale else 4, 0), textcoords="offset points",
-                    va="center", fontsize=8, parse_math=False)
+        ax.annotate(
+            f"{q} {_num(val, lang)}".strip(),
+            (top, yi),
+            xytext=(8 if log_scale else 4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            parse_math=False,
+        )
     ax.set_xlim(lo.min() / 2 if log_scale else 0, hi.max() * (4 if log_scale else 1.2))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _num(x, lang)))
     label = _nfc(xlabel) if xlabel else w["count"]

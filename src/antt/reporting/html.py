@@ -84,7 +84,9 @@ def _header(title: str, job, lang: str, results: dict[str, Any], data_version: s
     params = ", ".join(f"{_esc(k)} = {_esc(v)}" for k, v in sorted(job.params.items()))
     period = results.get("data_period", "")
     data_date = results.get("data_date", {}).get(lang, "")
-    version = f"antt {__version__}" + (f", {'dữ liệu' if lang == 'vi' else 'data'} {data_version}" if data_version else "")
+    version = f"antt {__version__}" + (
+        f", {'dữ liệu' if lang == 'vi' else 'data'} {data_version}" if data_version else ""
+    )
     return (
         f'<header class="report"><h1>{_esc(title)}</h1><dl>'
         f"<dt>{words[0]}</dt><dd>{params}</dd>"
@@ -110,8 +112,11 @@ def _caveats_html(lang: str) -> str:
 
 def _limitations(lang: str, results: dict[str, Any]) -> str:
     """This report's limitations (from its results), then the project's data log and caveats, folded."""
-    heading, more = (("Giới hạn của phân tích", "Nhật ký dữ liệu, giả định và lưu ý (docs/caveats.vi.md)") if lang == "vi"
-                     else ("Limitations", "Data log, assumptions and caveats (docs/caveats.md)"))
+    heading, more = (
+        ("Giới hạn của phân tích", "Nhật ký dữ liệu, giả định và lưu ý (docs/caveats.vi.md)")
+        if lang == "vi"
+        else ("Limitations", "Data log, assumptions and caveats (docs/caveats.md)")
+    )
     items = "".join(f"<li>{_esc(i)}</li>" for i in results.get("limitations", {}).get(lang, []))
     caveats = _caveats_html(lang)
     folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
@@ -134,8 +139,13 @@ def render_report(nb: nbformat.NotebookNode, job, results_dir: Path, data_versio
     title = title_of(shown) or job.spec.name
     if job.label:
         title = f"{title} ({job.label})"
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
     body, _ = exporter.from_notebook_node(shown)
     results = load_results(job.name, results_dir)
     main = f"<main>\n{body}\n</main>"
@@ -146,17 +156,30 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def index_html(reports_dir: Path, manifest: dict[str, Any], lang: str = "vi",
-               locate: Callable[[Path], Path] = lambda path: path) -> str:
+def index_html(
+    reports_dir: Path, manifest: dict[str, Any], lang: str = "vi", locate: Callable[[Path], Path] = lambda path: path
+) -> str:
     """The page ``<reports_dir>/index.html``: one card per report of ``manifest`` with its key
     findings, a thumbnail and links (the canonical ``reports/`` or an exploratory run's folder).
     ``locate`` maps a published path to where its content is now (the publisher passes the
     temporary names of the files it is about to rename into place)."""
     words = {
-        "vi": ("Báo cáo an ninh trật tự cơ sở tỉnh Hà Nam", "Báo cáo", "Sổ tay đã chạy", "Nguồn", "Cách tạo lại các báo cáo",
-               "Trên máy chỉ có python3 và make, hai lệnh sau cài đặt mọi thứ, chạy lại toàn bộ và kiểm thử:"),
-        "en": ("Community security and order reports, Hà Nam province", "Report", "Executed notebook", "Sources", "How to reproduce",
-               "On a machine with only python3 and make, these two commands install everything, rebuild and test:"),
+        "vi": (
+            "Báo cáo an ninh trật tự cơ sở tỉnh Hà Nam",
+            "Báo cáo",
+            "Sổ tay đã chạy",
+            "Nguồn",
+            "Cách tạo lại các báo cáo",
+            "Trên máy chỉ có python3 và make, hai lệnh sau cài đặt mọi thứ, chạy lại toàn bộ và kiểm thử:",
+        ),
+        "en": (
+            "Community security and order reports, Hà Nam province",
+            "Report",
+            "Executed notebook",
+            "Sources",
+            "How to reproduce",
+            "On a machine with only python3 and make, these two commands install everything, rebuild and test:",
+        ),
     }[lang]
     cards = []
     for name in sorted(manifest):

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from antt import paths
-from antt.errors import DataError
 from antt.data.io import read_csv_text
+from antt.errors import DataError
 from antt.models.notes import Note
 
 LANGS = ("vi", "en")

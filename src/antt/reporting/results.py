@@ -70,10 +70,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-
 from antt import paths
-from antt.models._common import plain
 from antt.data.io import write_json_atomic
+from antt.models._common import plain
 
 #: Significant digits of every float written to a results file (see the module docstring).
 SIGNIFICANT_DIGITS = 6

@@ -43,8 +43,11 @@ class Problem:
 
 def _occurrences(haystack: str, needle: str) -> list[int]:
     """Start offsets of ``needle`` not glued to a digit or letter on either side."""
-    pattern = re.compile(r"(?<![\w])" + re.escape(needle) + r"(?![\w])" if needle[:1].isalnum() and needle[-1:].isalnum()
-                         else re.escape(needle))
+    pattern = re.compile(
+        r"(?<![\w])" + re.escape(needle) + r"(?![\w])"
+        if needle[:1].isalnum() and needle[-1:].isalnum()
+        else re.escape(needle)
+    )
     return [m.start() for m in pattern.finditer(haystack)]
 
 
@@ -65,45 +68,87 @@ def check(paragraphs: list[str], rows: list[Row]) -> list[Problem]:
     covered: dict[int, list[tuple[int, int, str]]] = {}
     for row in rows:
         if not 1 <= row.paragraph <= len(paragraphs):
-            problems.append(Problem("paragraph_missing", row.paragraph, row.raw_text,
-                                    f"{row.ident}: the source has {len(paragraphs)} paragraphs, not {row.paragraph}"))
+            problems.append(
+                Problem(
+                    "paragraph_missing",
+                    row.paragraph,
+                    row.raw_text,
+                    f"{row.ident}: the source has {len(paragraphs)} paragraphs, not {row.paragraph}",
+                )
+            )
             continue
         text = paragraphs[row.paragraph - 1]
         found = _occurrences(text, row.evidence)
         if not found:
-            problems.append(Problem("evidence_not_found", row.paragraph, row.evidence,
-                                    f"{row.ident}: evidence {row.evidence!r} is not in paragraph {row.paragraph}"))
+            problems.append(
+                Problem(
+                    "evidence_not_found",
+                    row.paragraph,
+                    row.evidence,
+                    f"{row.ident}: evidence {row.evidence!r} is not in paragraph {row.paragraph}",
+                )
+            )
             continue
         if len(found) > 1:
-            problems.append(Problem("evidence_ambiguous", row.paragraph, row.evidence,
-                                    f"{row.ident}: evidence {row.evidence!r} occurs {len(found)} times in paragraph {row.paragraph}; lengthen it"))
+            problems.append(
+                Problem(
+                    "evidence_ambiguous",
+                    row.paragraph,
+                    row.evidence,
+                    f"{row.ident}: evidence {row.evidence!r} occurs {len(found)} times in paragraph {row.paragraph}; lengthen it",
+                )
+            )
             continue
         inner = _occurrences(row.evidence, row.raw_text)
         if len(inner) != 1:
-            problems.append(Problem("raw_text_not_in_evidence", row.paragraph, row.raw_text,
-                                    f"{row.ident}: raw_text {row.raw_text!r} occurs {len(inner)} times in its evidence {row.evidence!r} (needs exactly 1)"))
+            problems.append(
+                Problem(
+                    "raw_text_not_in_evidence",
+                    row.paragraph,
+                    row.raw_text,
+                    f"{row.ident}: raw_text {row.raw_text!r} occurs {len(inner)} times in its evidence {row.evidence!r} (needs exactly 1)",
+                )
+            )
             continue
         start = found[0] + inner[0]
         span = (start, start + len(row.raw_text), row.ident)
         for other in covered.get(row.paragraph, []):
             if other[:2] == span[:2]:
-                problems.append(Problem("duplicate", row.paragraph, row.raw_text,
-                                        f"{row.ident} and {other[2]} point at the same {row.raw_text!r}"))
+                problems.append(
+                    Problem(
+                        "duplicate",
+                        row.paragraph,
+                        row.raw_text,
+                        f"{row.ident} and {other[2]} point at the same {row.raw_text!r}",
+                    )
+                )
         covered.setdefault(row.paragraph, []).append(span)
     for number, text in enumerate(paragraphs, start=1):
         spans = covered.get(number, [])
         for start, end, token in numbers(text):
             if not any(s <= start and end <= e for s, e, _ in spans):
-                context = text[max(0, start - 30): end + 30].replace("\n", " ")
-                problems.append(Problem("untranscribed", number, token,
-                                        f"paragraph {number}: {token!r} is neither a figure nor an exclusion (…{context}…)"))
+                context = text[max(0, start - 30) : end + 30].replace("\n", " ")
+                problems.append(
+                    Problem(
+                        "untranscribed",
+                        number,
+                        token,
+                        f"paragraph {number}: {token!r} is neither a figure nor an exclusion (…{context}…)",
+                    )
+                )
     return problems
 
 
 def rows_from_tables(source_id: str, figures, exclusions) -> list[Row]:
     """Rows of one source from the raw ``figures`` and ``exclusions`` tables (pandas DataFrames)."""
-    rows = [Row("figure", f.figure_id, int(f.paragraph), f.raw_text, f.evidence)
-            for f in figures.itertuples() if f.source_id == source_id]
-    rows += [Row("exclusion", f"exclusion row {i}", int(e.paragraph), e.raw_text, e.evidence)
-             for i, e in enumerate(exclusions.itertuples(), start=1) if e.source_id == source_id]
+    rows = [
+        Row("figure", f.figure_id, int(f.paragraph), f.raw_text, f.evidence)
+        for f in figures.itertuples()
+        if f.source_id == source_id
+    ]
+    rows += [
+        Row("exclusion", f"exclusion row {i}", int(e.paragraph), e.raw_text, e.evidence)
+        for i, e in enumerate(exclusions.itertuples(), start=1)
+        if e.source_id == source_id
+    ]
     return rows

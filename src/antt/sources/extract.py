@@ -36,12 +36,13 @@ registered source's text with its raw rows. No knowledge of particular articles;
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from pathlib import Path
 
-from antt.sources import evidence
 from antt.numerals import FigureParseError, parse_figure
+from antt.sources import evidence
 from antt.text import nfc, paragraphs, read_text
 
 REVIEW_COLUMNS = ["kind", "value", "denominator", "lower", "upper", "qualifier", "confidence", "confidence_reason"]
@@ -64,34 +65,86 @@ TOKEN = re.compile(
 QUOTE = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»")
 NUMBER_WORD = re.compile(rf"(?<!\w)(?i:{_CARDINAL})(?=\s+[^\W\d_])")
 AFTER_NAME = re.compile(rf"(?i:mô hình|phong trào|cuộc vận động)\s+[“\"«]?((?i:{_CARDINAL}))(?=\s+[^\W\d_])")
-FURNITURE = re.compile(r"(?i)^(?:giấy phép|điện thoại|đt\b|fax|e-?mail|địa chỉ|(?:phó )?tổng biên tập|bản quyền|©|"
-                       r"copyright|hotline|website|liên hệ|cơ quan chủ quản)|cấm sao chép|ghi rõ nguồn")
+FURNITURE = re.compile(
+    r"(?i)^(?:giấy phép|điện thoại|đt\b|fax|e-?mail|địa chỉ|(?:phó )?tổng biên tập|bản quyền|©|"
+    r"copyright|hotline|website|liên hệ|cơ quan chủ quản)|cấm sao chép|ghi rõ nguồn"
+)
 _BEFORE = [  # (reason, nouns a number follows directly, nouns it follows only through «số» after <= 3 words)
     ("programme_number", "chương trình", "chương trình|kế hoạch|dự án"),
-    ("document_number", "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|luật|điều|khoản",
-     "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|kết luận|văn bản|thông báo|hướng dẫn|tờ trình|báo cáo"),
+    (
+        "document_number",
+        "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|luật|điều|khoản",
+        "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|kết luận|văn bản|thông báo|hướng dẫn|tờ trình|báo cáo",
+    ),
     ("licence_number", "giấy phép", "giấy phép|giấy chứng nhận"),
     ("phone_number", "điện thoại|đt|sđt|fax|hotline|đường dây nóng", "điện thoại"),
-    ("name_with_number", "mô hình|phong trào|cuộc vận động|thôn|xóm|ấp|khu|tổ dân phố|đội|quận|phường|đường|phố|"
-                         "quốc lộ|tỉnh lộ|ql|km|lô|phòng|tầng|số nhà", "thôn|xóm|tổ dân phố|đội|đường|phố|nhà"),
+    (
+        "name_with_number",
+        "mô hình|phong trào|cuộc vận động|thôn|xóm|ấp|khu|tổ dân phố|đội|quận|phường|đường|phố|"
+        "quốc lộ|tỉnh lộ|ql|km|lô|phòng|tầng|số nhà",
+        "thôn|xóm|tổ dân phố|đội|đường|phố|nhà",
+    ),
 ]
-_BEFORE_RE = [(reason, re.compile(rf"(?i)(?<!\w)(?:(?:{direct})|(?:{via})(?:\s+[^\s\d,;.]+){{0,3}}\s+số)\s*[:“\"«]?\s*$"))
-              for reason, direct, via in _BEFORE]
-UNITS = sorted("""xã, phường, thị trấn|khu dân cư|cơ sở giáo dục|cơ sở kinh doanh|cơ sở|lượt người|lượt|dòng họ|hộ dân|
+_BEFORE_RE = [
+    (reason, re.compile(rf"(?i)(?<!\w)(?:(?:{direct})|(?:{via})(?:\s+[^\s\d,;.]+){{0,3}}\s+số)\s*[:“\"«]?\s*$"))
+    for reason, direct, via in _BEFORE
+]
+UNITS = sorted(
+    """xã, phường, thị trấn|khu dân cư|cơ sở giáo dục|cơ sở kinh doanh|cơ sở|lượt người|lượt|dòng họ|hộ dân|
 hộ gia đình|hộ|cán bộ|nguồn tin|tin báo|vụ việc|vụ án|vụ|cơ quan|doanh nghiệp|đối tượng|thành viên|hội viên|đoàn viên|
 đảng viên|diễn đàn|người|tổ dân phố|tổ|đơn|cuộc|buổi|lớp|trường hợp|học sinh|sinh viên|giáo viên|xã|phường|thôn|xóm|làng|
 câu lạc bộ|mô hình|trường học|camera|phương tiện|xe|chiếc|tài khoản|thẻ|hồ sơ|gia đình|tụ điểm|điểm|đơn vị|trường|bài|tin|kg|tấn|
 ha|km|đồng|lần|đợt|phiên|nhóm|đội|văn bản|tài liệu|tờ rơi|ý kiến|kiến nghị|căn|nhà|con|cây|ngày|tháng|năm|tuần|giờ
-""".replace("\n", "").split("|"), key=len, reverse=True)
+""".replace("\n", "").split("|"),
+    key=len,
+    reverse=True,
+)
 DURATION = {"ngày", "tháng", "năm", "tuần", "giờ"}
-STOP = set("và với của có được đã đang sẽ trên tại ở trong cho về để là thì mà này đó theo từ đến nhưng hoặc các "
-           "những tham góp nhằm do bị gồm".split())
+STOP = set(
+    [
+        "và",
+        "với",
+        "của",
+        "có",
+        "được",
+        "đã",
+        "đang",
+        "sẽ",
+        "trên",
+        "tại",
+        "ở",
+        "trong",
+        "cho",
+        "về",
+        "để",
+        "là",
+        "thì",
+        "mà",
+        "này",
+        "đó",
+        "theo",
+        "từ",
+        "đến",
+        "nhưng",
+        "hoặc",
+        "các",
+        "những",
+        "tham",
+        "góp",
+        "nhằm",
+        "do",
+        "bị",
+        "gồm",
+    ]
+)
 _LEVEL = re.compile(r"(?i)(?<!\w)(thị xã|thị trấn|thành phố|xã|phường|huyện|tỉnh)\s+")
 _WHOLE = re.compile(r"(?i)(?<!\w)(?:toàn|trong) tỉnh(?!\w)")
 _Y = r"(?:19|20)\d{2}"
-PERIOD = re.compile(rf"(?i)(?<!\w)(?:từ năm (?P<a>{_Y}) đến (?:hết |cuối )?(?:năm )?(?P<b>{_Y})"
-                    rf"|giai đoạn (?P<c>{_Y})\s?[-–]\s?(?P<d>{_Y})|(?:tính )?đến (?:hết |cuối )?năm (?P<e>{_Y})"
-                    rf"|từ năm (?P<f>{_Y})|năm (?P<g>{_Y}))(?!\d)")
+PERIOD = re.compile(
+    rf"(?i)(?<!\w)(?:từ năm (?P<a>{_Y}) đến (?:hết |cuối )?(?:năm )?(?P<b>{_Y})"
+    rf"|giai đoạn (?P<c>{_Y})\s?[-–]\s?(?P<d>{_Y})|(?:tính )?đến (?:hết |cuối )?năm (?P<e>{_Y})"
+    rf"|từ năm (?P<f>{_Y})|năm (?P<g>{_Y}))(?!\d)"
+)
 
 
 def _words(text: str) -> list[str]:
@@ -106,7 +159,7 @@ def _slug(text: str) -> str:
 def _sentences(para: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: ends after . ! ? … before a space, and at each line break."""
     cuts = [0] + [m.end() for m in re.finditer(r"[.!?…][”»\"')]*(?=\s)|\n", para)] + [len(para)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if para[a:b].strip()]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if para[a:b].strip()]
 
 
 def _hits(para: str) -> list[tuple[int, int, str]]:
@@ -119,10 +172,14 @@ def _hits(para: str) -> list[tuple[int, int, str]]:
             words = list(re.finditer(r"\S+", clause))[:6]
             news = [w for w in words if w.group().casefold() in {"mới", "nào"}]
             plain = [w for w in words[1:3] if w.group().casefold() in STOP]
-            end += (news[0] if news else words[:words.index(plain[0]) if plain else 3][-1]).end() if words else 0
+            end += (news[0] if news else words[: words.index(plain[0]) if plain else 3][-1]).end() if words else 0
         hits.append((m.start(), end, kind))
-    named = [(m.start(), m.end()) for q in QUOTE.finditer(para) if _short(q.group())
-             for m in NUMBER_WORD.finditer(para, q.start(), q.end())]
+    named = [
+        (m.start(), m.end())
+        for q in QUOTE.finditer(para)
+        if _short(q.group())
+        for m in NUMBER_WORD.finditer(para, q.start(), q.end())
+    ]
     named += [m.span(1) for m in AFTER_NAME.finditer(para)]
     hits += [(s, e, "number_word") for s, e in named if not any(s < b and a < e for a, b, _ in hits)]
     for s, e, _ in evidence.numbers(para):  # a safety net: every evidence-rule token is covered
@@ -137,7 +194,7 @@ def _short(quoted: str) -> bool:
 
 def _classify(para: str, s: int, e: int, kind: str, first_in_sentence: bool) -> tuple[str, str]:
     """("exclusion", reason) or ("figure", low-confidence reason or "")."""
-    raw, before, after = para[s:e], para[max(0, s - 80):s], para[e:e + 40].casefold()
+    raw, before, after = para[s:e], para[max(0, s - 80) : s], para[e : e + 40].casefold()
     prev = _words(before)[-1:] or [""]
     if kind in {"phone", "date", "time"}:
         return "exclusion", {"phone": "phone_number"}.get(kind, kind)
@@ -156,7 +213,9 @@ def _classify(para: str, s: int, e: int, kind: str, first_in_sentence: bool) -> 
             return "exclusion", reason
     furniture = bool(FURNITURE.search(para))
     if kind == "rank":
-        if prev[0] in {"sáng", "chiều", "tối", "trưa", "đêm", "hôm", "vào", "ngày"} or re.match(r",?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}", after):
+        if prev[0] in {"sáng", "chiều", "tối", "trưa", "đêm", "hôm", "vào", "ngày"} or re.match(
+            r",?\s*(?:ngày\s+)?\d{1,2}/\d{1,2}", after
+        ):
             return "exclusion", "date"  # a weekday
         if furniture:
             return "exclusion", "page_furniture"
@@ -165,10 +224,12 @@ def _classify(para: str, s: int, e: int, kind: str, first_in_sentence: bool) -> 
         return "figure", "an ordinal (lần thứ …): the n-th occasion, not a rank" if prev[0] == "lần" else ""
     if kind in {"magnitude", "zero"}:
         return ("exclusion", "page_furniture") if furniture else ("figure", "")
-    if not para[:s].strip() and re.match(r"[.)]", para[e:e + 1]):
+    if not para[:s].strip() and re.match(r"[.)]", para[e : e + 1]):
         return "exclusion", "page_furniture"  # list numbering
     bare = re.fullmatch(r"\d+", raw)
-    if bare and prev[0] in {"ngày", "mùng", "tháng", "quý"} and int(raw) <= 31 or re.match(r"\s*tháng (?:đầu|cuối) năm", after):
+    if (bare and prev[0] in {"ngày", "mùng", "tháng", "quý"} and int(raw) <= 31) or re.match(
+        r"\s*tháng (?:đầu|cuối) năm", after
+    ):
         return "exclusion", "date"
     if bare and re.match(r"\s*(?:giờ|h|phút)(?!\w)", after):
         return "exclusion", "time"
@@ -186,7 +247,7 @@ def _classify(para: str, s: int, e: int, kind: str, first_in_sentence: bool) -> 
         return "exclusion", "page_furniture"
     if parsed.needs_review:
         return "figure", parsed.review_reason
-    if re.match(r"\s?[-–]\s?\d", para[e:e + 3]) or re.search(r"\d\s?[-–]\s?$", before):
+    if re.match(r"\s?[-–]\s?\d", para[e : e + 3]) or re.search(r"\d\s?[-–]\s?$", before):
         return "figure", "part of a range a-b: one figure with bounds, or two?"
     return "figure", ""
 
@@ -194,12 +255,12 @@ def _classify(para: str, s: int, e: int, kind: str, first_in_sentence: bool) -> 
 def _unit(para: str, pos: int) -> tuple[str, str, int]:
     """(unit, how: "known" | "guessed" | "", end position) of the counted noun after ``pos``."""
     start = pos + len(para[pos:]) - len(para[pos:].lstrip(" \u00a0"))
-    low = para[start:start + 40].casefold()
+    low = para[start : start + 40].casefold()
     for unit in UNITS:
-        if low.startswith(unit) and not low[len(unit):len(unit) + 1].isalnum():
-            return para[start:start + len(unit)].casefold(), "known", start + len(unit)
+        if low.startswith(unit) and not low[len(unit) : len(unit) + 1].isalnum():
+            return para[start : start + len(unit)].casefold(), "known", start + len(unit)
     words = []
-    for m in re.finditer(r"([^\W\d_]+)(\S*)", para[start:start + 40]):
+    for m in re.finditer(r"([^\W\d_]+)(\S*)", para[start : start + 40]):
         if m.group(1).casefold() in STOP or len(words) == 2 or m.start() > len(" ".join(words)) + 1:
             break
         words.append(m.group(1))
@@ -212,14 +273,16 @@ def _mentions(text: str) -> list[tuple[int, str, str, str]]:
     """(position, level, name, district) of every place named in ``text``."""
     out = [(m.start(), "", m.group().casefold(), "") for m in _WHOLE.finditer(text)]
     for m in _LEVEL.finditer(text):
-        tail = text[m.end():]
+        tail = text[m.end() :]
         name = []
-        for word in re.match(r"[^\W\d_]+(?: [^\W\d_]+)*", tail).group().split(" ") if re.match(r"[^\W\d_]", tail) else []:
+        for word in (
+            re.match(r"[^\W\d_]+(?: [^\W\d_]+)*", tail).group().split(" ") if re.match(r"[^\W\d_]", tail) else []
+        ):
             if not word[0].isupper() or len(name) == 4:
                 break
             name.append(word)
         if name:
-            district = re.match(r"\s*\(([^()\d]{2,40})\)", tail[len(" ".join(name)):])
+            district = re.match(r"\s*\(([^()\d]{2,40})\)", tail[len(" ".join(name)) :])
             district = district.group(1).strip() if district and district.group(1)[0].isupper() else ""
             out.append((m.start(), m.group(1).casefold(), " ".join(name), district))
     return sorted(out)
@@ -232,10 +295,18 @@ def _nearest(items: list, pos: int, lo: int, hi: int):
 
 
 def _period(para: str, pos: int, sentence: tuple[int, int]) -> tuple[str, str, str, str, str]:
-    found = [(m.start(), m) for m in PERIOD.finditer(para) if not re.search(r"(?i)(?:tầm nhìn|so với)\s*$", para[max(0, m.start() - 12):m.start()])]
+    found = [
+        (m.start(), m)
+        for m in PERIOD.finditer(para)
+        if not re.search(r"(?i)(?:tầm nhìn|so với)\s*$", para[max(0, m.start() - 12) : m.start()])
+    ]
     match, basis, note = _nearest(found, pos, *sentence), "stated", ""
     if match is None:
-        match, basis, note = _nearest(found, sentence[0], 0, sentence[0]), "implied", "period from another sentence of the paragraph: check"
+        match, basis, note = (
+            _nearest(found, sentence[0], 0, sentence[0]),
+            "implied",
+            "period from another sentence of the paragraph: check",
+        )
     if match is None:
         return "không nêu", "", "", "not_stated", ""
     g = match[1].groupdict()
@@ -252,7 +323,7 @@ def _evidence(para: str, s: int, e: int, unit_end: int) -> tuple[str, bool]:
     sentence_ends = {i for i, (a, b) in enumerate(words) if re.search(r"[.!?…][”»\"')]*$", para[a:b])}
 
     def gap(k: int) -> float:  # cost of a window spanning words k and k+1
-        between, left, right = para[words[k][1]:words[k + 1][0]], para[slice(*words[k])], para[slice(*words[k + 1])]
+        between, left, right = para[words[k][1] : words[k + 1][0]], para[slice(*words[k])], para[slice(*words[k + 1])]
         if "\n" in between:
             return 1000
         return 30 if k in sentence_ends else 10 if re.search(r"[,;:)”»]$", left) or re.match(r"[(“«]", right) else 0
@@ -260,11 +331,21 @@ def _evidence(para: str, s: int, e: int, unit_end: int) -> tuple[str, bool]:
     windows = []
     for a in range(i0, max(-1, i0 - 15), -1):
         for b in range(iu, min(len(words), a + 15)):
-            windows.append((sum(map(gap, range(a, i0))) + sum(map(gap, range(iu, b))) + 0.7 * abs(i0 - a - 2)
-                            + 0.4 * abs(b - iu - 3) - 1.5 * (b + 1 == len(words) or gap(b) >= 10)
-                            - 0.5 * (a == 0 or gap(a - 1) >= 10) + 0.01 * (b - a), a, b))
+            windows.append(
+                (
+                    sum(map(gap, range(a, i0)))
+                    + sum(map(gap, range(iu, b)))
+                    + 0.7 * abs(i0 - a - 2)
+                    + 0.4 * abs(b - iu - 3)
+                    - 1.5 * (b + 1 == len(words) or gap(b) >= 10)
+                    - 0.5 * (a == 0 or gap(a - 1) >= 10)
+                    + 0.01 * (b - a),
+                    a,
+                    b,
+                )
+            )
     best = None  # the cheapest unique window, else the cheapest valid one
-    for cost, a, b in sorted(windows):
+    for _cost, a, b in sorted(windows):
         text = _trim(para, words[a][0], words[b][1], s, e)
         if len(text.split()) <= 15 and len(evidence.occurrences(text, para[s:e])) == 1:
             if len(evidence.occurrences(para, text)) == 1:
@@ -280,17 +361,22 @@ def _trim(para: str, a: int, b: int, s: int, e: int) -> str:
     opener = {v: k for k, v in closer.items()}
     while True:
         text, first, last = para[a:b], para[a], para[b - 1]
-        if a < s and (first.isspace() or first in ",;:.!?…)”»" or first in closer and text[1:].count(closer[first]) % 2 == 0):
+        if a < s and (
+            first.isspace() or first in ",;:.!?…)”»" or (first in closer and text[1:].count(closer[first]) % 2 == 0)
+        ):
             a += 1
-        elif b > e and (last.isspace() or last in ",;:.!?…(“«" or last in opener and text[:-1].count(opener[last]) % 2 == 0):
+        elif b > e and (
+            last.isspace() or last in ",;:.!?…(“«" or (last in opener and text[:-1].count(opener[last]) % 2 == 0)
+        ):
             b -= 1
         else:
             return text
 
 
 def _load(text_or_path: str | Path) -> str:
-    if isinstance(text_or_path, Path) or ("\n" not in text_or_path and len(text_or_path) < 4096
-                                         and Path(text_or_path).is_file()):
+    if isinstance(text_or_path, Path) or (
+        "\n" not in text_or_path and len(text_or_path) < 4096 and Path(text_or_path).is_file()
+    ):
         return read_text(text_or_path)
     text = nfc(text_or_path.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
@@ -298,12 +384,25 @@ def _load(text_or_path: str | Path) -> str:
     return text
 
 
-def _draft(para: str, s: int, e: int, kind: str, detail: str, sentence: tuple[int, int],
-           places: list, districts: dict[str, str]) -> dict:
+def _draft(
+    para: str,
+    s: int,
+    e: int,
+    kind: str,
+    detail: str,
+    sentence: tuple[int, int],
+    places: list,
+    districts: dict[str, str],
+) -> dict:
     """The figures.csv and review columns of one candidate (without ids)."""
     raw = para[s:e]
-    unit, how, unit_end = (("%", "known", e) if raw.endswith("%") else ("hạng", "known", e) if kind == "rank"
-                           else _unit(para, s + len("không phát sinh") if kind == "zero" else e))
+    unit, how, unit_end = (
+        ("%", "known", e)
+        if raw.endswith("%")
+        else ("hạng", "known", e)
+        if kind == "rank"
+        else _unit(para, s + len("không phát sinh") if kind == "zero" else e)
+    )
     evidence_text, unique = _evidence(para, s, e, unit_end)
     low = [detail] if detail else []
     low += [] if unique else ["the evidence is not unique in its paragraph: lengthen it by hand"]
@@ -312,22 +411,46 @@ def _draft(para: str, s: int, e: int, kind: str, detail: str, sentence: tuple[in
     place = _nearest(places, s, *sentence) or _nearest(places, s, 0, len(para))
     medium = [f"unit «{unit}» guessed from the words that follow"] if how == "guessed" else []
     medium += [] if place else ["no place named in the sentence or paragraph"]
-    place_text = "" if not place else place[2] if not place[1] else f"{place[1]} {place[2]}" + (
-        f" ({districts[place[2]]})" if place[1] in {"xã", "phường", "thị trấn"} and place[2] in districts else "")
+    place_text = (
+        ""
+        if not place
+        else place[2]
+        if not place[1]
+        else f"{place[1]} {place[2]}"
+        + (f" ({districts[place[2]]})" if place[1] in {"xã", "phường", "thị trấn"} and place[2] in districts else "")
+    )
     period_text, start, end, basis, note = _period(para, s, sentence)
     try:
         parsed = parse_figure(raw)
     except FigureParseError:
         parsed = None
     phrase = (raw + " " if kind == "rank" else "") + re.match(
-        r"[^,;:.!?()“”«»\n]*", para[e if unit in {"%", "hạng"} else unit_end - len(unit):]).group()
-    slug = "-".join(x for x in (_slug(place[2]) if place else "", end or start, _slug(" ".join(_words(phrase)[:4]) or raw)) if x)
-    return {"figure_id": slug, "raw_text": raw, "evidence": evidence_text, "indicator": "", "place": place_text,
-            "period_text": period_text, "period_start": start, "period_end": end, "period_basis": basis, "unit": unit,
-            "note": note, "kind": parsed.kind if parsed else "", "value": parsed and parsed.value,
-            "denominator": parsed and parsed.denominator, "lower": parsed and parsed.lower,
-            "upper": parsed and parsed.upper, "qualifier": parsed.qualifier if parsed else "",
-            "confidence": "low" if low else "medium" if medium else "high", "confidence_reason": "; ".join(low or medium)}
+        r"[^,;:.!?()“”«»\n]*", para[e if unit in {"%", "hạng"} else unit_end - len(unit) :]
+    ).group()
+    slug = "-".join(
+        x for x in (_slug(place[2]) if place else "", end or start, _slug(" ".join(_words(phrase)[:4]) or raw)) if x
+    )
+    return {
+        "figure_id": slug,
+        "raw_text": raw,
+        "evidence": evidence_text,
+        "indicator": "",
+        "place": place_text,
+        "period_text": period_text,
+        "period_start": start,
+        "period_end": end,
+        "period_basis": basis,
+        "unit": unit,
+        "note": note,
+        "kind": parsed.kind if parsed else "",
+        "value": parsed and parsed.value,
+        "denominator": parsed and parsed.denominator,
+        "lower": parsed and parsed.lower,
+        "upper": parsed and parsed.upper,
+        "qualifier": parsed.qualifier if parsed else "",
+        "confidence": "low" if low else "medium" if medium else "high",
+        "confidence_reason": "; ".join(low or medium),
+    }
 
 
 def extract(text_or_path: str | Path, source_id: str):
@@ -343,20 +466,32 @@ def extract(text_or_path: str | Path, source_id: str):
         sentences, places = _sentences(para), _mentions(para)
         for s, e, kind in _hits(para):
             sentence = next((a, b) for a, b in sentences if a <= s < b)
-            what, detail = _classify(para, s, e, kind, first_in_sentence=not re.sub(r"[\W_]", "", para[sentence[0]:s]))
+            what, detail = _classify(
+                para, s, e, kind, first_in_sentence=not re.sub(r"[\W_]", "", para[sentence[0] : s])
+            )
             if what == "exclusion":
-                excluded.append({"source_id": source_id, "paragraph": str(number), "raw_text": para[s:e],
-                                 "evidence": _evidence(para, s, e, e)[0], "reason": detail, "note": ""})
+                excluded.append(
+                    {
+                        "source_id": source_id,
+                        "paragraph": str(number),
+                        "raw_text": para[s:e],
+                        "evidence": _evidence(para, s, e, e)[0],
+                        "reason": detail,
+                        "note": "",
+                    }
+                )
                 continue
             row = _draft(para, s, e, kind, detail, sentence, places, districts)
             base = figure_id = row["figure_id"] or f"p{number}-figure"
             while figure_id in ids:
-                figure_id = f"{base}-{int(figure_id[len(base) + 1:] or 1) + 1}"
+                figure_id = f"{base}-{int(figure_id[len(base) + 1 :] or 1) + 1}"
             ids.add(figure_id)
             row["figure_id"] = figure_id
             figures.append({**row, "source_id": source_id, "paragraph": str(number)})
     candidates = pd.DataFrame(figures, columns=list(schemas.FIGURES.columns) + REVIEW_COLUMNS)
-    candidates[["value", "denominator", "lower", "upper"]] = candidates[["value", "denominator", "lower", "upper"]].astype(float)
+    candidates[["value", "denominator", "lower", "upper"]] = candidates[
+        ["value", "denominator", "lower", "upper"]
+    ].astype(float)
     return candidates, pd.DataFrame(excluded, columns=list(schemas.EXCLUSIONS.columns))
 
 
@@ -372,8 +507,10 @@ def check_source(source_id: str, text_path: str | Path | None = None, raw_dir: s
     raw = clean.load_raw(raw_dir)
     sources = raw.sources.set_index("source_id")
     if source_id not in sources.index:
-        raise DataError(Path(raw_dir or paths.RAW) / "sources.csv",
-                        f"unknown source_id {source_id!r}: add its row first (known: {', '.join(sources.index)})")
+        raise DataError(
+            Path(raw_dir or paths.RAW) / "sources.csv",
+            f"unknown source_id {source_id!r}: add its row first (known: {', '.join(sources.index)})",
+        )
     registered = sources.loc[source_id]
     text_path = Path(text_path or paths.SEEDS / registered["text_file"])
     if not text_path.is_file():
@@ -382,8 +519,10 @@ def check_source(source_id: str, text_path: str | Path | None = None, raw_dir: s
     warnings = []
     digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
     if digest != registered["sha256"]:
-        warnings.append(f"{text_path}: SHA-256 {digest} differs from sources.csv ({registered['sha256']}): "
-                        f"not the registered text, or the text changed; paragraph numbers may not match")
+        warnings.append(
+            f"{text_path}: SHA-256 {digest} differs from sources.csv ({registered['sha256']}): "
+            f"not the registered text, or the text changed; paragraph numbers may not match"
+        )
     if text_path.name != registered["text_file"]:
         warnings.append(f"{text_path.name} is not the text_file sources.csv names ({registered['text_file']})")
     rows = evidence.rows_from_tables(source_id, raw.figures, raw.exclusions)
