@@ -112,21 +112,26 @@ def main() -> int:
     n = len(pairs)
     print(
         f"extract on {SEED.name} ({len(paras)} paragraphs) in {seconds:.3f} s: "
-        f"{len(candidates)} candidates ({', '.join(f'{v} {k}' for k, v in candidates['confidence'].value_counts().items())}), "
+        f"{len(candidates)} candidates "
+        f"({', '.join(f'{v} {k}' for k, v in candidates['confidence'].value_counts().items())}), "
         f"{len(excluded)} exclusions"
     )
     print(f"  statistics recall     {recall:.3f}  ({n}/{len(figures)} hand rows found)   target >= {TARGETS['recall']}")
     print(
-        f"  statistics precision  {precision:.3f}  ({n}/{len(candidates)} candidates are hand rows)   target >= {TARGETS['precision']}"
+        f"  statistics precision  {precision:.3f}  ({n}/{len(candidates)} candidates are hand rows)   "
+        f"target >= {TARGETS['precision']}"
     )
     print(
-        f"  value+qualifier       {value_qualifier:.3f}  ({sum(right)}/{len(right)} matched rows)   target >= {TARGETS['value_qualifier']}"
+        f"  value+qualifier       {value_qualifier:.3f}  ({sum(right)}/{len(right)} matched rows)   "
+        f"target >= {TARGETS['value_qualifier']}"
     )
     print(
-        f"  unit agreement        {units / n if n else 0:.3f}  place {places / n if n else 0:.3f}  period {periods / n if n else 0:.3f}  (information)"
+        f"  unit agreement        {units / n if n else 0:.3f}  place {places / n if n else 0:.3f}  "
+        f"period {periods / n if n else 0:.3f}  (information)"
     )
     print(
-        f"  exclusions recall     {len(excl_pairs) / len(exclusions):.3f}  ({len(excl_pairs)}/{len(exclusions)}; same reason {reasons}/{len(excl_pairs)})"
+        f"  exclusions recall     {len(excl_pairs) / len(exclusions):.3f}  "
+        f"({len(excl_pairs)}/{len(exclusions)}; same reason {reasons}/{len(excl_pairs)})"
     )
     print(f"  evidence check on the unedited drafts: {len(problems)} problem(s)")
     for h in sorted(set(range(len(figures))) - set(pairs)):
@@ -135,7 +140,8 @@ def main() -> int:
     for f in sorted(set(range(len(candidates))) - set(pairs.values())):
         r = candidates.iloc[f]
         print(
-            f"  FALSE+ paragraph {r['paragraph']}: {r['raw_text']!r} «{r['evidence']}» [{r['confidence']}: {r['confidence_reason']}]"
+            f"  FALSE+ paragraph {r['paragraph']}: {r['raw_text']!r} «{r['evidence']}» "
+            f"[{r['confidence']}: {r['confidence_reason']}]"
         )
     for h in sorted(set(range(len(exclusions))) - set(excl_pairs)):
         r = exclusions.iloc[h]

@@ -96,7 +96,8 @@ def main() -> int:
     print(f"(a) floor, import pandas/statsmodels/seaborn/papermill/nbconvert: {floor:6.2f} s")
     print(f"(b) naive, papermill CLI + nbconvert CLI, sequential:             {naive:6.2f} s")
     print(
-        f"(c) antt run --force:                                             {forced:6.2f} s  ({forced / naive:.2f} x b, {forced / floor:.2f} x a)"
+        f"(c) antt run --force:                                             {forced:6.2f} s  "
+        f"({forced / naive:.2f} x b, {forced / floor:.2f} x a)"
     )
     print(f"(d) antt run, nothing changed:                                    {unchanged:6.2f} s")
     for name, ok in checks:

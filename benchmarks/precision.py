@@ -263,7 +263,8 @@ def print_table(scenario: Scenario, rows: list[dict[str, Any]], n_seeds: int) ->
         shown = "all" if stable == math.inf else str(stable)
         name = r["file"].split("/results/")[-1]
         print(
-            f"  {name:<56} {r['floats']:>6} {len(r['changed']):>5} {r['max_rel']:>11.2e} {r['max_abs']:>11.2e} {shown:>13}"
+            f"  {name:<56} {r['floats']:>6} {len(r['changed']):>5} {r['max_rel']:>11.2e} {r['max_abs']:>11.2e} "
+            f"{shown:>13}"
         )
         for path, (rel, a, b, seed) in sorted(r["rel"].items(), key=lambda kv: -kv[1][0])[:3]:
             print(f"      {rel:.1e}  {path} = {a!r} (seed {seed}: {b!r})")
@@ -318,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     from antt.reporting import results
 
     print(
-        f"python {sys.version.split()[0]}; perturbation: k in [-4, 4] ulps per linear-algebra output; seeds {args.seeds}"
+        f"python {sys.version.split()[0]}; perturbation: k in [-4, 4] ulps per linear-algebra output; "
+        f"seeds {args.seeds}"
     )
     print(
         f"written precision (src/antt/reporting/results.py): SIGNIFICANT_DIGITS = {results.SIGNIFICANT_DIGITS}, "
@@ -345,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             moved = differing_files(base, others)
             if args.check:
                 print(
-                    f"\n{scenario.label}: rounded as committed, {len(others)} perturbed run(s) against the unperturbed one:"
+                    f"\n{scenario.label}: rounded as committed, {len(others)} perturbed run(s) "
+                    "against the unperturbed one:"
                 )
                 print("  every output file byte-identical" if not moved else "  DIFFERENT:")
                 for name in moved:

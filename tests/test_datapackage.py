@@ -156,7 +156,10 @@ def _break(root, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8", newline="\n")
 
 
-ROW_27 = "ngoc-lu-2022-registered-drug-addicts,baohanam-mttq-antt,drug_addicts_registered,commune,Ngọc Lũ,Bình Lục,Hà Nam,2022,2022,stated,count,27,,27,27,exact"
+ROW_27 = (
+    "ngoc-lu-2022-registered-drug-addicts,baohanam-mttq-antt,drug_addicts_registered,commune,Ngọc Lũ,Bình Lục,Hà Nam,"
+    "2022,2022,stated,count,27,,27,27,exact"
+)
 
 
 @pytest.mark.parametrize(

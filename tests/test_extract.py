@@ -264,7 +264,10 @@ def test_place_forms_and_the_district_given_elsewhere():
 
 
 def test_a_horizon_or_a_comparison_year_is_not_the_period_and_earlier_sentences_imply_it():
-    text = "Đề án có tầm nhìn đến năm 2030, huyện Bình Lục đã lập 16 tổ công nghệ. Năm 2021, xã lập 4 tổ, giảm 2 tổ so với năm 2020. Xã có 30 tình nguyện viên."
+    text = (
+        "Đề án có tầm nhìn đến năm 2030, huyện Bình Lục đã lập 16 tổ công nghệ. "
+        "Năm 2021, xã lập 4 tổ, giảm 2 tổ so với năm 2020. Xã có 30 tình nguyện viên."
+    )
     candidates, _ = extract(text, SOURCE)
     assert one(candidates, "16")["period_basis"] == "not_stated" and one(candidates, "16")["period_text"] == "không nêu"
     assert one(candidates, "2")["period_start"] == "2021"
@@ -289,7 +292,8 @@ ARTICLE = "\n\n".join(
         " ".join(case[0] for case in LOW_CONFIDENCE),
         "Thôn Đông có 12 hộ nghèo được hỗ trợ. Thôn Tây có 12 hộ nghèo được hỗ trợ.",
         "Xã triển khai mô hình “Hai không với tội phạm” và mô hình 5 không.",
-        "Giấy phép số 45/GP-BTTTT do Sở cấp ngày 16/2/2017\nĐiện thoại: (0226) 3841.234 - 3841.235 | Fax: (024)3825.1234",
+        "Giấy phép số 45/GP-BTTTT do Sở cấp ngày 16/2/2017\n"
+        "Điện thoại: (0226) 3841.234 - 3841.235 | Fax: (024)3825.1234",
     ]
 )
 
@@ -425,7 +429,8 @@ def test_missing_file_and_bad_source_id(tmp_path, capsys):
 
 SYNTHETIC = (
     "Kết quả phòng chống tội phạm\n\n"
-    "Năm 2023, xã Liêm Tiết (Thanh Liêm) phát hiện 14 vụ trộm cắp và 6 vụ đánh bạc; có gần 2 nghìn hội viên tham gia.\n\n"
+    "Năm 2023, xã Liêm Tiết (Thanh Liêm) phát hiện 14 vụ trộm cắp và 6 vụ đánh bạc; "
+    "có gần 2 nghìn hội viên tham gia.\n\n"
     "Đường dây nóng: 0912.345.678"
 )
 

@@ -26,7 +26,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     result = clean.clean(fail_on_quality_error=not args.allow_failures)
     flags = int((result.quality["status"] == "flag").sum())
     print(
-        f"{len(result.indicators)} indicators written; quality: {flags} flag(s), {len(clean.failures(result.quality))} failure(s)"
+        f"{len(result.indicators)} indicators written; quality: {flags} flag(s), "
+        f"{len(clean.failures(result.quality))} failure(s)"
     )
     return 0
 
@@ -68,7 +69,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return _read_error(f"{article}: file not found")
     if not re.fullmatch(schemas.SLUG, args.source_id):
         return _read_error(
-            f"source id {quote(args.source_id)} is not a slug (lower-case letters, digits and hyphens, as in sources.csv)"
+            f"source id {quote(args.source_id)} is not a slug "
+            "(lower-case letters, digits and hyphens, as in sources.csv)"
         )
     try:
         candidates, excluded = extract(article, args.source_id)
@@ -82,7 +84,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(csv_text(candidates))
     print(
-        f"{len(candidates)} candidate figure(s) ({', '.join(f'{counts.get(c, 0)} {c}' for c in ('high', 'medium', 'low'))} "
+        f"{len(candidates)} candidate figure(s) "
+        f"({', '.join(f'{counts.get(c, 0)} {c}' for c in ('high', 'medium', 'low'))} "
         f"confidence) and {len(excluded)} exclusion(s) from {article}; indicator is left for you to assign",
         file=sys.stderr,
     )
@@ -121,7 +124,8 @@ def _cmd_check_source(args: argparse.Namespace) -> int:
         )
         return 1
     print(
-        f"ok: every number in {article} is a figure or an exclusion of {args.source_id}, and every row is found in the text"
+        f"ok: every number in {article} is a figure or an exclusion of {args.source_id}, "
+        "and every row is found in the text"
     )
     return 0
 

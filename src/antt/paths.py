@@ -7,7 +7,6 @@ that build a project tree in a temporary folder).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -41,19 +40,7 @@ PARAMS_FILE = ROOT / "params.yaml"
 # Source texts are not redistributed: they are read from the shared folder beside the project.
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
-REFERENCE = SHARED / "reference"
 
-SOURCES_CSV = RAW / "sources.csv"
 FIGURES_CSV = RAW / "figures.csv"
-EXCLUSIONS_CSV = RAW / "exclusions.csv"
 INDICATORS_CSV = PROCESSED / "indicators.csv"
 QUALITY_CSV = PROCESSED / "quality.csv"
-
-
-def digest_trees(digest, *trees: Path) -> None:
-    """Feed every file under ``trees`` (path relative to the root, then its SHA-256) to ``digest``,
-    in a fixed order; caches are skipped. Same content, same digest, on any machine."""
-    for tree in trees:
-        for path in sorted(p for p in Path(tree).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(ROOT).as_posix().encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())

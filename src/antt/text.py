@@ -56,6 +56,9 @@ _MAX_CONTROL_SHARE = 0.10  # more than 10 % control bytes: binary
 # Vietnamese text can never match.
 _WORD_END_PUNCT = "\u00a0«»‹›‘’‚“”„…–—•·´"
 
+#: The languages of every report and message, Vietnamese first.
+LANGUAGES = ("vi", "en")
+
 
 def _continuations() -> str:
     chars = {"\ufffd"}

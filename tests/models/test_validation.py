@@ -299,43 +299,6 @@ def test_results_are_identical_with_one_and_two_workers():
     pd.testing.assert_frame_equal(one.trend_bias, two.trend_bias, check_exact=True)
 
 
-# ---------------------------------------------------------------------------------------- cache
-
-
-def test_cache_returns_the_same_numbers_and_is_invalidated_by_a_change(tmp_path, monkeypatch):
-    first = v.validation_study(n_sim=40, workers=1, cache_dir=tmp_path)
-    assert first.computed_parts == first.total_parts == 12
-    files = sorted((tmp_path / "validation").glob("*.npz"))
-    assert len(files) == 12 and (tmp_path / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
-    assert not list(tmp_path.rglob("*.partial"))
-    again = v.validation_study(n_sim=40, workers=1, cache_dir=tmp_path)
-    assert again.computed_parts == 0
-    pd.testing.assert_frame_equal(first.draws, again.draws, check_exact=True)
-    pd.testing.assert_frame_equal(first.summary, again.summary, check_exact=True)
-    pd.testing.assert_frame_equal(first.trend_bias, again.trend_bias, check_exact=True)
-    # A changed parameter is a new key: only the parts it touches are computed again.
-    other_rr = v.validation_study(n_sim=40, true_rr=0.6, workers=1, cache_dir=tmp_path)
-    assert other_rr.computed_parts == 5  # the five coverage parts; false positives, t/z and trend are reused
-    assert v.validation_study(n_sim=41, workers=1, cache_dir=tmp_path).computed_parts == 12
-    # Changed model code is a new key too; a damaged file is computed again and rewritten.
-    monkeypatch.setattr(v, "code_version", lambda: "another version of the models")
-    assert v.validation_study(n_sim=40, workers=1, cache_dir=tmp_path).computed_parts == 12
-    monkeypatch.undo()
-    files[0].write_bytes(b"not a numpy file")
-    repaired = v.validation_study(n_sim=40, workers=1, cache_dir=tmp_path)
-    assert repaired.computed_parts == 1
-    pd.testing.assert_frame_equal(first.draws, repaired.draws, check_exact=True)
-
-
-def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(v.CACHE_ENV, str(tmp_path))
-    assert v.default_cache_dir() == tmp_path
-    monkeypatch.delenv(v.CACHE_ENV)
-    from antt import paths
-
-    assert v.default_cache_dir() == paths.ROOT / ".cache" / "antt"
-
-
 # ---------------------------------------------------------------------------------------- report words
 
 

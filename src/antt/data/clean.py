@@ -93,7 +93,8 @@ def parse_place(place: str, province: str) -> dict[str, str | None]:
     if WHOLE_PROVINCE.match(place):
         return {"geo_level": "province", "geo_name": province, "district": None, "province": province}
     raise ValueError(
-        f"unrecognised place {quote(place)}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», «tỉnh NAME» or «toàn tỉnh»"
+        f"unrecognised place {quote(place)}: expected «xã/phường/thị trấn NAME (DISTRICT)», «huyện NAME», "
+        "«tỉnh NAME» or «toàn tỉnh»"
     )
 
 
@@ -154,7 +155,8 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
         if parsed.kind not in ALLOWED_KINDS[kinds[fig.indicator]]:
             raise fail(
                 "raw_text",
-                f"{quote(fig.raw_text)} parses as a {parsed.kind}, but indicator {quote(fig.indicator)} is a {kinds[fig.indicator]}",
+                f"{quote(fig.raw_text)} parses as a {parsed.kind}, "
+                f"but indicator {quote(fig.indicator)} is a {kinds[fig.indicator]}",
             )
         if problem := value_problem(parsed):
             raise fail("raw_text", problem)
@@ -165,7 +167,8 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
         if place["geo_level"] != levels[fig.indicator]:
             raise fail(
                 "place",
-                f"{quote(fig.place)} is a {place['geo_level']}, but indicator {quote(fig.indicator)} is defined at {levels[fig.indicator]} level",
+                f"{quote(fig.place)} is a {place['geo_level']}, "
+                f"but indicator {quote(fig.indicator)} is defined at {levels[fig.indicator]} level",
             )
         start, end = _year(fig.period_start), _year(fig.period_end)
         if fig.period_basis == "stated" and (start is None or end is None):
@@ -260,8 +263,10 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
                     "repeated_value",
                     "flag",
                     sorted(group["figure_id"]),
-                    f"the value {value:g} is reported for different indicators: {described}. Verify at source: coincidence or a copying error.",
-                    f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép.",
+                    f"the value {value:g} is reported for different indicators: {described}. "
+                    "Verify at source: coincidence or a copying error.",
+                    f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. "
+                    "Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép.",
                 )
             )
     for fig in indicators.itertuples():

@@ -11,8 +11,9 @@ import pandera.pandas as pa
 from antt import paths
 from antt.data import schemas
 from antt.data.io import read_csv_text, validate
+from antt.text import LANGUAGES
 
-LANGS = ("vi", "en")
+LANGS = LANGUAGES
 
 
 def _load(name: str, schema, codebook_dir: str | Path | None) -> pd.DataFrame:

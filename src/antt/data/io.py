@@ -226,10 +226,6 @@ def _format_float(value: float) -> str:
     return text if float(text) == value else repr(value)
 
 
-def write_csv_atomic(table: pd.DataFrame, path: str | Path) -> Path:
-    return write_text_atomic(csv_text(table), path)
-
-
 def json_text(data: object) -> str:
     """JSON with sorted keys, indent 2 and a trailing newline (identical text for equal data)."""
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"

@@ -316,7 +316,10 @@ def _whole(cell: str, what: str, low: int, high: int) -> tuple[int | None, str]:
     """(value, "") or (None, why) for a cell that must be a whole number in [low, high]."""
     if not _DIGITS.fullmatch(cell):
         if re.fullmatch(r"[0-9]+(?:[.,][0-9]+)+", cell):
-            why = "must be written with digits only, without thousands separators or decimals (1.630 and 1,5 are ambiguous)"
+            why = (
+                "must be written with digits only, without thousands separators or decimals "
+                "(1.630 and 1,5 are ambiguous)"
+            )
         elif re.fullmatch(r"-[0-9]+", cell):
             why = "must not be negative"
         else:
@@ -360,7 +363,10 @@ def _check_cells(path: Path, table: pd.DataFrame, known_indicators: list[str]) -
                     "population": "blank population: give it for every row, or leave the whole column empty",
                 }.get(column, "blank cell in a required column")
             elif column == "source_id" and not _SLUG.fullmatch(cell):
-                why = f"source_id {quote(cell)} must be a slug of lower-case letters, digits and hyphens, as in data/raw/sources.csv"
+                why = (
+                    f"source_id {quote(cell)} must be a slug of lower-case letters, digits and hyphens, "
+                    "as in data/raw/sources.csv"
+                )
             elif column == "indicator" and cell not in known_indicators:
                 why = _unknown_indicator(cell, known_indicators) + "; add a new statistic to the codebook first"
             elif column == "year":
@@ -590,7 +596,8 @@ def period_text(loaded: LoadedSeries) -> str:
 
 
 def used_sources(loaded: LoadedSeries, sources: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The rows of ``sources`` (default: ``data/raw/sources.csv``) the series' counts come from, in the series' order."""
+    """The rows of ``sources`` (default: ``data/raw/sources.csv``) the series' counts come from, in the
+    series' order."""
     sources = clean_sources(sources, loaded.path)
     by_id = sources.set_index("source_id")
     return by_id.loc[list(loaded.source_ids)].reset_index()

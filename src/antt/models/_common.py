@@ -1,4 +1,4 @@
-"""Small helpers shared by the model modules: input checks and JSON-ready conversion.
+"""Small helpers shared by the model modules: input checks and results as plain dictionaries.
 
 Nothing here knows about files, notebooks or the rest of the project.
 """
@@ -10,8 +10,7 @@ import math
 import numbers
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from antt.jsonable import plain
 
 
 def check_alpha(alpha: float) -> float:
@@ -37,45 +36,6 @@ def check_count(value: Any, name: str) -> int:
     if out < 0:
         raise ValueError(f"{name} must be >= 0, got {out}")
     return out
-
-
-def plain(value: Any) -> Any:
-    """Convert numpy/pandas values, tuples, DataFrames and dataclasses to plain JSON-ready Python.
-
-    Floats are kept in full (no rounding: ``antt.reporting.results.write`` rounds what it writes to a file, see
-    ``antt.reporting.results.round_float``); non-finite floats become ``None`` (NaN) or the strings
-    ``"inf"``/``"-inf"``; DataFrames become a list of row dictionaries.
-    """
-    if isinstance(value, pd.DataFrame):
-        return [plain(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, pd.Series):
-        return plain(value.to_dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if hasattr(value, "to_dict"):
-            return value.to_dict()
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | range):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return value
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def dataclass_to_dict(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -530,7 +530,7 @@ class ITSResult:
         numbers (NaN) in its rows, and ``sensitivity_status`` says so.
 
       An unbounded side is ``math.inf`` (or 0 on the rate-ratio scale) in memory; ``to_dict`` writes inf
-      as the string "inf" and NaN as null (``antt.models._common.plain``), so the JSON never holds a
+      as the string "inf" and NaN as null (``antt.jsonable.plain``), so the JSON never holds a
       non-finite number. A profile bound beyond a rate ratio of exp(±20) is reported as unbounded.
     * ``coefficients``: every coefficient of the headline model on the log scale with its Wald interval and
       a status ("boundary" and "not identified" rows carry no estimate and no interval; a boundary row's
@@ -961,10 +961,77 @@ def fit_its(
     notes: list[Note] = []
     offset_column = _resolve_offset(series, offset_column, notes)
     _validate_series(series, count_column, offset_column)
-    monthly = "month" in series.columns
-    if harmonics and not monthly:
+    if harmonics and "month" not in series.columns:
         raise ValueError("harmonics need monthly data (a 'month' column)")
+    verdict = _sufficient(series, interventions, min_points, warn_below, outcome, notes)
+    prep, slope_change = _design(series, interventions, slope_change, harmonics, offset_column, count_column, notes)
+    refusal = _refusal(prep)
+    if refusal:
+        raise InsufficientDataError(
+            dataclasses.replace(verdict, status="refuse", message=f"{refusal} {verdict.message}")
+        )
+    head = _headline_fits(prep, family, reference_distribution, alpha, light, notes)
+    tables, fitted, extra = head.tables, head.fitted, {}
+    if sensitivity:
+        sens_tables, sens_fitted, extra = _sensitivity_models(
+            prep,
+            head.poisson,
+            alpha,
+            reference_distribution,
+            head.df_resid,
+            reference_distribution == "t",
+            hac_maxlags,
+            head.open_sides,
+            notes,
+        )
+        tables, fitted = tables + sens_tables, {**fitted, **sens_fitted}
+    dw, acf_values = _residual_diagnostics(head.poisson, len(series), notes)
+    head_ref = reference_distribution if family == "quasi-poisson" else "z"
+    coefficients = _coefficients_table(
+        fitted["headline"], prep, head.open_sides, _crit(alpha, head_ref, head.df_resid), head_ref, head.df_resid
+    )
+    monthly = "month" in series.columns
+    result = ITSResult(
+        family=family,
+        reference_distribution=head_ref,
+        alpha=alpha,
+        frequency="month" if monthly else "year",
+        time_unit="months" if monthly else "years",
+        n_points=len(series),
+        interventions={
+            str(name): period_label(start_index(str(name), start, monthly), monthly)
+            for name, start in interventions.items()
+        },
+        slope_change=slope_change,
+        harmonics=int(harmonics),
+        offset_column=offset_column,
+        verdict=verdict,
+        pearson_dispersion=head.dispersion,
+        scale=head.scale if family == "quasi-poisson" else 1.0,
+        deviance=float(head.poisson.deviance),
+        df_resid=head.df_resid,
+        rate_ratios=pd.concat(tables, ignore_index=True),
+        coefficients=coefficients,
+        predictions=pd.DataFrame(),
+        durbin_watson=dw,
+        residual_acf=acf_values,
+        note_keys=tuple(notes),
+        fitted=fitted,
+        **extra,
+    )
+    return result if light else dataclasses.replace(result, predictions=counterfactual(result))
 
+
+def _sufficient(
+    series: pd.DataFrame,
+    interventions: Mapping[str, Any],
+    min_points: int,
+    warn_below: int,
+    outcome: str,
+    notes: list[Note],
+) -> SufficiencyVerdict:
+    """Step 1 of ``fit_its``: the data-sufficiency verdict (InsufficientDataError on "refuse"; a note on "warn")."""
+    monthly = "month" in series.columns
     verdict = check_sufficiency(
         series["year"].astype(int).tolist(),
         interventions,
@@ -976,17 +1043,23 @@ def fit_its(
     if verdict.status == "refuse":
         raise InsufficientDataError(verdict)
     if verdict.status == "warn":
-        notes.append(
-            Note(
-                "note_sufficiency_warn",
-                {
-                    "message": verdict.message,
-                    "warn_below": verdict.warn_below,
-                    "present": period_ranges(list(verdict.years_present), False),
-                },
-            )
-        )
+        present = period_ranges(list(verdict.years_present), False)
+        fields = {"message": verdict.message, "warn_below": verdict.warn_below, "present": present}
+        notes.append(Note("note_sufficiency_warn", fields))
+    return verdict
 
+
+def _design(
+    series: pd.DataFrame,
+    interventions: Mapping[str, Any],
+    slope_change: bool | None,
+    harmonics: int,
+    offset_column: str | None,
+    count_column: str,
+    notes: list[Note],
+) -> tuple[_Prepared, bool]:
+    """Step 2 of ``fit_its``: the design (slope terms decided automatically when ``slope_change`` is None) and
+    the notes on level-only models and gaps in the series."""
     n = len(series)
     if slope_change is None:
         slope_change = n >= AUTO_SLOPE_MIN_POINTS
@@ -996,105 +1069,53 @@ def fit_its(
     periods = prep.frame["_period"].astype(int).tolist()
     gaps = sorted(set(range(periods[0], periods[-1] + 1)) - set(periods))
     if gaps:
-        notes.append(Note("note_gaps", {"gaps": period_ranges(gaps, monthly)}))
-    refusal = _refusal(prep)
-    if refusal:
-        raise InsufficientDataError(
-            dataclasses.replace(verdict, status="refuse", message=refusal + " " + verdict.message)
-        )
+        notes.append(Note("note_gaps", {"gaps": period_ranges(gaps, "month" in series.columns)}))
+    return prep, bool(slope_change)
 
-    df_resid = float(n - prep.exog.shape[1])
-    # Poisson (scale 1, normal reference), and quasi-Poisson: the same fit with scale max(1, X2/df).
+
+@dataclass(frozen=True)
+class _HeadlineFits:
+    """What step 3 of ``fit_its`` computes: the Poisson and quasi-Poisson fits and their terms tables."""
+
+    poisson: Any
+    dispersion: float
+    scale: float
+    df_resid: float
+    open_sides: Any
+    tables: list[pd.DataFrame]
+    fitted: dict[str, Any]
+
+
+def _headline_fits(
+    prep: _Prepared, family: str, reference_distribution: str, alpha: float, light: bool, notes: list[Note]
+) -> _HeadlineFits:
+    """Step 3 of ``fit_its``: Poisson (scale 1, normal reference) and quasi-Poisson (the same fit with scale
+    max(1, X2/df)); likelihood-ratio p-values (not when ``light``); profile-likelihood intervals for terms at a
+    boundary. Separation (no events on a side of a step) puts the MLE on the boundary, where Wald intervals are
+    meaningless (Hauck–Donner): such terms get profile-likelihood intervals and the likelihood-ratio p-value."""
+    df_resid = float(len(prep.endog) - prep.exog.shape[1])
     pois = _fit_glm(prep.endog, prep.exog, prep.offset)
     dispersion = float(pois.pearson_chi2 / pois.df_resid)
     scale = max(1.0, dispersion)
-    use_t = reference_distribution == "t"
-    quasi = _fit_glm(prep.endog, prep.exog, prep.offset, scale=scale, use_t=use_t)
+    quasi = _fit_glm(prep.endog, prep.exog, prep.offset, scale=scale, use_t=reference_distribution == "t")
     notes += _scale_notes(dispersion, family, reference_distribution, df_resid)
-
     if light:
         lr_pois = lr_quasi = {col: math.nan for col, _, _ in _level_slope(prep)}
     else:
         lr_pois = _lr_p_values(prep, float(pois.deviance), 1.0, "z", df_resid, quasi=False)
         lr_quasi = _lr_p_values(prep, float(pois.deviance), scale, reference_distribution, df_resid, quasi=True)
-    # Separation (no events on a side of a step) puts the MLE on the boundary, where Wald intervals are
-    # meaningless (Hauck–Donner): such terms get profile-likelihood intervals and the likelihood-ratio p-value.
     open_sides = _open_sides(prep)
     prof_quasi, prof_pois = _profile_intervals(prep, pois, scale, alpha, reference_distribution, df_resid, open_sides)
     notes += _boundary_notes(prep, prof_pois)
+    quasi_terms = (quasi.params, quasi.bse, prep, alpha, reference_distribution, df_resid, lr_quasi, prof_quasi)
+    pois_terms = (pois.params, pois.bse, prep, alpha, "z", df_resid, lr_pois, prof_pois)
     tables = [
-        _terms_table(
-            "quasi-poisson",
-            family == "quasi-poisson",
-            quasi.params,
-            quasi.bse,
-            prep,
-            alpha,
-            reference_distribution,
-            df_resid,
-            lr_quasi,
-            prof_quasi,
-            open_sides,
-        ),
-        _terms_table(
-            "poisson",
-            family == "poisson",
-            pois.params,
-            pois.bse,
-            prep,
-            alpha,
-            "z",
-            df_resid,
-            lr_pois,
-            prof_pois,
-            open_sides,
-        ),
+        _terms_table("quasi-poisson", family == "quasi-poisson", *quasi_terms, open_sides),
+        _terms_table("poisson", family == "poisson", *pois_terms, open_sides),
     ]
-    headline_glm = quasi if family == "quasi-poisson" else pois
-    head_ref = reference_distribution if family == "quasi-poisson" else "z"
-    fitted: dict[str, Any] = {"poisson": pois, "quasi-poisson": quasi, "headline": headline_glm, "prepared": prep}
-    extra: dict[str, Any] = {}
-    if sensitivity:
-        sens_tables, sens_fitted, extra = _sensitivity_models(
-            prep, pois, alpha, reference_distribution, df_resid, use_t, hac_maxlags, open_sides, notes
-        )
-        tables += sens_tables
-        fitted.update(sens_fitted)
-    dw, acf_values = _residual_diagnostics(pois, n, notes)
-    coefficients = _coefficients_table(
-        headline_glm, prep, open_sides, _crit(alpha, head_ref, df_resid), head_ref, df_resid
-    )
-
-    interventions_out = {
-        name: period_label(start_index(name, s, monthly), monthly)
-        for name, s in ((str(k), v) for k, v in interventions.items())
-    }
-    result = ITSResult(
-        family=family,
-        reference_distribution=head_ref,
-        alpha=alpha,
-        frequency="month" if monthly else "year",
-        time_unit="months" if monthly else "years",
-        n_points=n,
-        interventions=interventions_out,
-        slope_change=bool(slope_change),
-        harmonics=int(harmonics),
-        offset_column=offset_column,
-        verdict=verdict,
-        pearson_dispersion=dispersion,
-        scale=scale if family == "quasi-poisson" else 1.0,
-        deviance=float(pois.deviance),
-        df_resid=df_resid,
-        rate_ratios=pd.concat(tables, ignore_index=True),
-        coefficients=coefficients,
-        predictions=pd.DataFrame(),
-        durbin_watson=dw,
-        residual_acf=acf_values,
-        note_keys=tuple(notes),
-        fitted=fitted,
-        **extra,
-    )
-    return result if light else dataclasses.replace(result, predictions=counterfactual(result))
+    headline = quasi if family == "quasi-poisson" else pois
+    fitted = {"poisson": pois, "quasi-poisson": quasi, "headline": headline, "prepared": prep}
+    return _HeadlineFits(pois, dispersion, scale, df_resid, open_sides, tables, fitted)
 
 
 # --------------------------------------------------------------------------------------------

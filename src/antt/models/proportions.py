@@ -314,7 +314,10 @@ def homogeneity_test(
             f"(smallest {expected.min():.2f}); rely on the exact conditional test."
         )
     else:
-        verdict = "All expected counts are at least 5, so the chi-square approximation is adequate; the exact test is reported as a check."
+        verdict = (
+            "All expected counts are at least 5, so the chi-square approximation is adequate; "
+            "the exact test is reported as a check."
+        )
     note = (
         f"Homogeneity of {k} proportions: Pearson chi-square test without continuity correction "
         f"({dof} degrees of freedom) and the exact conditional Freeman–Halton test ({how}). {verdict} "

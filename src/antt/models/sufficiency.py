@@ -8,6 +8,7 @@ points on a side the verdict is "refuse" (and ``InsufficientDataError`` carries 
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -159,29 +160,115 @@ def check_sufficiency(
     With several interventions, "before" the second counts the points from the first one's start up to
     the second's, and "after" the first stops at the second's start.
     """
+    _check_thresholds(min_points, warn_below, interventions)
+    monthly = months is not None
+    present = _present_periods(years, months)
+    starts = sorted((start_index(str(n), s, monthly), str(n)) for n, s in interventions.items())
+    sides = [_side(i, starts, present, min_points, warn_below, monthly) for i in range(len(starts))]
+    refusals, warnings_ = _side_texts(sides, starts, min_points, monthly)
+    all_missing = [p for side in sides for p in side.missing_before + side.missing_after]
+    return SufficiencyVerdict(
+        status="refuse" if refusals else ("warn" if warnings_ else "ok"),
+        frequency="month" if monthly else "year",
+        min_points=min_points,
+        warn_below=warn_below,
+        years_present=tuple(sorted({p // 12 for p in present} if monthly else present)),
+        interventions=tuple(side.support(monthly) for side in sides),
+        message=_message(refusals, warnings_, present, all_missing, min_points, warn_below, outcome, monthly),
+        missing=tuple(period_label(p, monthly) for p in sorted(set(all_missing))),
+    )
+
+
+def _check_thresholds(min_points: int, warn_below: int, interventions: Mapping[str, Any]) -> None:
     if not is_whole_number(min_points) or min_points < 1:
         raise ValueError(f"min_points must be a positive integer, got {min_points!r}")
     if not is_whole_number(warn_below) or warn_below < min_points:
         raise ValueError(f"warn_below must be an integer >= min_points ({min_points}), got {warn_below!r}")
     if not interventions:
         raise ValueError("give at least one intervention: {name: first year}")
-    monthly = months is not None
-    years = [int(y) for y in years]
-    if monthly:
-        months = [int(m) for m in months]
-        if len(months) != len(years):
-            raise ValueError("years and months must have the same length")
-        if any(not 1 <= m <= 12 for m in months):
-            raise ValueError("months must be in 1..12")
-        present = sorted({y * 12 + m - 1 for y, m in zip(years, months)})
-    else:
-        present = sorted(set(years))
-    unit, adj = ("month", "monthly") if monthly else ("year", "yearly")
 
-    starts = sorted(((start_index(str(n), s, monthly), str(n)) for n, s in interventions.items()))
-    refusals, warnings_, supports, all_missing = [], [], [], []
-    reported_pairs: set[tuple[str, str]] = set()
-    for i, (s, name) in enumerate(starts):
+
+def _present_periods(years: Sequence[int], months: Sequence[int] | None) -> list[int]:
+    """Sorted distinct period indices with data: years, or months counted from year 0 (year * 12 + month - 1)."""
+    years = [int(y) for y in years]
+    if months is None:
+        return sorted(set(years))
+    months = [int(m) for m in months]
+    if len(months) != len(years):
+        raise ValueError("years and months must have the same length")
+    if any(not 1 <= m <= 12 for m in months):
+        raise ValueError("months must be in 1..12")
+    return sorted({y * 12 + m - 1 for y, m in zip(years, months)})
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The periods on each side of one intervention (period indices) and the nearest absent ones that would
+    complete a side; ``short_before``/``short_after``: how many no amount of data can supply (a neighbour's start
+    is too close)."""
+
+    name: str
+    start: int
+    before: list[int]
+    after: list[int]
+    missing_before: list[int]
+    missing_after: list[int]
+    short_before: int
+    short_after: int
+    status: str
+
+    def support(self, monthly: bool) -> InterventionSupport:
+        label = functools.partial(period_label, monthly=monthly)
+        return InterventionSupport(
+            name=self.name,
+            start=label(self.start),
+            points_before=len(self.before),
+            points_after=len(self.after),
+            periods_before=tuple(map(label, self.before)),
+            periods_after=tuple(map(label, self.after)),
+            missing_before=tuple(map(label, self.missing_before)),
+            missing_after=tuple(map(label, sorted(self.missing_after))),
+            status=self.status,
+        )
+
+
+def _side(i: int, starts: list[tuple[int, str]], present: list[int], min_points: int, warn_below: int, monthly: bool):
+    """The ``_Side`` of the i-th intervention (in start order): "before" runs from the previous start, "after"
+    stops at the next one."""
+    s, name = starts[i]
+    prev_start = starts[i - 1][0] if i > 0 else None
+    next_start = starts[i + 1][0] if i + 1 < len(starts) else None
+    before = [p for p in present if p < s and (prev_start is None or p >= prev_start)]
+    after = [p for p in present if p >= s and (next_start is None or p < next_start)]
+    # Absent periods nearest to the start that would complete each side.
+    need_b, need_a = max(0, min_points - len(before)), max(0, min_points - len(after))
+    miss_b, miss_a = [], []
+    p = s - 1
+    while need_b and (prev_start is None or p >= prev_start):
+        if p not in present:
+            miss_b.append(p)
+            need_b -= 1
+        p -= 1
+    p = s
+    while need_a and (next_start is None or p < next_start):
+        if p not in present:
+            miss_a.append(p)
+            need_a -= 1
+        p += 1
+    fewest = min(len(before), len(after))
+    status = "refuse" if fewest < min_points else ("warn" if fewest < warn_below else "ok")
+    return _Side(name, s, before, after, sorted(miss_b), miss_a, need_b, need_a, status)
+
+
+def _side_texts(
+    sides: list[_Side], starts: list[tuple[int, str]], min_points: int, monthly: bool
+) -> tuple[list[str], list[str]]:
+    """The refusal and warning sentences, one per intervention that needs one (in start order)."""
+    unit, adj = ("month", "monthly") if monthly else ("year", "yearly")
+    refusals, warnings_ = [], []
+    reported_pairs: set[tuple[str, ...]] = set()
+    for i, side in enumerate(sides):
+        name, s = side.name, side.start
         prev_start = starts[i - 1][0] if i > 0 else None
         next_start = starts[i + 1][0] if i + 1 < len(starts) else None
         if prev_start == s:
@@ -189,33 +276,6 @@ def check_sufficiency(
                 f"interventions {starts[i - 1][1]!r} and {name!r} start in the same {unit} "
                 f"({period_label(s, monthly)}): their effects cannot be separated; combine them into one"
             )
-        before = [p for p in present if p < s and (prev_start is None or p >= prev_start)]
-        after = [p for p in present if p >= s and (next_start is None or p < next_start)]
-        # Absent periods nearest to the start that would complete each side.
-        need_b, need_a = max(0, min_points - len(before)), max(0, min_points - len(after))
-        miss_b, miss_a, impossible = [], [], []
-        p = s - 1
-        while need_b and (prev_start is None or p >= prev_start):
-            if p not in present:
-                miss_b.append(p)
-                need_b -= 1
-            p -= 1
-        p = s
-        while need_a and (next_start is None or p < next_start):
-            if p not in present:
-                miss_a.append(p)
-                need_a -= 1
-            p += 1
-        if need_b or need_a:
-            impossible.append(name)
-        miss_b.sort()
-        all_missing += miss_b + miss_a
-        side_status = (
-            "refuse"
-            if min(len(before), len(after)) < min_points
-            else ("warn" if min(len(before), len(after)) < warn_below else "ok")
-        )
-        start_label = period_label(s, monthly)
         before_where = (
             "" if prev_start is None else f", since {starts[i - 1][1]!r} started in {period_label(prev_start, monthly)}"
         )
@@ -223,20 +283,20 @@ def check_sufficiency(
             "" if next_start is None else f", until {starts[i + 1][1]!r} starts in {period_label(next_start, monthly)}"
         )
         text = (
-            f"Intervention {name!r} (from {start_label}): {len(before)} {adj} point(s) before it{before_where} "
-            f"[{period_ranges(before, monthly)}] and {len(after)} from its start{after_where} "
-            f"[{period_ranges(after, monthly)}]"
+            f"Intervention {name!r} (from {period_label(s, monthly)}): {len(side.before)} {adj} point(s) before "
+            f"it{before_where} [{period_ranges(side.before, monthly)}] and {len(side.after)} from its "
+            f"start{after_where} [{period_ranges(side.after, monthly)}]"
         )
-        if side_status == "refuse":
+        if side.status == "refuse":
             wanted = []
-            if miss_b:
-                wanted.append(f"{period_ranges(miss_b, monthly)} before")
-            if miss_a:
-                wanted.append(f"{period_ranges(miss_a, monthly)} after")
+            if side.missing_before:
+                wanted.append(f"{period_ranges(side.missing_before, monthly)} before")
+            if side.missing_after:
+                wanted.append(f"{period_ranges(side.missing_after, monthly)} after")
             if wanted:
                 text += f"; {min_points} needed on each side, missing at least " + " and ".join(wanted)
-            if name in impossible:
-                neighbour = starts[i - 1][1] if need_b else starts[i + 1][1]
+            if side.short_before or side.short_after:
+                neighbour = starts[i - 1][1] if side.short_before else starts[i + 1][1]
                 pair = tuple(sorted((name, neighbour)))
                 if pair not in reported_pairs:
                     reported_pairs.add(pair)
@@ -245,54 +305,40 @@ def check_sufficiency(
                         f"so no amount of data can separate their effects: analyse them as one intervention"
                     )
             refusals.append(text + ".")
-        elif side_status == "warn":
+        elif side.status == "warn":
             warnings_.append(text + ".")
-        supports.append(
-            InterventionSupport(
-                name=name,
-                start=start_label,
-                points_before=len(before),
-                points_after=len(after),
-                periods_before=tuple(period_label(p, monthly) for p in before),
-                periods_after=tuple(period_label(p, monthly) for p in after),
-                missing_before=tuple(period_label(p, monthly) for p in miss_b),
-                missing_after=tuple(period_label(p, monthly) for p in sorted(miss_a)),
-                status=side_status,
-            )
-        )
+    return refusals, warnings_
 
-    years_present = tuple(sorted({p // 12 for p in present} if monthly else present))
+
+def _message(
+    refusals: list[str],
+    warnings_: list[str],
+    present: list[int],
+    all_missing: list[int],
+    min_points: int,
+    warn_below: int,
+    outcome: str,
+    monthly: bool,
+) -> str:
+    """The verdict in plain English (the Python API's message; reports word verdicts from their fields)."""
+    unit, adj = ("month", "monthly") if monthly else ("year", "yearly")
     present_text = f"{adj.capitalize()} data present: {period_ranges(present, monthly)}."
     if refusals:
-        status = "refuse"
         collect = (
             f" Collect {adj} counts of {outcome} for at least {period_ranges(all_missing, monthly)}"
             f" ({min_points} {unit}s on each side of every intervention), then refit."
             if all_missing
             else ""
         )
-        message = (
+        return (
             f"Refused: an interrupted time series needs at least {min_points} {adj} points on each side of "
             f"every intervention, and these data cannot identify the model, so nothing is fitted. "
             f"{present_text} " + " ".join(refusals) + collect
         )
-    elif warnings_:
-        status = "warn"
-        message = (
+    if warnings_:
+        return (
             f"Fitted with a warning: fewer than {warn_below} {adj} points on a side of an intervention, so "
             f"the estimates rest on few points and the trend is poorly determined. {present_text} "
             + " ".join(warnings_)
         )
-    else:
-        status = "ok"
-        message = f"Enough data: at least {warn_below} {adj} points on each side of every intervention. {present_text}"
-    return SufficiencyVerdict(
-        status=status,
-        frequency="month" if monthly else "year",
-        min_points=min_points,
-        warn_below=warn_below,
-        years_present=years_present,
-        interventions=tuple(supports),
-        message=message,
-        missing=tuple(period_label(p, monthly) for p in sorted(set(all_missing))),
-    )
+    return f"Enough data: at least {warn_below} {adj} points on each side of every intervention. {present_text}"

@@ -34,28 +34,22 @@ How each draw counts (the same rules everywhere):
 Speed and reproducibility: draw ``i`` of a part always uses the seed
 ``numpy.random.SeedSequence(entropy, spawn_key=(i,))`` (the ``i``-th child of ``SeedSequence(entropy)``), so the
 first ``n`` draws do not depend on ``n_sim`` and the results do not depend on the number of worker processes
-(``workers``; the draws are spread over a process pool in fixed chunks and put back in order). With
-``cache_dir`` each part's draws are stored under ``<cache_dir>/validation/<key>.npz``, the key hashing the
-part's parameters, the code of the models it runs and the versions of numpy, scipy, pandas and statsmodels;
-files are written atomically, and a changed parameter or model file is simply a new key.
+(``workers``; the draws are spread over a process pool in fixed chunks and put back in order). Nothing here
+reads or writes files: caching a study's results is the pipeline's business.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import multiprocessing
 import os
-import tempfile
 import warnings
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,9 +61,6 @@ from antt.models.its import AUTO_SLOPE_MIN_POINTS, fit_its
 from antt.models.proportions import proportion_interval
 from antt.models.sufficiency import InsufficientDataError, check_sufficiency
 
-#: Cache sub-folder (under ``cache_dir``) and the environment variable that moves the default cache.
-CACHE_SUBDIR = "validation"
-CACHE_ENV = "ANTT_CACHE_DIR"
 #: Draws per task sent to a worker process (fixed, so the work split never depends on the worker count).
 CHUNK = 100
 
@@ -431,18 +422,6 @@ class _Part:
     options: tuple[tuple[str, Any], ...] = ()
     engine: str = "fast"
 
-    def key_data(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "scenario": self.scenario.to_dict(),
-            "level_rr": repr(float(self.level_rr)),
-            "alpha": repr(float(self.alpha)),
-            "n_sim": int(self.n_sim),
-            "entropy": list(self.entropy),
-            "options": [[k, repr(v)] for k, v in self.options],
-            "engine": self.engine,
-        }
-
 
 def _run_chunk(part: _Part, start: int, stop: int) -> list[tuple]:
     """Draws ``start`` to ``stop - 1`` of ``part`` (a worker's task)."""
@@ -673,95 +652,12 @@ def _compute(parts: Sequence[_Part], workers: int) -> list[pd.DataFrame]:
     return [_frame(part, r) for part, r in zip(parts, rows)]
 
 
-#: The model files whose code decides the draws (their content is part of every cache key).
-_CODE_MODULES = ("validation", "its", "sufficiency", "_common", "proportions")
-
-
-def code_version() -> str:
-    """A hash of the model code the draws depend on and of the numerical libraries' versions."""
-    import scipy
-    import statsmodels
-
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in _CODE_MODULES:
-        digest.update(name.encode() + b"\0" + (here / f"{name}.py").read_bytes() + b"\0")
-    for module in (np, scipy, pd, statsmodels):
-        digest.update(f"{module.__name__}={module.__version__}\0".encode())
-    return digest.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """``$ANTT_CACHE_DIR`` if set, else ``.cache/antt`` at the project root (apart from ``reports/``; a
-    ``.gitignore`` holding ``*`` is written into the cache folder, so git never sees it)."""
-    from antt import paths  # ground floor: the project's paths
-
-    override = os.environ.get(CACHE_ENV)
-    return Path(override) if override else paths.ROOT / ".cache" / "antt"
-
-
-def cache_key(part: _Part, version: str | None = None) -> str:
-    text = json.dumps({"part": part.key_data(), "code": version or code_version()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _cache_file(cache_dir: Path, part: _Part, version: str) -> Path:
-    return Path(cache_dir) / CACHE_SUBDIR / f"{part.kind}-{part.scenario.name}-{cache_key(part, version)}.npz"
-
-
-def _read_cached(path: Path, part: _Part) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            columns = [str(c) for c in data["__columns__"]]
-            frame = pd.DataFrame({c: data[c] for c in columns})
-    except (OSError, ValueError, KeyError):  # unreadable or foreign: computed again and rewritten
-        return None
-    expected = list(DRAW_COLUMNS if part.kind == "its" else TREND_COLUMNS)
-    if columns != expected or len(frame) != part.n_sim:
-        return None
-    if "status" in frame:
-        frame["status"] = frame["status"].astype(str)  # the dtype ``_frame`` gives
-    return frame
-
-
-def _write_cached(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` to ``path`` atomically (a temporary file beside it, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent.parent / ".gitignore"  # <cache_dir>/.gitignore: "*" keeps the whole cache out of git
-    if not ignore.exists():
-        ignore.write_text("# Computed by antt (simulation caches): never committed.\n*\n", encoding="utf-8")
-    arrays = {"__columns__": np.array(list(frame.columns), dtype=str)}
-    for col in frame.columns:
-        values = frame[col].to_numpy()
-        arrays[col] = values.astype(str) if values.dtype == object else values
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _draws(parts: Sequence[_Part], workers: int | None, cache_dir: str | Path | None) -> tuple[list[pd.DataFrame], int]:
-    """The draws of every part (cached ones read, the others computed together and cached); and how many parts
-    were computed."""
+def _draws(parts: Sequence[_Part], workers: int | None) -> list[pd.DataFrame]:
+    """The draws of every part, computed together (over ``workers`` processes; None: one per core)."""
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1 (or None: one per core), got {workers!r}")
-    version = code_version() if cache_dir is not None else ""
-    found: list[pd.DataFrame | None] = [None] * len(parts)
-    if cache_dir is not None:
-        found = [_read_cached(_cache_file(Path(cache_dir), p, version), p) for p in parts]
-    missing = [j for j, f in enumerate(found) if f is None]
-    for j, frame in zip(missing, _compute([parts[j] for j in missing], workers)):
-        found[j] = frame
-        if cache_dir is not None:
-            _write_cached(_cache_file(Path(cache_dir), parts[j], version), frame)
-    return [f for f in found if f is not None], len(missing)
+    return _compute(list(parts), workers)
 
 
 def _entropy(seed: int, label: str) -> tuple[int, ...]:
@@ -987,7 +883,6 @@ def coverage_study(
     alpha: float = 0.05,
     seed: int = 20240101,
     workers: int | None = 1,
-    cache_dir: str | Path | None = None,
     engine: str = "fast",
 ) -> pd.DataFrame:
     """Fit ``fit_its`` to ``n_sim`` simulated yearly series and check the level rate ratio's interval (simulated).
@@ -1022,7 +917,7 @@ def coverage_study(
         _options(family, reference_distribution, slope_change),
         _check_engine(engine),
     )
-    (draws,), _ = _draws([part], workers, cache_dir)
+    (draws,) = _draws([part], workers)
     out = draws.copy()
     out.insert(1, "true_rr", float(true_rr))
     out["covered"] = covered(out, true_rr)
@@ -1039,7 +934,6 @@ def reference_comparison(
     alpha: float = 0.05,
     seed: int = 20240102,
     workers: int | None = 1,
-    cache_dir: str | Path | None = None,
     engine: str = "fast",
 ) -> pd.DataFrame:
     """False-positive rate of the level change with a t versus a z reference on short, overdispersed simulated
@@ -1064,7 +958,7 @@ def reference_comparison(
         _options("quasi-poisson", "t", None),
         _check_engine(engine),
     )
-    (draws,), _ = _draws([part], workers, cache_dir)
+    (draws,) = _draws([part], workers)
     return _reference_table(draws, alpha)
 
 
@@ -1075,7 +969,6 @@ def trend_bias_study(
     baseline_rate: float = 20.0,
     seed: int = 20240103,
     workers: int | None = 1,
-    cache_dir: str | Path | None = None,
     engine: str = "fast",
 ) -> pd.DataFrame:
     """Simulated series with a falling trend and NO intervention effect: the naive before/after rate ratio against
@@ -1090,7 +983,7 @@ def trend_bias_study(
         trend_rr=trend_rr,
     )
     part = _Part("trend", scenario, 1.0, 0.05, check_count(n_sim, "n_sim"), (int(seed),), engine=_check_engine(engine))
-    (draws,), _ = _draws([part], workers, cache_dir)
+    (draws,) = _draws([part], workers)
     return _trend_table(draws)
 
 
@@ -1103,8 +996,6 @@ class ValidationStudy:
       "false_positive" with none, "reference" for the t-versus-z part), then ``DRAW_COLUMNS``.
     * ``reference``: false-positive rates with t and z references on ``reference_scenario`` (same fits).
     * ``trend_bias``: the naive before/after ratio against the segmented model on ``trend_scenario``.
-    * ``computed_parts`` / ``total_parts``: how many parts were computed rather than read from the cache
-      (not a result: never report it).
     """
 
     scenarios: tuple[Scenario, ...]
@@ -1118,8 +1009,6 @@ class ValidationStudy:
     draws: pd.DataFrame = dataclasses.field(repr=False)
     reference: pd.DataFrame = dataclasses.field(repr=False)
     trend_bias: pd.DataFrame = dataclasses.field(repr=False)
-    computed_parts: int = 0
-    total_parts: int = 0
 
 
 def validation_study(
@@ -1131,7 +1020,6 @@ def validation_study(
     reference_scenario: Scenario = REFERENCE_SCENARIO,
     trend_scenario: Scenario = TREND_BIAS_SCENARIO,
     workers: int | None = None,
-    cache_dir: str | Path | None = None,
     engine: str = "fast",
 ) -> ValidationStudy:
     """The whole simulated validation: per scenario ``n_sim`` draws with the level rate ratio ``true_rr``
@@ -1141,7 +1029,7 @@ def validation_study(
 
     Part p's draw i uses ``SeedSequence((seed, crc32(label_p)), spawn_key=(i,))``, label_p naming the part
     ("coverage:<scenario>", "false_positive:<scenario>", "reference:<scenario>", "trend:<scenario>"): results do not
-    depend on the other scenarios, on ``workers`` (None: one per core) or on the cache (``cache_dir``; None: none).
+    depend on the other scenarios or on ``workers`` (None: one per core).
     ``engine``: "fast" (default) or "fit_its" (see the module docstring).
     """
     alpha = check_alpha(alpha)
@@ -1176,7 +1064,7 @@ def validation_study(
     parts.append(
         _Part("trend", trend_scenario, 1.0, alpha, n_sim, _entropy(seed, f"trend:{trend_scenario.name}"), engine=engine)
     )
-    frames, computed = _draws(parts, workers, cache_dir)
+    frames = _draws(parts, workers)
     its_frames = [
         f.assign(scenario=name, purpose=purpose)[["scenario", "purpose", *DRAW_COLUMNS]]
         for f, (name, purpose) in zip(frames[:-1], labels)
@@ -1194,6 +1082,4 @@ def validation_study(
         draws=draws,
         reference=_reference_table(draws[draws["purpose"] == "reference"], alpha),
         trend_bias=_trend_table(frames[-1]),
-        computed_parts=computed,
-        total_parts=len(parts),
     )

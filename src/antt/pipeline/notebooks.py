@@ -90,19 +90,6 @@ def discover(notebooks_dir: str | Path) -> list[NotebookSpec]:
     return [read_spec(p) for p in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))]
 
 
-def check_parameters(spec: NotebookSpec, values: dict[str, Any]) -> None:
-    """Refuse unknown names and wrong types, listing the notebook's parameters."""
-    problems = []
-    for name, value in values.items():
-        param = spec.parameters.get(name)
-        if param is None:
-            problems.append(f"unknown parameter {name!r}")
-        elif not param.accepts(value):
-            problems.append(f"parameter {name!r} must be {param.type_name}, got {type(value).__name__} {value!r}")
-    if problems:
-        raise ValueError(f"{spec.name}: " + "; ".join(problems) + "\n" + describe(spec))
-
-
 def describe(spec: NotebookSpec) -> str:
     lines = [f"{spec.name}: {spec.description}"]
     for p in spec.parameters.values():

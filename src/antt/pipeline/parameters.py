@@ -1,19 +1,24 @@
-"""Checking a notebook's parameters right after its ``parameters`` cell.
+"""The one checker of a notebook's parameters: names, types and values.
 
-papermill injects values but never checks them; the runner checks names and types before a kernel
-starts, and this function checks values inside the notebook (so a run from JupyterLab or nbval is
-checked too): strings are NFC-normalised, ``lang`` must be 'vi' or 'en', and every parameter whose
-name ends in ``_dir`` or ``_path`` is resolved against the project root when relative.
+papermill injects values but never checks them. The runner calls ``problems`` before a kernel starts
+(unknown names, wrong types, bad values such as ``lang='fr'`` or ``alpha=2``), so an override or a
+``params.yaml`` set is refused in one line; the notebook calls ``check`` right after its ``parameters``
+cell (so a run from JupyterLab or nbval is checked by the same value rules), which also NFC-normalises
+strings and resolves every ``*_dir``/``*_path`` against the project root. Standard library only: the
+runner plans without importing the scientific stack.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from antt import paths
-from antt.data.codebook import check_lang
+from antt.text import LANGUAGES
+
+if TYPE_CHECKING:
+    from antt.pipeline.notebooks import NotebookSpec
 
 
 def _normalise(value: Any) -> Any:
@@ -26,8 +31,35 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+def value_problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for a parameter called ``name`` (rules by name, whatever the notebook), or
+    None: ``lang`` is one of the report languages; ``alpha`` is a number strictly between 0 and 1."""
+    if name == "lang" and value not in LANGUAGES:
+        return f"lang must be one of {', '.join(LANGUAGES)}, got {value!r}"
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if name == "alpha" and not (number and 0 < value < 1):
+        return f"alpha must be a number between 0 and 1, got {value!r}"
+    return None
+
+
+def problems(spec: NotebookSpec, values: dict[str, Any]) -> list[str]:
+    """Every problem of ``values`` for the notebook ``spec``: unknown names, wrong types, bad values."""
+    found = []
+    for name, value in values.items():
+        param = spec.parameters.get(name)
+        if param is None:
+            found.append(f"{spec.name} has no parameter {name!r}; it takes: {', '.join(spec.parameters)}")
+        elif not param.accepts(value):
+            found.append(
+                f"parameter {name!r} of {spec.name} must be {param.type_name}, got {type(value).__name__} {value!r}"
+            )
+        elif (problem := value_problem(name, _normalise(value))) is not None:
+            found.append(f"parameter {name!r} of {spec.name}: {problem}")
+    return found
+
+
 def resolve(path: str | Path | None) -> Path | None:
-    """A path relative to the project root (absolute paths are kept); None stays None."""
+    """A path relative to the project root (absolute paths are kept); None and "" stay None."""
     if path is None or path == "":
         return None
     path = Path(path)
@@ -40,16 +72,16 @@ def _default_dirs() -> dict[str, Path]:
 
 
 def check(**params: Any) -> dict[str, Any]:
-    """Return the parameters normalised: NFC strings, checked ``lang``, resolved ``*_dir``/``*_path``
-    (an empty ``processed_dir`` is the run's processed folder, ``antt.paths.PROCESSED``)."""
+    """Inside a notebook: the parameters normalised (NFC strings, resolved ``*_dir``/``*_path``; an empty
+    ``processed_dir`` is the run's processed folder, ``antt.paths.PROCESSED``), after the value rules of
+    ``value_problem`` (ValueError naming the parameter)."""
     out = {}
     for name, value in params.items():
         value = _normalise(value)
-        if name == "lang":
-            value = check_lang(value)
-        elif name.endswith(("_dir", "_path")):
+        problem = value_problem(name, value)
+        if problem is not None:
+            raise ValueError(problem)
+        if name.endswith(("_dir", "_path")):
             value = resolve(value) or _default_dirs().get(name)
-        elif name == "alpha" and not 0 < float(value) < 1:
-            raise ValueError(f"alpha must be between 0 and 1, got {value!r}")
         out[name] = value
     return out

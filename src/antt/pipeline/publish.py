@@ -267,7 +267,8 @@ def _discard(placed: list[tuple[Path, Path]]) -> None:
 
 
 def _commit(placed: list[tuple[Path, Path]]) -> None:
-    """Phase 2: rename every temporary over its target (same folder: no space needed, cannot be cut short by a size limit)."""
+    """Phase 2: rename every temporary over its target (same folder: no space needed, cannot be cut short by a
+    size limit)."""
     for temporary, target in placed:
         os.replace(temporary, target)
 

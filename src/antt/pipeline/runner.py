@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
-from antt.pipeline import inputs, publish
+from antt.pipeline import inputs, parameters, publish
 from antt.pipeline.console import Progress
 from antt.pipeline.notebooks import NotebookSpec, describe, discover
 from antt.pipeline.paramsfile import ParamsError, describe_override
@@ -114,15 +114,9 @@ def plan(
 
 
 def _check(spec: NotebookSpec, values: dict[str, Any], where: str) -> None:
-    for name, value in values.items():
-        param = spec.parameters.get(name)
-        if param is None:
-            raise RunError(f"{where}: {spec.name} has no parameter {name!r}; it takes: {', '.join(spec.parameters)}")
-        if not param.accepts(value):
-            raise RunError(
-                f"{where}: parameter {name!r} of {spec.name} must be {param.type_name}, "
-                f"got {type(value).__name__} {value!r}"[:400]
-            )
+    found = parameters.problems(spec, values)
+    if found:
+        raise RunError(f"{where}: {found[0]}"[:400])
 
 
 def _set_names(

@@ -7,7 +7,7 @@ Written precision
 Every float is written rounded to ``SIGNIFICANT_DIGITS`` = 6 significant digits
 (``float(f"{x:.6g}")``, then JSON's shortest round-trip ``repr``, so the text has at most 6
 digits: 0.954128, 0.00081406, 11.4767), and any value with ``|x| < ZERO_BELOW`` = 1e-12 is written
-as ``0.0`` (``-0.0`` too). Non-finite values are handled by ``antt.models._common.plain`` first.
+as ``0.0`` (``-0.0`` too). Non-finite values are handled by ``antt.jsonable.plain`` first.
 
 Why: the last digits of a statsmodels fit depend on the code path OpenBLAS picks for the CPU
 (its summation order), so results written with every digit differed between machines
@@ -72,7 +72,7 @@ from typing import Any
 
 from antt import paths
 from antt.data.io import write_json_atomic
-from antt.models._common import plain
+from antt.jsonable import plain
 
 #: Significant digits of every float written to a results file (see the module docstring).
 SIGNIFICANT_DIGITS = 6

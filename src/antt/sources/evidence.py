@@ -35,7 +35,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # untranscribed | evidence_not_found | evidence_ambiguous | raw_text_not_in_evidence | paragraph_missing | duplicate
+    # untranscribed | evidence_not_found | evidence_ambiguous | raw_text_not_in_evidence | paragraph_missing | duplicate
+    kind: str
     paragraph: int
     text: str
     message: str
@@ -95,7 +96,8 @@ def check(paragraphs: list[str], rows: list[Row]) -> list[Problem]:
                     "evidence_ambiguous",
                     row.paragraph,
                     row.evidence,
-                    f"{row.ident}: evidence {row.evidence!r} occurs {len(found)} times in paragraph {row.paragraph}; lengthen it",
+                    f"{row.ident}: evidence {row.evidence!r} occurs {len(found)} times in paragraph {row.paragraph}; "
+                    "lengthen it",
                 )
             )
             continue
@@ -106,7 +108,8 @@ def check(paragraphs: list[str], rows: list[Row]) -> list[Problem]:
                     "raw_text_not_in_evidence",
                     row.paragraph,
                     row.raw_text,
-                    f"{row.ident}: raw_text {row.raw_text!r} occurs {len(inner)} times in its evidence {row.evidence!r} (needs exactly 1)",
+                    f"{row.ident}: raw_text {row.raw_text!r} occurs {len(inner)} times in its evidence "
+                    f"{row.evidence!r} (needs exactly 1)",
                 )
             )
             continue

@@ -50,7 +50,8 @@ _NUM = r"\d+(?:[.,]\d+)*"
 _LOCAL = r"\d{2,4}(?:[. ]?\d{2,4}){1,2}"
 _CARDINAL = "một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười"
 TOKEN = re.compile(
-    rf"(?P<phone>(?:\+84|\(0\d{{1,4}}\))\s?{_LOCAL}(?:\s?[-–]\s?{_LOCAL})*|(?<![\w.,/])(?:0\d{{2,3}}[. ]?\d{{3}}[. ]?\d{{3,4}}|1[89]00[. ]?\d{{4}}(?:\d{{2}})?)(?!\d))"
+    rf"(?P<phone>(?:\+84|\(0\d{{1,4}}\))\s?{_LOCAL}(?:\s?[-–]\s?{_LOCAL})*"
+    r"|(?<![\w.,/])(?:0\d{2,3}[. ]?\d{3}[. ]?\d{3,4}|1[89]00[. ]?\d{4}(?:\d{2})?)(?!\d))"
     r"|(?P<docno>(?<![\w/])\d+(?:/\d+)*/[A-ZĐ][\w]*(?:[-–][A-ZĐ]\w*)*)"
     r"|(?P<date>(?<![\w/.])\d{1,2}(?P<sep>[/.-])\d{1,2}(?P=sep)(?:19|20)\d{2}(?!\d))"
     r"|(?P<time>(?<!\w)\d{1,2}(?:h\d{0,2}|:\d{2}|g\d{2}| giờ(?: \d{1,2}(?: phút)?)?)(?!\w))"
@@ -74,7 +75,8 @@ _BEFORE = [  # (reason, nouns a number follows directly, nouns it follows only t
     (
         "document_number",
         "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|luật|điều|khoản",
-        "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|kết luận|văn bản|thông báo|hướng dẫn|tờ trình|báo cáo",
+        "đề án|quyết định|nghị định|nghị quyết|chỉ thị|thông tư|công văn|kết luận|văn bản|thông báo|hướng dẫn"
+        "|tờ trình|báo cáo",
     ),
     ("licence_number", "giấy phép", "giấy phép|giấy chứng nhận"),
     ("phone_number", "điện thoại|đt|sđt|fax|hotline|đường dây nóng", "điện thoại"),
@@ -92,9 +94,10 @@ _BEFORE_RE = [
 UNITS = sorted(
     """xã, phường, thị trấn|khu dân cư|cơ sở giáo dục|cơ sở kinh doanh|cơ sở|lượt người|lượt|dòng họ|hộ dân|
 hộ gia đình|hộ|cán bộ|nguồn tin|tin báo|vụ việc|vụ án|vụ|cơ quan|doanh nghiệp|đối tượng|thành viên|hội viên|đoàn viên|
-đảng viên|diễn đàn|người|tổ dân phố|tổ|đơn|cuộc|buổi|lớp|trường hợp|học sinh|sinh viên|giáo viên|xã|phường|thôn|xóm|làng|
-câu lạc bộ|mô hình|trường học|camera|phương tiện|xe|chiếc|tài khoản|thẻ|hồ sơ|gia đình|tụ điểm|điểm|đơn vị|trường|bài|tin|kg|tấn|
-ha|km|đồng|lần|đợt|phiên|nhóm|đội|văn bản|tài liệu|tờ rơi|ý kiến|kiến nghị|căn|nhà|con|cây|ngày|tháng|năm|tuần|giờ
+đảng viên|diễn đàn|người|tổ dân phố|tổ|đơn|cuộc|buổi|lớp|trường hợp|học sinh|sinh viên|giáo viên|xã|phường|thôn|xóm|
+làng|câu lạc bộ|mô hình|trường học|camera|phương tiện|xe|chiếc|tài khoản|thẻ|hồ sơ|gia đình|tụ điểm|điểm|đơn vị|trường|
+bài|tin|kg|tấn|ha|km|đồng|lần|đợt|phiên|nhóm|đội|văn bản|tài liệu|tờ rơi|ý kiến|kiến nghị|căn|nhà|con|cây|ngày|
+tháng|năm|tuần|giờ
 """.replace("\n", "").split("|"),
     key=len,
     reverse=True,
