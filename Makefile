@@ -41,10 +41,10 @@ format: $(STAMP) ## Ruff: fix what can be fixed and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) ## Run the whole test suite (unit, property, notebook and report tests)
+test: $(STAMP) lint ## Ruff, then the whole test suite (unit, property, notebook and report tests; one build of the reports)
 	$(PY) -m pytest
 
-test-fast: $(STAMP) ## Run the tests that do not execute notebooks
+test-fast: $(STAMP) ## Run the tests that do not execute notebooks (nor long simulations, nor the browser)
 	$(PY) -m pytest -m "not slow and not browser"
 
 lab: $(STAMP) ## Start JupyterLab at notebooks/ with the "antt (project)" kernel (LAB_ARGS=... adds options)

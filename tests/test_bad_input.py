@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from conftest import ROOT, run_antt
+from conftest import ROOT, TOY_WRITER, run_antt
 
 FIGURES = "data/raw/figures.csv"
 
@@ -137,24 +137,25 @@ def test_the_good_copy_cleans(project_copy):
 
 
 @pytest.mark.slow
-def test_make_reports_path_fails_cleanly_on_bad_input(project_copy):
-    """Through the runner (what `make reports` calls): non-zero exit, the error names file, row and
-    column, and neither processed data nor reports are touched."""
-    first = run_antt(project_copy, "run", "--only", "01")
-    assert first.returncode == 0, first.stderr
-    snapshot = {p: p.read_bytes() for p in sorted((project_copy / "data/processed").iterdir())}
-    reports = {p: p.read_bytes() for p in sorted((project_copy / "reports").rglob("*")) if p.is_file()}
-    _edit(project_copy, FIGURES, _replace_cell(3, "raw_text", "9 ,5,"))
-    result = run_antt(project_copy, "run", "--only", "01")
+def test_make_reports_path_fails_cleanly_on_bad_input(toy_project):
+    """Through the runner (what `make reports` calls), in the toy project whose first notebook runs the real
+    cleaning: non-zero exit, the error names the notebook, file, row and column, and neither processed data
+    nor reports are touched."""
+    snapshot = {p: p.read_bytes() for p in sorted((toy_project / "data/processed").iterdir())}
+    reports = {
+        p: p.read_bytes() for p in sorted((toy_project / "reports").rglob("*")) if p.is_file() and p.name != ".lock"
+    }
+    _edit(toy_project, FIGURES, _replace_cell(3, "raw_text", "9 ,5,"))
+    result = run_antt(toy_project, "run", "--only", "01")
     assert result.returncode == 1
-    assert "01_clean_source_statistics" in result.stderr and "figures.csv" in result.stderr and "row 3" in result.stderr
-    assert {p: p.read_bytes() for p in sorted((project_copy / "data/processed").iterdir())} == snapshot
-    failed = project_copy / "reports" / "failed" / "01_clean_source_statistics.ipynb"
+    assert TOY_WRITER in result.stderr and "figures.csv" in result.stderr and "row 3" in result.stderr
+    assert {p: p.read_bytes() for p in sorted((toy_project / "data/processed").iterdir())} == snapshot
+    failed = toy_project / "reports" / "failed" / f"{TOY_WRITER}.ipynb"
     assert failed.exists()
     after = {
         p: p.read_bytes()
-        for p in sorted((project_copy / "reports").rglob("*"))
-        if p.is_file() and "failed" not in p.parts
+        for p in sorted((toy_project / "reports").rglob("*"))
+        if p.is_file() and "failed" not in p.parts and p.name != ".lock"
     }
-    manifest = project_copy / "reports" / "manifest.json"
+    manifest = toy_project / "reports" / "manifest.json"
     assert {k: v for k, v in after.items() if k != manifest} == {k: v for k, v in reports.items() if k != manifest}

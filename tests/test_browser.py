@@ -24,8 +24,6 @@ FLAGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="module")
 def browser():
@@ -55,6 +53,7 @@ def test_there_are_reports():
     assert len(PAGES) >= 2
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
 def test_page_opens_offline_and_renders(browser, path):
     page, errors, outside = _open(browser, path)
@@ -74,6 +73,7 @@ def test_page_opens_offline_and_renders(browser, path):
         page.close()
 
 
+@pytest.mark.browser
 def test_index_links_resolve_and_screenshot(browser):
     index = REPORTS / "index.html"
     page, _errors, _ = _open(browser, index)

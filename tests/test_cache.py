@@ -1,22 +1,30 @@
-"""The cache never serves stale results and never reruns for nothing: each kind of input is changed,
-one at a time, in a built copy of the project, and exactly the jobs that depend on it must rerun.
+"""The cache never serves stale results and never reruns for nothing.
 
-The dependencies are not declared by hand: the runner records what each job read (antt.pipeline.inputs),
-so this test checks the recording as much as the cache. The copy's own src/ is put first on
-PYTHONPATH so that the runner and its kernels import the copy's code, which the test edits."""
+Two halves, because a job reruns exactly when something it *read* last time changed:
 
+- the mechanics, on the toy project (conftest.TOY_NOTEBOOKS, the dependency structure of the real
+  notebooks): each kind of input is changed, one at a time, and exactly the jobs that depend on it must
+  rerun, including the jobs downstream of the writer only when its output changed. The copy's own src/
+  is put first on PYTHONPATH so that the runner and its kernels import the copy's code, which the test edits;
+- what the real jobs read: the reads recorded in the committed manifest (which the session build
+  records again, byte for byte: tests/test_reports.py) put each input under exactly the right jobs.
+"""
+
+import json
 import os
-import shutil
 
 import pytest
 
-from conftest import register_series_source, run_antt
+from conftest import (
+    ROOT,
+    TOY_JOBS,
+    TOY_REPORT,
+    TOY_SET_JOBS,
+    TOY_WRITER,
+    run_antt,
+)
 
-pytestmark = pytest.mark.slow
-
-NGOC_LU, CONG_LY = "03_intervention_effect__ngoc-lu", "03_intervention_effect__cong-ly"
-ALL = {"01_clean_source_statistics", "02_province_results", NGOC_LU, CONG_LY, "04_method_validation"}
-SERIES = "data/series/ngoc_lu.csv"
+SERIES = "data/series/toy.csv"
 
 
 def _append(text: str):
@@ -38,54 +46,45 @@ def _series(counts):
     return lambda _old: "source_id,place,indicator,year,count\n" + rows
 
 
+SET_A, SET_B = TOY_SET_JOBS
 # (what changes, file, edit, jobs that must rerun) — in this order, each on top of the previous.
 STEPS = [
     ("nothing the jobs read (README.md)", "README.md", _append("\nA line.\n"), set()),
     (
         "one notebook",
-        "notebooks/02_province_results.ipynb",
+        f"notebooks/{TOY_REPORT}.ipynb",
         _replace(
-            '"cells": [', '"cells": [\n  {"cell_type": "markdown", "id": "added", "metadata": {}, "source": ["Note."]},'
+            '"cells": [', '"cells": [\n  {"cell_type": "markdown", "id": "added", "metadata": {}, "source": ["N"]},'
         ),
-        {"02_province_results"},
+        {TOY_REPORT},
     ),
     (
         "one parameter of one set",
         "params.yaml",
-        _replace(
-            "    lang: vi\n  - commune: Công Lý", f"    series_path: {SERIES}\n    lang: vi\n  - commune: Công Lý"
-        ),
-        {NGOC_LU},
+        _replace("  - place: a\n", f"  - place: a\n    series_path: {SERIES}\n"),
+        {SET_A},
     ),
-    ("a series file passed by path", SERIES, _series([5, 6, 4, 7, 5, 4, 3, 3, 2, 1]), {NGOC_LU}),
+    ("a series file passed by path", SERIES, _series([5, 6, 4, 7, 5, 4, 3, 3, 2, 1]), {SET_A}),
     (
         "a raw CSV read only by the cleaning (its output unchanged)",
         "data/raw/exclusions.csv",
-        _replace(
-            "Period of the figures that follow.",
-            "Period of the figures that follow it.",
-        ),
-        {"01_clean_source_statistics"},
+        _replace("Period of the figures that follow.", "Period of the figures that follow it."),
+        {TOY_WRITER},
     ),
     (
         "a raw CSV whose change reaches the processed data",
         "data/raw/figures.csv",
         _replace("gần 20 nghìn,với gần 20 nghìn", "gần 21 nghìn,với gần 21 nghìn"),
-        {"01_clean_source_statistics", "02_province_results", NGOC_LU, CONG_LY},
+        {TOY_WRITER, TOY_REPORT, SET_A, SET_B},
     ),
     (
-        "the codebook (ratios, read by the province analysis)",
+        "the codebook file read by one job",
         "data/codebook/ratios.csv",
         _replace("Members per team (security", "Members per team (for security"),
-        {"02_province_results"},
+        {TOY_REPORT},
     ),
-    (
-        "a helper module under src/",
-        "src/antt/analyses/province.py",
-        _append("\n# a comment\n"),
-        {"02_province_results", NGOC_LU, CONG_LY},
-    ),
-    ("the lock file", "requirements.lock", _append("# a comment\n"), ALL),
+    ("a module under src/", "src/antt/analyses/province.py", _append("\n# a comment\n"), {TOY_REPORT, SET_A, SET_B}),
+    ("the lock file", "requirements.lock", _append("# a comment\n"), TOY_JOBS),
 ]
 
 
@@ -93,13 +92,12 @@ def _reran(stderr: str) -> set[str]:
     return {line.split("] ", 1)[1].split(" (")[0] for line in stderr.splitlines() if line.startswith("[   done] ")}
 
 
-def test_exactly_the_dependent_jobs_rerun(built_project, tmp_path):
-    root = tmp_path / "project"
-    shutil.copytree(built_project, root, ignore=shutil.ignore_patterns(".staging", ".lock"))
+@pytest.mark.slow
+def test_exactly_the_dependent_jobs_rerun(toy_project):
+    root = toy_project
     env = {"PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     (root / SERIES).parent.mkdir(parents=True)
     (root / SERIES).write_text(_series([5, 6, 4, 7, 5, 4, 3, 3, 2, 2])(""), encoding="utf-8")
-    register_series_source((root / SERIES).parent, "my-records", "ngoc_lu.csv")
     start = run_antt(root, "run", env=env)
     assert start.returncode == 0 and not _reran(start.stderr), start.stderr
     table, wrong = [], []
@@ -114,3 +112,31 @@ def test_exactly_the_dependent_jobs_rerun(built_project, tmp_path):
             wrong.append(f"{what}: reran {sorted(reran)}, expected {sorted(expected)}")
     print("\n".join(["input changed | file | jobs rerun", *table]))
     assert not wrong, "\n".join(wrong + table)
+
+
+# --- what the real jobs are recorded to read --------------------------------------------------------------
+
+NGOC_LU, CONG_LY = "03_intervention_effect__ngoc-lu", "03_intervention_effect__cong-ly"
+CLEAN, PROVINCE, VALIDATION = "01_clean_source_statistics", "02_province_results", "04_method_validation"
+# input -> the real jobs whose recorded reads include it (the notebooks' own files aside)
+READ_BY = {
+    "README.md": set(),
+    "data/raw/exclusions.csv": {CLEAN},
+    "data/raw/figures.csv": {CLEAN},
+    "data/processed/indicators.csv": {PROVINCE, NGOC_LU, CONG_LY},
+    "data/codebook/ratios.csv": {PROVINCE},
+    "antt/analyses/province.py": {PROVINCE},  # 03 reads the source line from antt.reporting.provenance
+    "antt/data/clean.py": {CLEAN, PROVINCE, NGOC_LU, CONG_LY},
+    "antt/models/validation.py": {VALIDATION},
+}
+
+
+def test_each_input_is_recorded_for_exactly_the_jobs_that_read_it():
+    manifest = json.loads((ROOT / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest) == {CLEAN, PROVINCE, NGOC_LU, CONG_LY, VALIDATION}
+    wrong = {
+        name: sorted(job for job, entry in manifest.items() if name in entry["reads"])
+        for name, jobs in READ_BY.items()
+        if {job for job, entry in manifest.items() if name in entry["reads"]} != jobs
+    }
+    assert not wrong, f"recorded readers differ from the expected ones: {wrong}"

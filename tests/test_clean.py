@@ -136,10 +136,10 @@ def test_flags_never_drop_figures():
 
 
 def test_quality_messages_in_both_languages():
-    from antt.reporting import tables
+    from antt.reporting import provenance
 
     quality = clean.clean(write=False).quality
     assert (quality["message_vi"] != quality["message"]).all()
-    shown_vi, shown_en = tables.quality_table(quality, "vi"), tables.quality_table(quality, "en")
+    shown_vi, shown_en = provenance.quality_table(quality, "vi"), provenance.quality_table(quality, "en")
     assert list(shown_vi["Nội dung"]) == list(quality["message_vi"])
     assert list(shown_en["Message"]) == list(quality["message"])

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from antt.models.its import fit_its
-from antt.reporting import estimates, language, tables
+from antt.reporting import estimates, language
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_format_ratio_never_ends_in_a_bare_decimal_point_and_stays_close(value):
 @pytest.mark.parametrize("value", [1.001, 0.999, 2.5, 1630.0, 1.5])
 def test_format_number_never_writes_a_bare_decimal_point(value):
     for lang in ("en", "vi"):
-        text = tables.format_number(value, lang)
+        text = language.format_number(value, lang)
         assert not text.endswith((".", ",")), text
 
 
@@ -134,8 +134,8 @@ def test_the_same_estimate_reads_the_same_in_table_findings_and_caption(fitted):
     for lang in ("en", "vi"):
         row = fitted.rate_ratio(kind="level")
         described = estimates.describe(row, lang)
-        table = tables.rate_ratio_table(fitted.rate_ratios, lang)
-        t = tables.translator(lang)
+        table = estimates.rate_ratio_table(fitted.rate_ratios, lang)
+        t = language.translator(lang)
         first = table.iloc[0]
         assert first[t("rate_ratio")] == described.estimate
         assert first[t("interval")] == described.interval

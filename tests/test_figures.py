@@ -22,7 +22,10 @@ import pytest
 from antt.reporting import figures as F
 
 TITLE_VI = "Tỷ lệ đạt tiêu chuẩn “An toàn về ANTT”"
-CAPTION = "TEST INPUT — nguồn: số liệu bịa cho kiểm thử; phương pháp: không có. Chữ tiếng Việt: ắ ằ ẳ ẵ ặ ế ề ể ễ ệ ố ồ ổ ỗ ộ ứ ừ ử ữ ự."
+CAPTION = (
+    "TEST INPUT — nguồn: số liệu bịa cho kiểm thử; phương pháp: không có. "
+    "Chữ tiếng Việt: ắ ằ ẳ ẵ ặ ế ề ể ễ ệ ố ồ ổ ỗ ộ ứ ừ ử ữ ự."
+)
 
 
 # ---------------------------------------------------------------- made-up test inputs
@@ -219,7 +222,8 @@ def test_power_title_says_simulated(lang, word):
 
 
 def test_generic_words_are_bilingual():
-    assert set(F.WORDS) == {"vi", "en"} and F.WORDS["vi"].keys() == F.WORDS["en"].keys()
+    vi, en = F.words("vi"), F.words("en")
+    assert set(vi) == set(en) == set(F.WORDS) and all(vi.values()) and all(en.values())
     assert F.its_figure(*its_inputs(), "t", CAPTION, lang="en").axes[0].get_xlabel() == "Year"
     assert F.its_figure(*its_inputs(), "t", CAPTION).axes[0].get_xlabel() == "Năm"
     with pytest.raises(ValueError, match="lang"):
@@ -254,9 +258,9 @@ def test_its_draws_interventions_and_bands():
     assert "Can thiệp thử A (test input)" in labels and "Can thiệp thử B (test input)" in labels
     assert [line.get_linestyle() for line in ax.lines if len(line.get_xdata()) > 2] == ["-", "--"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        F.WORDS["vi"]["observed"],
-        F.WORDS["vi"]["fitted"],
-        F.WORDS["vi"]["counterfactual"],
+        F.words("vi")["observed"],
+        F.words("vi")["fitted"],
+        F.words("vi")["counterfactual"],
     ]
 
 

@@ -27,8 +27,6 @@ import pytest
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow
-
 STARTUP_TIMEOUT = 60  # seconds until /api/status must answer
 STOP_TIMEOUT = 20  # seconds to exit after SIGTERM before SIGKILL
 KERNEL = "antt"

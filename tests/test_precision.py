@@ -1,6 +1,7 @@
 """Results are written with a precision every machine agrees on (``antt.reporting.results``), proven with the
 perturbation harness of ``tests/perturb`` instead of another CPU (no ``OPENBLAS_*`` variable is set
-or changed here: the harness multiplies linear-algebra outputs by ``1 + k eps`` itself)."""
+or changed here: the harness multiplies linear-algebra outputs by ``1 + k eps`` itself). The suite's one
+build of the reports runs under the harness (see the end of this module)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,16 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from antt.reporting import results
 from antt.reporting.results import SIGNIFICANT_DIGITS, ZERO_BELOW, round_float, rounded
 
-from conftest import ROOT, run_antt
+from conftest import PERTURB
 
-PERTURB = ROOT / "tests" / "perturb"
 SEED_ENV = "ANTT_PERTURB_SEED"
 
 
@@ -101,7 +99,7 @@ def test_a_few_ulps_change_the_text_only_across_a_rounding_boundary(x, k):
 
 def test_a_value_on_a_rounding_boundary_is_the_exception():
     """The band exists: the doubles either side of a midpoint are written differently (which is why
-    the slow test below exists). But it is narrow: in a fixed sample of 100 000 random values moved by
+    the build under the harness exists). But it is narrow: in a fixed sample of 100 000 random values moved by
     up to 4 ulps none is written differently (about 2e-5 expected at 6 digits)."""
     below, above = math.nextafter(BOUNDARY, 0), math.nextafter(BOUNDARY, 1)
     assert round_float(below - 4 * math.ulp(below)) != round_float(above + 4 * math.ulp(above))
@@ -214,35 +212,6 @@ def test_harness_moves_the_last_digits_of_a_statsmodels_fit():
     assert np.allclose(seeded, off, rtol=1e-12, atol=0)
 
 
-# --------------------------------------------------------------------------------------------
-# The proof: a perturbed run writes exactly the committed files
-# --------------------------------------------------------------------------------------------
-
-
-def _outputs(root: Path) -> dict[str, bytes]:
-    """The committed kind of output: no manifest, failed or build folders, exploratory runs or dot files."""
-    files = {}
-    for top in (root / "reports", root / "data" / "processed"):
-        for path in sorted(top.rglob("*")):
-            rel = path.relative_to(root)
-            if (
-                path.is_file()
-                and path.name != "manifest.json"
-                and not {"build", "failed", "explore"} & set(rel.parts)
-                and not any(part.startswith(".") for part in rel.parts)
-            ):
-                files[rel.as_posix()] = path.read_bytes()
-    return files
-
-
-@pytest.mark.slow
-def test_a_perturbed_run_writes_the_committed_files_byte_for_byte(project_copy):
-    """A run whose linear algebra is off by a few ulps, as on another CPU, reproduces reports/ and
-    data/processed/ exactly: every number that reaches a committed file is rounded below the noise."""
-    harness = {SEED_ENV: "20240101", "PYTHONPATH": _env()["PYTHONPATH"]}
-    result = run_antt(project_copy, "run", "--force", env=harness, timeout=1800)
-    assert result.returncode == 0, result.stderr
-    produced, committed = _outputs(project_copy), _outputs(ROOT)
-    assert sorted(produced) == sorted(committed), "reports/ has stale or missing files: run make reports"
-    differ = [name for name in produced if produced[name] != committed[name]]
-    assert not differ, f"a perturbed run is not byte-identical to the committed files: {differ}"
+# The proof, that a run whose linear algebra is off by a few ulps (as on another CPU) writes the committed
+# reports/ and data/processed/ byte for byte, is the suite's one build: conftest.built_project runs under
+# this harness (conftest.PERTURBED_ENV), and tests/test_reports.py compares its outputs with the committed ones.

@@ -1,7 +1,9 @@
 """The committed reports and processed data are exactly what `make reports` produces from the
-committed inputs: a forced rebuild in a copy, under another time zone, locale and hash seed
-(conftest.EXOTIC_ENV), is byte-identical — HTML, executed notebooks, figures, results, index,
-manifest and data/processed."""
+committed inputs: the suite's one build (conftest.built_project, a forced rebuild in a copy under another
+time zone, locale and hash seed, with linear algebra off by a few ulps as on another CPU: conftest.EXOTIC_ENV,
+conftest.PERTURBED_ENV and tests/test_precision.py) is byte-identical — HTML, executed notebooks, figures,
+results, index, manifest and data/processed. Tests that read the committed outputs (test_results.py,
+test_browser.py, ...) therefore read what the build produced."""
 
 import subprocess
 
@@ -51,9 +53,9 @@ def test_data_text_is_escaped():
 def test_table_text_from_data_is_escaped():
     import pandas as pd
 
-    from antt.reporting import tables
+    from antt.reporting import display
 
-    html = tables.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]})).data
+    html = display.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]})).data
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    findings = tables.show_findings({"headline": {"vi": ["<b>x</b>"]}}, "vi").data
+    findings = display.show_findings({"headline": {"vi": ["<b>x</b>"]}}, "vi").data
     assert "<b>x</b>" not in findings and "&lt;b&gt;x&lt;/b&gt;" in findings

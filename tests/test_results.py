@@ -1,8 +1,11 @@
-"""The committed results (reports/results/*.json) against values computed here from the formulas."""
+"""The committed results (reports/results/*.json) against values computed here from the formulas, and what
+the notebooks show with the canonical parameters (params.yaml). The committed outputs are what the suite's
+one build produces, byte for byte (tests/test_reports.py), so these checks read the build without rerunning it."""
 
 import json
 import math
 
+import nbformat
 import pytest
 from scipy import stats
 
@@ -56,6 +59,7 @@ def test_members_per_team_bounds():
 
 def test_zero_count_bounds_and_refusal_for_ngoc_lu():
     result = _load("03_intervention_effect__ngoc-lu")
+    assert [row["followup_years"] for row in result["zero_count_bounds"]] == [1, 2, 3, 4, 5]
     for row in result["zero_count_bounds"]:
         assert row["upper_rate_per_year"] == pytest.approx(-math.log(0.05) / row["followup_years"], rel=WRITTEN)
         assert row["upper_rate_per_year"] == pytest.approx(
@@ -96,3 +100,30 @@ def test_power_table_of_ngoc_lu_is_for_its_real_design_with_small_monte_carlo_er
         if 0.7 <= p <= 0.9:
             assert row["mc_se"] <= 0.01
         assert row["slope_change"] == (row["n_years"] >= 12)  # fit_its's automatic slope rule
+
+
+def _executed(name: str) -> str:
+    """Every output of the executed notebook ``name`` (reports/notebooks/), as text."""
+    nb = nbformat.read(ROOT / "reports" / "notebooks" / f"{name}.ipynb", as_version=4)
+    return json.dumps([cell.get("outputs") for cell in nb.cells], ensure_ascii=False)
+
+
+def test_the_cleaning_report_shows_the_figures_as_written():
+    assert "Số liệu gốc" in _executed("01_clean_source_statistics")
+
+
+def test_ngoc_lu_is_refused_without_a_p_value_and_bounds_the_stated_zero():
+    result = _load("03_intervention_effect__ngoc-lu")
+    assert result["status"] == "refuse" and result["fit"] is None and result["p_value_reported"] is False
+    for lang in ("vi", "en"):
+        assert "2015–2024" in result["headline"][lang][0], lang
+        assert "p-value" not in json.dumps(result["headline"][lang], ensure_ascii=False)
+    text = _executed("03_intervention_effect__ngoc-lu")
+    assert "p-value" not in text and "Giá trị p" not in text, "no p-value may be shown for a refused model"
+    assert not list((ROOT / "reports" / "figures").glob("03_intervention_effect__ngoc-lu_its.*"))
+
+
+def test_cong_ly_is_refused_for_its_unknown_start():
+    result = _load("03_intervention_effect__cong-ly")
+    assert result["status"] == "refuse" and result["unknown_starts"] == ["Xã không có hoạt động tín dụng đen"]
+    assert result["zero_count_bounds"] == []

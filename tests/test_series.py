@@ -20,7 +20,6 @@ from antt.data.series import (
     COLUMNS,
     TEMPLATE,
     LoadedSeries,
-    citation,
     load_series,
     match_place,
     period_text,
@@ -29,6 +28,7 @@ from antt.data.series import (
     used_sources,
 )
 from antt.errors import DataError
+from antt.reporting.provenance import series_citation_lines
 
 from conftest import ROOT
 
@@ -271,7 +271,7 @@ def test_two_sources_that_do_not_overlap_are_both_cited(tmp_path):
     loaded = load(write(tmp_path, rows))
     assert loaded.source_ids == ("commune-police-records", "district-report")
     assert (loaded.first_year, loaded.last_year) == (2012, 2019) and period_text(loaded) == "2012–2019"
-    assert citation(loaded, SOURCES, "en") == [
+    assert series_citation_lines(loaded, "en", SOURCES) == [
         "Công an xã (placeholder). Sổ theo dõi người nghiện (not stated) — data for 2012–2016",
         "Huyện (placeholder). Báo cáo tổng kết (2024-01-15) — data for 2017–2019",
     ]
@@ -299,7 +299,7 @@ def test_a_sources_csv_beside_the_series_registers_its_source(tmp_path):
     )
     loaded = load_series(path, "Ngọc Lũ", OUTCOME)
     assert loaded.source_ids == ("my-own-records",)
-    assert citation(loaded, lang="en")[0].startswith("Công an xã (placeholder), sổ theo dõi")
+    assert series_citation_lines(loaded, "en")[0].startswith("Công an xã (placeholder), sổ theo dõi")
     registered = registered_sources(path)
     assert set(clean.load_sources()["source_id"]) < set(registered["source_id"])
 
@@ -315,7 +315,7 @@ def test_a_sidecar_may_not_redefine_a_project_source(tmp_path):
 def test_a_registered_source_from_sources_csv_is_accepted(tmp_path):
     loaded = load_series(write(tmp_path, yearly(source="baohanam-mttq-antt")), "Ngoc Lu", OUTCOME)
     assert loaded.source_ids == ("baohanam-mttq-antt",)
-    assert citation(loaded, lang="vi")[0].endswith("(không rõ)")
+    assert series_citation_lines(loaded, "vi")[0].endswith("(không rõ)")
 
 
 def test_the_frame_period_and_provenance(tmp_path):

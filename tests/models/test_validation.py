@@ -303,11 +303,11 @@ def test_results_are_identical_with_one_and_two_workers():
 
 
 def test_findings_and_tables_of_a_small_study(tmp_path):
-    from antt.analyses import findings
-    from antt.reporting import results, tables
+    from antt.analyses import validation as analysis
+    from antt.reporting import results
 
     study = v.validation_study(n_sim=40, workers=1)
-    summary = findings.validation(study, "Refused: too short.", "figures/x.png")
+    summary = analysis.findings(study, "Refused: too short.", "figures/x.png")
     assert summary["simulated"] is True and summary["coverage"]["scenario"] == "moderate_counts"
     assert all(line.startswith("Simulated") for line in summary["headline"]["en"])
     assert all(line.startswith("Mô phỏng") for line in summary["headline"]["vi"])
@@ -315,13 +315,13 @@ def test_findings_and_tables_of_a_small_study(tmp_path):
     written = json.loads(path.read_text(encoding="utf-8"))
     assert [r["scenario"] for r in written["scenarios"]] == [sc.name for sc in v.DEFAULT_SCENARIOS]
     for lang in ("vi", "en"):
-        table = tables.validation_table(study.summary, lang)
+        table = analysis.summary_table(study.summary, lang)
         assert len(table) == 5 and "{" not in table.to_string()
         for text in (
-            tables.validation_floor_text(study.summary, 0.05, lang),
-            tables.validation_caption(study, lang),
-            tables.validation_nominal_text(study.summary, 0.05, lang),
+            analysis.floor_text(study.summary, 0.05, lang),
+            analysis.caption(study, lang),
+            analysis.nominal_text(study.summary, 0.05, lang),
         ):
             assert text and "{" not in text and "val_" not in text
-        assert "±" in tables.reference_table(study.reference, lang).to_string()
-        assert "val_" not in tables.trend_bias_table(study.trend_bias, lang).to_string()
+        assert "±" in analysis.reference_table(study.reference, lang).to_string()
+        assert "val_" not in analysis.trend_bias_table(study.trend_bias, lang).to_string()

@@ -1,2 +1,3 @@
-"""One module per notebook: the glue that turns processed data into that notebook's estimates, findings and
-tables. Built on ``reporting``, ``models`` and ``data``."""
+"""One module per notebook, holding its glue, its tables and its findings: ``cleaning`` (01), ``province`` (02),
+``intervention`` (03), ``validation`` (04). Built on ``reporting``, ``models`` and ``data``; an analysis never
+imports another (what two share lives in ``reporting``)."""

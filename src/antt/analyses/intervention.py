@@ -1,9 +1,11 @@
-"""One commune, one outcome, one or more interventions: what the data can say about the effect.
+"""Notebook 03 (intervention effect, one report per commune): its glue, tables, figures and findings.
 
-Glue between the processed data (and an optional series file) and ``antt.models``: it assembles the
-yearly counts, asks the sufficiency check before anything is fitted, bounds a stated zero, and
-turns "we cannot tell" into "collect N years" with the power simulation. Never fits, and never
-reports a p-value from, a model the data cannot identify.
+One commune, one outcome, one or more interventions: what the data can say about the effect. Glue between
+the processed data (and an optional series file) and ``antt.models``: it assembles the yearly counts, asks
+the sufficiency check before anything is fitted (``analyse`` → ``InterventionAnalysis``), bounds a stated
+zero, and turns "we cannot tell" into "collect N years" with the power simulation (``power_plan``). Never
+fits, and never reports a p-value from, a model the data cannot identify. Then the tables, figures and
+findings of the notebook, in Vietnamese and English.
 """
 
 from __future__ import annotations
@@ -20,11 +22,26 @@ from antt.models.counts import zero_count_upper_bounds
 from antt.models.its import counterfactual, fit_its
 from antt.models.power import Design, minimum_detectable_drop_table, power_table
 from antt.models.sufficiency import InsufficientDataError, check_sufficiency
+from antt.reporting import estimates
+from antt.reporting.display import show, show_text
+from antt.reporting.language import (
+    LANGS,
+    each_lang,
+    format_decimal,
+    format_level,
+    format_number,
+    format_percent,
+    message,
+    note_text,
+    translator,
+)
+from antt.reporting.provenance import citation_lines, data_date, publication_date, series_citation_lines, year_span
 from antt.text import key
 
 
 def commune_figures(indicators: pd.DataFrame, commune: str) -> pd.DataFrame:
-    """Every figure about ``commune`` (names compared by ``antt.text.key``: case, NFC/NFD and tone style do not matter)."""
+    """Every figure about ``commune`` (names compared by ``antt.text.key``: case, NFC/NFD and tone style do not
+    matter)."""
     rows = indicators[(indicators["geo_level"] == "commune") & (indicators["geo_name"].map(key) == key(commune))]
     return rows.reset_index(drop=True)
 
@@ -71,72 +88,58 @@ def unknown_starts(interventions: dict[str, int | None]) -> list[str]:
     return [name for name, year in interventions.items() if year is None]
 
 
+@dataclass(frozen=True)
+class InterventionAnalysis:
+    """What the data can say about the effect: the sufficiency check, and the fit only where the data identify it.
+
+    ``status``: "refuse" (nothing fitted), "warn" (fitted on few points) or "ok"; ``verdict``: the
+    ``antt.models.sufficiency.SufficiencyVerdict`` (None when an intervention has no start year);
+    ``result``: the ``antt.models.its.ITSResult`` and ``predictions`` its ``counterfactual`` (both None when
+    refused); ``unknown_starts``: interventions without a start year.
+    """
+
+    status: str
+    verdict: Any = None
+    result: Any = None
+    predictions: pd.DataFrame | None = None
+    unknown_starts: tuple[str, ...] = ()
+
+    @property
+    def fitted(self) -> bool:
+        return self.result is not None
+
+    def warning(self) -> str:
+        """The verdict's message when the fit rests on few points ("warn"), else ""."""
+        return self.verdict.message if self.status == "warn" else ""
+
+
 def analyse(
     series: pd.DataFrame, interventions: dict[str, int | None], outcome_label: str, alpha: float
-) -> dict[str, Any]:
-    """Sufficiency verdict, and the fit only where the data can identify it.
-
-    Returns ``{"status": "refuse"|"warn"|"ok", "verdict": SufficiencyVerdict | None, "result": ITSResult | None,
-    "predictions": DataFrame | None, "unknown_starts": [...]}``.
-    """
+) -> InterventionAnalysis:
+    """Sufficiency verdict, and the fit only where the data can identify it (``InterventionAnalysis``)."""
     missing_starts = unknown_starts(interventions)
     if missing_starts:
-        return {
-            "status": "refuse",
-            "verdict": None,
-            "result": None,
-            "predictions": None,
-            "unknown_starts": missing_starts,
-        }
+        return InterventionAnalysis("refuse", unknown_starts=tuple(missing_starts))
     verdict = check_sufficiency(series["year"].tolist(), interventions, outcome=outcome_label)
     if verdict.status == "refuse":
-        return {"status": "refuse", "verdict": verdict, "result": None, "predictions": None, "unknown_starts": []}
+        return InterventionAnalysis("refuse", verdict)
     try:
         result = fit_its(series, interventions, alpha=alpha, outcome=outcome_label)
     except InsufficientDataError as exc:  # e.g. a rank-deficient design the year counts did not reveal
-        return {"status": "refuse", "verdict": exc.verdict, "result": None, "predictions": None, "unknown_starts": []}
-    return {
-        "status": verdict.status,
-        "verdict": verdict,
-        "result": result,
-        "predictions": counterfactual(result),
-        "unknown_starts": [],
-    }
+        return InterventionAnalysis("refuse", exc.verdict)
+    return InterventionAnalysis(verdict.status, verdict, result, counterfactual(result))
 
 
-def refusal_text(analysis: dict[str, Any], outcome_label: str, lang: str) -> str:
-    """Why nothing was fitted and what to collect, in Vietnamese or English (built from the verdict)."""
-    if analysis["unknown_starts"]:
-        names = ", ".join(f"«{n}»" for n in analysis["unknown_starts"])
-        return (
-            f"Không ước lượng: bài báo không nêu năm bắt đầu của {names}. Cần năm triển khai và số đếm theo năm trước và sau năm đó."
-            if lang == "vi"
-            else f"Not estimated: the article does not state when {names} started. Its start year, and yearly counts before and after it, are needed."
-        )
-    verdict = analysis["verdict"]
-    if lang == "en":
-        return verdict.message
-    present = ", ".join(str(y) for y in verdict.years_present) or "không có"
-    parts = [
-        f"Không ước lượng: chuỗi thời gian ngắt quãng cần ít nhất {verdict.min_points} điểm (năm) ở mỗi phía của mỗi "
-        f"can thiệp; dữ liệu không đủ để xác định mô hình nên không có mô hình nào được khớp và không có giá trị p nào. "
-        f"Các năm có số liệu: {present}."
-    ]
-    for s in verdict.interventions:
-        need = []
-        if s.missing_before:
-            need.append(f"trước: {s.missing_before[0]}–{s.missing_before[-1]}")
-        if s.missing_after:
-            need.append(f"sau: {s.missing_after[0]}–{s.missing_after[-1]}")
-        parts.append(
-            f"«{s.name}» (từ {s.start}): {s.points_before} điểm trước, {s.points_after} điểm sau"
-            + (f"; còn thiếu {', '.join(need)}." if need else ".")
-        )
-    if verdict.missing:
-        parts.append(
-            f"Cần thu thập số {outcome_label} theo từng năm, ít nhất cho các năm {verdict.missing[0]}–{verdict.missing[-1]}, rồi chạy lại."
-        )
-    return " ".join(parts)
+def refusal_text(analysis: InterventionAnalysis, outcome_label: str, lang: str) -> str:
+    """Why nothing was fitted and what to collect, in ``lang`` (built from the verdict); "" when fitted."""
+    if analysis.fitted:
+        return ""
+    return estimates.refusal_text(analysis.verdict, list(analysis.unknown_starts), outcome_label, lang)
+
+
+def refusals(analysis: InterventionAnalysis, outcome_label: dict[str, str]) -> dict[str, str]:
+    """``refusal_text`` in every language (``outcome_label``: the outcome's words by language); {} when fitted."""
+    return {} if analysis.fitted else {lg: refusal_text(analysis, outcome_label[lg], lg) for lg in LANGS}
 
 
 @dataclass(frozen=True)
@@ -201,66 +204,128 @@ def power_plan(
     return PowerPlan(table, minimum, tuple(skipped), target=chosen, target_power=target_power)
 
 
-def _value_text(row, label: str, lang: str) -> str:
-    from antt.reporting.tables import format_number
+# ---------------------------------------------------------------- tables
+def interventions_table(interventions: dict, lang: str) -> pd.DataFrame:
+    """The interventions and their start years ('not stated' when unknown)."""
+    t = translator(lang)
+    return pd.DataFrame(
+        {
+            t("intervention_name"): list(interventions),
+            t("start_year"): [t("not_stated") if y is None else str(y) for y in interventions.values()],
+        }
+    )
 
+
+def zero_bound_table(bounds: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Upper bounds on the yearly rate after a stated zero, by assumed follow-up."""
+    t = translator(lang)
+    level = format_level(float(bounds["alpha"].iloc[0]), lang)
+    return pd.DataFrame(
+        {
+            t("followup"): [format_number(x, lang) for x in bounds["followup_years"]],
+            message("upper_bound_column", lang, label=t("upper_bound"), level=level): [
+                format_number(round(x, 2), lang) for x in bounds["upper_rate_per_year"]
+            ],
+        }
+    )
+
+
+def show_zero_bounds(bounds: pd.DataFrame, lang: str):
+    """The bounds table, or a sentence saying that the article states no zero for this outcome."""
+    if bounds.empty:
+        return show_text(message("its_no_stated_zero", lang))
+    return show(zero_bound_table(bounds, lang))
+
+
+def _period_label(first, last, slopes, lang: str) -> str:
+    return f"{first}–{last} ({message('slopes_fitted' if slopes else 'level_only', lang)})"
+
+
+def _power_cell(power: float, mc_se: float, lang: str) -> str:
+    return f"{format_decimal(power, lang, 3)} ± {format_decimal(mc_se, lang, 3)}"
+
+
+def power_plan_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Simulated power by period × baseline rate (rows) and drop (columns), each cell 'power ± MC SE'."""
+    t = translator(lang)
+    rows = []
+    for (first, last, slopes, rate), group in table.groupby(
+        ["first_year", "last_year", "slope_change", "baseline_rate"], sort=False
+    ):
+        row = {
+            t("power_period"): _period_label(first, last, slopes, lang),
+            t("baseline_rate"): format_number(rate, lang),
+        }
+        for cell in group.itertuples():
+            row[format_percent(cell.relative_drop, lang, 0)] = _power_cell(cell.power, cell.mc_se, lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def minimum_drop_text(row, lang: str) -> str:
+    """'75% (0.998 ± 0.001)' or 'not reached even by a 100% drop (power 0.098 ± 0.006)' for one
+    ``minimum_detectable_drop_table`` row."""
+    if pd.isna(row.relative_drop):
+        return message(
+            "not_reachable", lang, power=format_decimal(row.power, lang, 3), mc_se=format_decimal(row.mc_se, lang, 3)
+        )
+    return f"{format_percent(row.relative_drop, lang, 0)} ({_power_cell(row.power, row.mc_se, lang)})"
+
+
+def minimum_drop_table(minimum: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The smallest drop detected with the target power, by period and baseline rate (simulated)."""
+    t = translator(lang)
+    target = format_percent(float(minimum["target_power"].iloc[0]), lang, 0)
+    return pd.DataFrame(
+        {
+            t("power_period"): [
+                _period_label(a, b, s, lang)
+                for a, b, s in zip(minimum["first_year"], minimum["last_year"], minimum["slope_change"])
+            ],
+            t("baseline_rate"): [format_number(x, lang) for x in minimum["baseline_rate"]],
+            message("minimum_drop", lang, power=target): [minimum_drop_text(r, lang) for r in minimum.itertuples()],
+        }
+    )
+
+
+def show_power_plan(plan: PowerPlan, lang: str):
+    """The power and minimum-drop tables of a ``PowerPlan``, or why there are none."""
+    from IPython.display import display
+
+    if plan.reason:
+        return show_text(message(f"power_{plan.reason}", lang))
+    for period, why in plan.skipped:
+        display(show_text(f"{period}: {why}"))
+    display(show(power_plan_table(plan.table, lang)))
+    return show(minimum_drop_table(plan.minimum_drops, lang))
+
+
+def show_fit(analysis: InterventionAnalysis, lang: str) -> None:
+    """The rate ratios of every model and the notes of the fit (nothing when refused)."""
+    from IPython.display import display
+
+    from antt.reporting.display import show_notes
+
+    if analysis.fitted:
+        display(show(estimates.rate_ratio_table(analysis.result.rate_ratios, lang)))
+        display(show_notes(analysis.result.note_keys, lang))
+
+
+# ---------------------------------------------------------------- figures
+def _value_text(row, label: str, lang: str) -> str:
     value = row.raw_text if row.kind in ("stated_zero", "percent") else f"{format_number(row.value, lang)} {row.unit}"
     dated = not (pd.isna(row.period_start) or pd.isna(row.period_end)) and row.period_start == row.period_end
     return value if dated or row.kind == "stated_zero" else f"{label}: {value}"
 
 
-def its_plot(analysis: dict[str, Any], interventions: dict[str, int], title: str, source: str, lang: str):
+def its_plot(analysis: InterventionAnalysis, interventions: dict[str, int], title: str, source: str, lang: str):
     """Observed counts, fitted line and counterfactual with their intervals (a fitted analysis only)."""
-    from antt.reporting import estimates, figures
-    from antt.reporting.tables import translator
-
-    pred, result = analysis["predictions"], analysis["result"]
-    calendar = pred["year"] + (pred["month"] - 1) / 12 if "month" in pred else pred["year"]
-
-    def band(column: str) -> pd.DataFrame:
-        return pd.DataFrame(
-            {"time": calendar, "mean": pred[column], "lower": pred[f"{column}_lower"], "upper": pred[f"{column}_upper"]}
-        )
-
-    level = f"{100 * (1 - result.alpha):.0f}%"
-    method = (
-        f"GLM Poisson phân đoạn ({result.family}, phân phối {result.reference_distribution}), khoảng {level}"
-        if lang == "vi"
-        else f"segmented Poisson GLM ({result.family}, {result.reference_distribution} reference), {level} intervals"
-    )
-    levels = [estimates.short(row, lang) for row in result.headline.to_dict(orient="records") if row["kind"] == "level"]
-    caption = f"{source}. {method}. {translator(lang)('rate_ratio')} ({level}): " + "; ".join(levels) + "."
-    return figures.its_figure(
-        pd.DataFrame({"time": calendar, "count": pred["count"]}),
-        band("fitted"),
-        band("counterfactual"),
-        {n: float(y) for n, y in interventions.items()},
-        title,
-        caption,
-        lang,
-    )
+    return estimates.its_plot(analysis.result, analysis.predictions, interventions, title, source, lang)
 
 
-def make_figures(
-    figures_table: pd.DataFrame,
-    interventions: dict[str, int | None],
-    analysis: dict[str, Any],
-    plan: PowerPlan,
-    codebook: pd.DataFrame,
-    source: str,
-    lang: str,
-    out_dir,
-    prefix: str,
-) -> dict[str, dict]:
-    """Timeline, interrupted time series (only when fitted) and power heatmap (simulated; only with a plan), exported."""
-    from antt.reporting import figures
-    from antt.reporting.tables import format_decimal, format_number, translator
-
-    t = translator(lang)
+def _timeline_points(figures_table: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
-    events = pd.DataFrame({"label": list(interventions), "year": list(interventions.values())})
-    events = events[events["year"].notna()]
-    points = pd.DataFrame(
+    return pd.DataFrame(
         {
             "label": [labels[i] for i in figures_table["indicator"]],
             "year": [
@@ -270,21 +335,243 @@ def make_figures(
             "value_text": [_value_text(r, labels[r.indicator], lang) for r in figures_table.itertuples()],
         }
     )
+
+
+def _power_figure(plan: PowerPlan, interventions: dict[str, int | None], lang: str):
+    from antt.reporting import figures
+
+    table = plan.table.assign(period=[f"{a}–{b}" for a, b in zip(plan.table["first_year"], plan.table["last_year"])])
+    caption = message(
+        "power_caption",
+        lang,
+        target=plan.target,
+        starts=", ".join(f"{year}" for year in interventions.values()),
+        n_sim=format_number(int(table["n_sim"].iloc[0]), lang),
+        mc_se=format_decimal(float(table["mc_se"].max()), lang, 3),
+    )
+    return figures.power_heatmap(table, message("fig_power_title", lang), caption, lang, panel="period")
+
+
+def make_figures(
+    figures_table: pd.DataFrame,
+    interventions: dict[str, int | None],
+    analysis: InterventionAnalysis,
+    plan: PowerPlan,
+    codebook: pd.DataFrame,
+    source: str,
+    lang: str,
+    out_dir,
+    prefix: str,
+) -> dict[str, dict]:
+    """Timeline, interrupted time series (only when fitted) and power heatmap (simulated; only with a plan),
+    exported."""
+    from antt.reporting import figures
+
+    events = pd.DataFrame({"label": list(interventions), "year": list(interventions.values())})
+    events = events[events["year"].notna()]
+    points = _timeline_points(figures_table, codebook, lang)
     out = {}
     if len(events) or points["year"].notna().any():  # nothing dated: no timeline to draw
-        out["timeline"] = figures.timeline_figure(events, points, t("fig_timeline_title"), f"{source}.", lang)
-    if analysis["result"] is not None:
-        out["its"] = its_plot(analysis, interventions, t("fig_its_title"), source, lang)
+        out["timeline"] = figures.timeline_figure(
+            events, points, message("fig_timeline_title", lang), f"{source}.", lang
+        )
+    if analysis.fitted:
+        out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang)
     if not plan.table.empty:
-        table = plan.table.assign(
-            period=[f"{a}–{b}" for a, b in zip(plan.table["first_year"], plan.table["last_year"])]
-        )
-        starts = ", ".join(f"{year}" for year in interventions.values())
-        caption = t("power_caption").format(
-            target=plan.target,
-            starts=starts,
-            n_sim=format_number(int(table["n_sim"].iloc[0]), lang),
-            mc_se=format_decimal(float(table["mc_se"].max()), lang, 3),
-        )
-        out["power"] = figures.power_heatmap(table, t("fig_power_title"), caption, lang, panel="period")
+        out["power"] = _power_figure(plan, interventions, lang)
     return {name: figures.export(fig, f"{prefix}_{name}", out_dir) for name, fig in out.items()}
+
+
+# ---------------------------------------------------------------- findings
+def effect_lines(analysis: InterventionAnalysis, refusal: dict[str, str], lang: str) -> list[str]:
+    """One sentence per intervention and term of the headline model (``antt.reporting.estimates``), or the
+    refusal."""
+    if not analysis.fitted:
+        return [refusal[lang]]
+    result = analysis.result
+    order = list(result.interventions)  # interventions in start order, each level change before its slope change
+    rows = sorted(
+        result.headline.to_dict(orient="records"),
+        key=lambda r: (order.index(r["intervention"]), r["kind"] != "level"),
+    )
+    return [estimates.sentence(row, lang, result.alpha) for row in rows]
+
+
+def zero_lines(zero: Any, bounds: pd.DataFrame, lang: str) -> list[str]:
+    """What a stated zero does and does not mean: the bounds at the shortest and longest follow-up."""
+    if zero is None or bounds.empty:
+        return []
+    first, last = bounds.iloc[0], bounds.iloc[-1]
+    return [
+        message(
+            "its_zero_bound",
+            lang,
+            raw_text=zero.raw_text,
+            first_years=format_decimal(first.followup_years, lang, 0),
+            first_rate=format_decimal(first.upper_rate_per_year, lang),
+            last_years=format_decimal(last.followup_years, lang, 0),
+            last_rate=format_decimal(last.upper_rate_per_year, lang),
+            level=format_level(float(first.alpha), lang),
+        )
+    ]
+
+
+def power_lines(plan: PowerPlan, lang: str) -> list[str]:
+    """One sentence per candidate period: the smallest drop detectable with the target power (simulated)."""
+    if plan.reason:
+        return [message(f"power_{plan.reason}", lang)]
+    lines = []
+    for (first, last, slopes), group in plan.minimum_drops.groupby(
+        ["first_year", "last_year", "slope_change"], sort=False
+    ):
+        parts = "; ".join(
+            f"{format_number(r.baseline_rate, lang)} → {minimum_drop_text(r, lang)}" for r in group.itertuples()
+        )
+        lines.append(
+            message(
+                "power_finding",
+                lang,
+                n_sim=format_number(int(group["n_sim"].iloc[0]), lang),
+                period=f"{first}–{last}",
+                model=message("slopes_fitted" if slopes else "level_only", lang),
+                target=plan.target,
+                power=format_percent(plan.target_power, lang, 0),
+                parts=parts,
+            )
+        )
+    return lines
+
+
+def basis_text(
+    commune: str,
+    analysis: InterventionAnalysis,
+    figures_table: pd.DataFrame,
+    loaded: LoadedSeries | None,
+    series_file: str,
+    lang: str,
+) -> str:
+    """What the estimates rest on: the researcher's series, a supplied series, the article's few figures, or
+    nothing; first, a series file that was given but has no counts of this outcome."""
+    if loaded is not None:
+        text = message(
+            "its_basis_series",
+            lang,
+            file=loaded.path.name,
+            n_points=format_number(len(loaded.frame), lang),
+            period=series.period_text(loaded),
+            place=loaded.place,
+            sources=", ".join(loaded.source_ids),
+        )
+    elif analysis.fitted:
+        text = message("its_basis_fitted", lang, n_points=format_number(analysis.result.n_points, lang))
+    elif len(figures_table):
+        span = year_span(figures_table) or message("its_years_not_stated", lang)
+        text = message(
+            "its_basis_figures", lang, n_fig=format_number(len(figures_table), lang), commune=commune, span=span
+        )
+    else:
+        text = message("its_basis_none", lang, commune=commune)
+    return message("its_series_file_unused", lang, file=series_file, basis=text) if series_file else text
+
+
+def limitation_lines(basis: str, loaded: LoadedSeries | None, plan: PowerPlan, lang: str) -> list[str]:
+    """The basis, that the article's figures are second-hand (without a series), that simulated data only
+    serve the power, and why power jumps at a 100% drop (with a power table)."""
+    return (
+        [basis]
+        + ([] if loaded is not None else [message("its_limit_article", lang)])
+        + [message("its_limit_simulated", lang)]
+        + ([message("power_boundary_jump", lang)] if not plan.table.empty else [])
+    )
+
+
+def citations(figures_table: pd.DataFrame, sources: pd.DataFrame, loaded: LoadedSeries | None, lang: str) -> list[str]:
+    """The article(s) the commune's figures come from, then the sources of the researcher's series."""
+    article = sources[sources["source_id"].isin(set(figures_table["source_id"]))]
+    return citation_lines(article, lang) + (series_citation_lines(loaded, lang) if loaded is not None else [])
+
+
+def data_date_text(sources: pd.DataFrame, figures_table: pd.DataFrame, loaded: LoadedSeries | None, lang: str) -> str:
+    """The publication dates of the series' sources, else of the article (when it gives figures)."""
+    if loaded is not None:
+        return ", ".join(publication_date(d, lang) for d in series.used_sources(loaded)["publication_date"])
+    return data_date(sources, figures_table, lang) if len(figures_table) else ""
+
+
+def _fit_dict(result) -> dict[str, Any]:
+    """The fit as written to the results file, with its notes in English words beside their keys."""
+    return {**result.to_dict(), "notes": [note_text(n, "en") for n in result.note_keys]}
+
+
+def _power_dict(plan: PowerPlan) -> dict[str, Any]:
+    return {
+        "target": plan.target,
+        "reason": plan.reason,
+        "skipped": [list(x) for x in plan.skipped],
+        "table": plan.table.to_dict(orient="records"),
+        "minimum_detectable_drops": plan.minimum_drops.to_dict(orient="records"),
+    }
+
+
+def _series_dict(loaded: LoadedSeries | None) -> dict[str, Any] | None:
+    if loaded is None:
+        return None
+    return {
+        "file": loaded.path.name,
+        "place": loaded.place,
+        "indicator": loaded.indicator,
+        "source_ids": list(loaded.source_ids),
+        "period": series.period_text(loaded),
+        "rows": len(loaded.frame),
+    }
+
+
+def findings(
+    commune: str,
+    analysis: InterventionAnalysis,
+    refusal: dict[str, str],
+    zero: Any,
+    bounds: pd.DataFrame,
+    plan: PowerPlan,
+    figures_table: pd.DataFrame,
+    sources: pd.DataFrame,
+    interventions: dict[str, int | None],
+    thumbnail: str,
+    loaded: LoadedSeries | None = None,
+    series_file: str = "",
+) -> dict[str, Any]:
+    """Key numbers of the intervention analysis and what it can and cannot say (vi, en), as written to the
+    results file.
+
+    ``loaded`` is the researcher's series when one was used (``load_series``): the report then states its
+    real period and cites its sources; ``series_file`` names a series file that was given but holds no
+    counts of this outcome (the article's figures are used, and the report says so).
+    """
+    used_ids = sorted(set(figures_table["source_id"]) | set(loaded.source_ids if loaded is not None else ()))
+
+    def headline(lang: str) -> list[str]:
+        return effect_lines(analysis, refusal, lang) + zero_lines(zero, bounds, lang) + power_lines(plan, lang)
+
+    def limitations(lang: str) -> list[str]:
+        basis = basis_text(commune, analysis, figures_table, loaded, series_file, lang)
+        return limitation_lines(basis, loaded, plan, lang)
+
+    return {
+        "commune": commune,
+        "interventions": interventions,
+        "status": analysis.status,
+        "verdict": None if analysis.verdict is None else analysis.verdict.to_dict(),
+        "unknown_starts": list(analysis.unknown_starts),
+        "fit": _fit_dict(analysis.result) if analysis.fitted else None,
+        "p_value_reported": analysis.fitted,
+        "zero_count_bounds": bounds.to_dict(orient="records"),
+        "power": _power_dict(plan),
+        "data_period": series.period_text(loaded) if loaded is not None else year_span(figures_table),
+        "data_date": each_lang(lambda lang: data_date_text(sources, figures_table, loaded, lang)),
+        "sources": used_ids,
+        "citations": each_lang(lambda lang: citations(figures_table, sources, loaded, lang)),
+        "series": _series_dict(loaded),
+        "headline": each_lang(headline),
+        "limitations": each_lang(limitations),
+        "thumbnail": thumbnail,
+    }

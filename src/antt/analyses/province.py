@@ -1,11 +1,14 @@
-"""Provincial figures → model inputs and tables: attainment proportions with intervals, the
-homogeneity test across kinds of unit, descriptive ratios, activity counts.
+"""Notebook 02 (provincial results): its glue, tables, figures and findings.
 
-Glue between the processed data (``indicators.csv``, codebook) and ``antt.models``; the models
-know nothing of files, this module knows nothing of notebooks.
+Provincial figures → model inputs: attainment proportions with intervals, the homogeneity test across kinds of
+unit, descriptive ratios, activity counts (glue between the processed data, ``indicators.csv`` and the codebook,
+and ``antt.models``; the models know nothing of files). Then the tables and figures the notebook shows and
+the findings it writes, in Vietnamese and English.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -15,6 +18,17 @@ from antt.data.io import read_csv_text
 from antt.errors import DataError, quote
 from antt.models.proportions import homogeneity_test, proportion_interval
 from antt.models.ratios import derived_ratio, sum_bounded
+from antt.reporting.language import (
+    LANGS,
+    format_decimal,
+    format_level,
+    format_number,
+    format_p,
+    format_percent,
+    message,
+    translator,
+)
+from antt.reporting.provenance import data_dates, data_period, source_line
 
 ATTAINMENT_TOPIC = "safe_standard"
 
@@ -125,12 +139,12 @@ def _bounded_term(counts: pd.DataFrame, term: str) -> tuple[float | None, float,
     return (value, float(fig["lower"]), float(fig["upper"]))
 
 
-def ratios(indicators: pd.DataFrame, ratio_table: pd.DataFrame, lang: str) -> pd.DataFrame:
+def ratios(indicators: pd.DataFrame, definitions: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Descriptive ratios with bounds carried through from the qualifiers (interval arithmetic,
     not sampling intervals): «gần 20 nghìn» members over 1 307 teams is 11.5–15.3, not 15.3."""
     counts = _by_indicator(indicators)
     rows = []
-    for r in ratio_table.itertuples():
+    for r in definitions.itertuples():
         terms = {side: getattr(r, side).split("+") for side in ("numerator", "denominator")}
         num = sum_bounded(*(_bounded_term(counts, t) for t in terms["numerator"]))
         den = sum_bounded(*(_bounded_term(counts, t) for t in terms["denominator"]))
@@ -169,13 +183,6 @@ def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str)
     ).reset_index(drop=True)
 
 
-def source_line(sources: pd.DataFrame, lang: str) -> str:
-    """'Nguồn: Báo Hà Nam điện tử (Trần Ích)' for figure captions."""
-    label = "Nguồn" if lang == "vi" else "Source"
-    names = "; ".join(f"{s.publisher} ({s.author})" if s.author else s.publisher for s in sources.itertuples())
-    return f"{label}: {names}"
-
-
 def make_figures(
     props: pd.DataFrame,
     counts: pd.DataFrame,
@@ -187,12 +194,11 @@ def make_figures(
 ) -> dict[str, dict]:
     """Attainment and activity figures, exported (PNG + SVG) to ``out_dir``; returns the figures and paths."""
     from antt.reporting import figures
-    from antt.reporting.tables import format_percent, translator
 
     t = translator(lang)
     units = dict(zip(codebook["indicator"], codebook[f"unit_{lang}"]))
     table = attainment(props)
-    level = format_percent(1 - float(table["alpha"].iloc[0]), lang, 0)
+    level = format_level(float(table["alpha"].iloc[0]), lang)
     method = t(table["method"].iloc[0])
     data = table.assign(label=table["indicator"].map(units))
     source = source_line(sources, lang)
@@ -209,3 +215,156 @@ def make_figures(
     for name, fig in (("attainment", attain), ("activity", activity)):
         out[name] = figures.export(fig, f"{prefix}_{name}", out_dir)
     return out
+
+
+# ---------------------------------------------------------------- tables
+def proportion_table(props: pd.DataFrame, labels: dict[str, str], lang: str) -> pd.DataFrame:
+    """Proportions with their interval, method and level in words."""
+    t = translator(lang)
+    rows = []
+    for r in props.itertuples():
+        rows.append(
+            {
+                t("indicator"): labels[r.indicator],
+                t("raw_text"): f"{format_number(r.successes, lang)}/{format_number(r.total, lang)}",
+                t("proportion"): format_percent(r.proportion, lang),
+                t("interval"): f"{format_percent(r.lower, lang)} – {format_percent(r.upper, lang)} "
+                f"({format_level(r.alpha, lang)})",
+                t("method"): t(r.method),
+                t("derived"): t("yes") if r.derived else t("no"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def homogeneity_table(result, lang: str) -> pd.DataFrame:
+    """The chi-square test and the exact test side by side."""
+    t = translator(lang)
+    expected = format_number(round(result.expected_min, 2), lang)
+    note = "prov_expected_min_doubtful" if result.approximation_doubtful else "prov_expected_min"
+    return pd.DataFrame(
+        [
+            {
+                t("test"): t("chi2"),
+                t("statistic"): format_number(round(result.chi2, 3), lang),
+                t("df"): result.dof,
+                t("p_value"): format_p(result.p_value, lang),
+                t("bounds_note"): message(note, lang, value=expected),
+            },
+            {
+                t("test"): t("exact_test"),
+                t("statistic"): "–",
+                t("df"): "–",
+                t("p_value"): format_p(result.exact.p_value, lang),
+                t("bounds_note"): f"{result.exact.method}, {result.exact.n_tables}",
+            },
+        ]
+    )
+
+
+def pairwise_table(result, lang: str) -> pd.DataFrame:
+    """Holm-corrected pairwise tests between kinds of unit."""
+    t = translator(lang)
+    pw = result.pairwise
+    return pd.DataFrame(
+        {
+            t("group_a"): pw["group_a"],
+            t("group_b"): pw["group_b"],
+            t("p_value"): [format_p(p, lang) for p in pw["p_value"]],
+            t("p_holm"): [format_p(p, lang) for p in pw["p_holm"]],
+            t("different"): [t("yes") if r else t("no") for r in pw["reject"]],
+        }
+    )
+
+
+def _ratio_number(x, lang: str) -> str:
+    return format_number(None if x is None or pd.isna(x) else round(x, 2), lang)
+
+
+def ratio_table(ratios_table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Descriptive ratios with their bounds and units."""
+    t = translator(lang)
+    return pd.DataFrame(
+        {
+            t("ratio"): ratios_table["label"],
+            t("value"): [_ratio_number(v, lang) for v in ratios_table["value"]],
+            t("bounds"): [
+                f"[{_ratio_number(lo, lang)}; {_ratio_number(up, lang)}]"
+                for lo, up in zip(ratios_table["lower"], ratios_table["upper"])
+            ],
+            t("unit"): ratios_table["unit"],
+        }
+    )
+
+
+# ---------------------------------------------------------------- findings
+def _bounded_figures(ratio: pd.Series, indicators: pd.DataFrame) -> str:
+    """The figures of a ratio whose bounds come from a qualifier, as written: '«gần 20 nghìn»'."""
+    ids = set(str(ratio["figure_ids"]).split(";"))
+    rows = indicators[indicators["figure_id"].isin(ids) & (indicators["qualifier"] != "exact")]
+    return ", ".join(f"«{text}»" for text in rows["raw_text"])
+
+
+def headline(
+    props: pd.DataFrame, homogeneity, ratios_table: pd.DataFrame, indicators: pd.DataFrame, units: dict, lang: str
+) -> list[str]:
+    """The lowest attainment, the homogeneity test, mediation and members per team, in words; the level from
+    ``homogeneity.alpha``."""
+    lowest = props[props["topic"] == ATTAINMENT_TOPIC].sort_values("proportion").iloc[0]
+    mediation = props[props["indicator"] == "mediations_successful"].iloc[0]
+    members = ratios_table.set_index("ratio").loc["members_per_team"]
+    level = format_level(homogeneity.alpha, lang)
+    claim = message("prov_share_differs" if homogeneity.exact.p_value < homogeneity.alpha else "prov_share_same", lang)
+    exact = "prov_finding_exact_doubtful" if homogeneity.approximation_doubtful else "prov_finding_exact"
+
+    def share(row) -> dict[str, str]:
+        return {
+            "share": format_percent(row.proportion, lang),
+            **{k: format_percent(row[k], lang) for k in ("lower", "upper")},
+        }
+
+    return [
+        message(
+            "prov_finding_lowest",
+            lang,
+            unit=units[lang][lowest.indicator],
+            level=level,
+            method=message(f"method_name_{lowest.method}", lang),
+            **share(lowest),
+        ),
+        message(exact, lang, claim=claim, p=format_p(homogeneity.exact.p_value, lang)),
+        message("prov_finding_mediation", lang, level=level, **share(mediation)),
+        message(
+            "prov_finding_members",
+            lang,
+            lower=format_decimal(members.lower, lang),
+            upper=format_decimal(members.upper, lang),
+            bounded=_bounded_figures(members, indicators),
+        ),
+    ]
+
+
+LIMITATIONS = ("prov_limit_self_assessed", "prov_limit_population", "prov_limit_ratios", "prov_limit_no_years")
+
+
+def findings(
+    props: pd.DataFrame,
+    homogeneity,
+    ratios_table: pd.DataFrame,
+    indicators: pd.DataFrame,
+    sources: pd.DataFrame,
+    units: dict[str, dict[str, str]],
+    thumbnail: str,
+) -> dict[str, Any]:
+    """Key numbers of the provincial analysis and their plain-language summary (vi, en), as written to the
+    results file."""
+    return {
+        "proportions": props.to_dict(orient="records"),
+        "homogeneity": homogeneity.to_dict(),
+        "ratios": ratios_table.to_dict(orient="records"),
+        "data_period": data_period(indicators),
+        "data_date": data_dates(sources, indicators),
+        "headline": {lang: headline(props, homogeneity, ratios_table, indicators, units, lang) for lang in LANGS},
+        "limitations": {lang: [message(key, lang) for key in LIMITATIONS] for lang in LANGS},
+        "thumbnail": thumbnail,
+    }

@@ -51,7 +51,6 @@ __all__ = [
     "LoadedSeries",
     "NoRowsError",
     "PlaceName",
-    "citation",
     "covers",
     "load_series",
     "match_place",
@@ -601,21 +600,3 @@ def used_sources(loaded: LoadedSeries, sources: pd.DataFrame | None = None) -> p
     sources = clean_sources(sources, loaded.path)
     by_id = sources.set_index("source_id")
     return by_id.loc[list(loaded.source_ids)].reset_index()
-
-
-def citation(loaded: LoadedSeries, sources: pd.DataFrame | None = None, lang: str = "vi") -> list[str]:
-    """One line per source of the series: its full citation and publication date, as the report
-    header cites sources; with several sources, the years each covers
-    (``"… (2025-01-15) — data for 2012–2017"``)."""
-    codebook.check_lang(lang)
-    not_stated = "không rõ" if lang == "vi" else "not stated"
-    spans = {s: (str(a) if a == b else f"{a}–{b}") for s, a, b in loaded.source_years}
-    table = used_sources(loaded, sources)
-    lines = []
-    for row in table.itertuples():
-        date = row.publication_date if row.publication_date != "unknown" else not_stated
-        line = f"{row.citation} ({date})"
-        if len(table) > 1:
-            line += f" — {'số liệu' if lang == 'vi' else 'data for'} {spans[row.source_id]}"
-        lines.append(line)
-    return lines

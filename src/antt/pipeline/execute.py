@@ -19,7 +19,7 @@ import papermill as pm
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from antt.pipeline import inputs
+from antt.pipeline import inputs, publish
 from antt.pipeline.kernels import run_code, set_environment
 
 
@@ -155,12 +155,10 @@ def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[s
     nb = normalise(nbformat.read(tmp_nb, as_version=4))
     tmp_nb.unlink()
     version = inputs.data_version(recorded, processed_dir)
-    html = render_report(nb, job, stage.reports / "results", version)
-    (stage.reports / "notebooks").mkdir(exist_ok=True)
-    (stage.reports / "html").mkdir(exist_ok=True)
-    (stage.reports / "notebooks" / f"{job.name}.ipynb").write_text(
-        nbformat.writes(nb) + "\n", encoding="utf-8", newline="\n"
-    )
-    (stage.reports / "html" / f"{job.name}.html").write_text(html, encoding="utf-8", newline="\n")
+    html = render_report(nb, job, publish.results_file(stage.reports, job.name), version)
+    executed, page = publish.executed_notebook(stage.reports, job.name), publish.report_page(stage.reports, job.name)
+    for path, text in ((executed, nbformat.writes(nb) + "\n"), (page, html)):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
     (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)
     return {"label": job.label, "reads": recorded}

@@ -33,7 +33,9 @@ from antt import paths
 PACKAGE = Path(__file__).resolve().parents[1]  # src/antt: the whole package, not this sub-package
 ALWAYS = ("requirements.lock",)
 # Read by the renderer in the runner process (page header and caveats), for every job.
-RENDER_FILES = ("data/raw/sources.csv", "docs/caveats.md", "docs/caveats.vi.md")
+RENDER_FILES = ("data/raw/sources.csv", "data/codebook/labels.csv", "docs/caveats.md", "docs/caveats.vi.md")
+# Words, not data: the catalogue changes a page's words (and its cache key) but not its data version.
+CATALOGUE = "data/codebook/labels.csv"
 RENDER_MODULES = ("reporting.html", "pipeline.execute")
 PROCESSED_PREFIX = "data/processed/"
 LISTING = "listing:"
@@ -200,8 +202,9 @@ def _tree_digest(path: Path) -> bytes:
 
 
 def data_version(recorded: list[str], processed_dir: Path) -> str:
-    """Short SHA-256 of the data files a job read (``data/…``, content only): which data a page was built from."""
+    """Short SHA-256 of the data files a job read (``data/…``, content only, the word catalogue excepted): which
+    data a page was built from."""
     digest = hashlib.sha256()
-    for name in sorted(n for n in recorded if n.startswith("data/")):
+    for name in sorted(n for n in recorded if n.startswith("data/") and n != CATALOGUE):
         digest.update(name.encode() + b"\0" + _content_digest(resolve(name, processed_dir), False))
     return digest.hexdigest()[:12]

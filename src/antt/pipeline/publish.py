@@ -60,6 +60,45 @@ class Outputs:
         return self.root / MANIFEST
 
 
+# The layout of a reports folder (canonical or exploratory, or a job's staging folder): owned here, and only
+# here; the notebooks write figures and results through ``antt.paths`` (FIGURES, RESULTS), which the runner
+# points at the staging folder.
+def executed_notebook(root: Path, name: str) -> Path:
+    return root / "notebooks" / f"{name}.ipynb"
+
+
+def report_page(root: Path, name: str) -> Path:
+    return root / "html" / f"{name}.html"
+
+
+def results_file(root: Path, name: str) -> Path:
+    return root / "results" / f"{name}.json"
+
+
+def index_cards(root: Path, manifest: dict[str, Any], locate) -> list:
+    """One ``antt.reporting.html.IndexCard`` per published report of ``manifest``, in name order; ``locate``
+    maps a published path to where its content is now (a temporary name while publishing)."""
+    from antt.reporting.html import IndexCard
+
+    cards = []
+    for name in sorted(manifest):
+        executed = locate(executed_notebook(root, name))
+        if not executed.exists():
+            continue
+        cards.append(
+            IndexCard(
+                name=name,
+                label=manifest[name].get("label", ""),
+                executed=executed,
+                results=locate(results_file(root, name)),
+                page_href=report_page(root, name).relative_to(root).as_posix(),
+                notebook_href=executed_notebook(root, name).relative_to(root).as_posix(),
+                locate_figure=lambda relative: locate(root / relative),
+            )
+        )
+    return cards
+
+
 def for_overrides(overrides: dict[str, Any]) -> Outputs:
     """The canonical outputs when there are no overrides; else the exploration's own folder."""
     if not overrides:
@@ -205,7 +244,7 @@ def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path,
     from antt.data.io import json_text
     from antt.reporting.html import index_html
 
-    index = index_html(outputs.root, manifest, locate=lambda path: pending.get(path, path))
+    index = index_html(index_cards(outputs.root, manifest, lambda path: pending.get(path, path)))
     views = {outputs.manifest: json_text(manifest), outputs.root / "index.html": index}
     placed: list[tuple[Path, Path]] = []
     try:

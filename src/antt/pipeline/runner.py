@@ -143,8 +143,9 @@ def _set_names(
             break
         chosen.append(k)
     names = []
+    default_lang = spec.parameters["lang"].default if "lang" in spec.parameters else None
     for s in sets:
-        keys = chosen + (["lang"] if s.get("lang", "vi") != "vi" else [])
+        keys = chosen + (["lang"] if s.get("lang", default_lang) != default_lang else [])
         names.append(
             (
                 "__".join(slug(s.get(k, spec.parameters[k].default)) for k in keys),
@@ -360,19 +361,22 @@ class _Run:
             from antt.pipeline.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
 
             with ThreadPoolExecutor(max_workers=self.workers) as threads:
-                while True:
-                    self._start_ready(threads, running, pool, execute_job)
-                    self._publish_ready()
-                    if not running:
-                        break
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    _check_interrupted()
-                    for future in finished:
-                        self._finished(running.pop(future), future)
+                try:
+                    while True:
+                        self._start_ready(threads, running, pool, execute_job)
+                        self._publish_ready()
+                        if not running:
+                            break
+                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                        _check_interrupted()
+                        for future in finished:
+                            self._finished(running.pop(future), future)
+                finally:
+                    # Inside the ``with``, so before the executor waits for its threads: shutting the kernels
+                    # down ends any notebook still running (Ctrl-C, failure), and its outputs are never published.
+                    pool.close()
         finally:
-            # Before the executor waits for its threads: shutting the kernels down ends any notebook
-            # still running (Ctrl-C, failure), and its outputs are never published.
-            pool.close()
+            pool.close()  # also when the import or the executor failed (closing twice is harmless)
         for job in self.jobs:
             if self.state[job.name] == "waiting":
                 upstream_failed = any(self.state[d] in ("failed", "skipped") for d in self._ancestors(job.name))

@@ -1,2 +1,3 @@
-"""Everything a reader sees: the language catalogue and number formats, estimate wording, tables on the page,
-figures, the HTML pages and the results files. Built on ``models`` and ``data``."""
+"""Everything a reader sees: the language catalogue and number formats (``language``), estimate wording
+(``estimates``), where the numbers come from (``provenance``), what a notebook displays (``display``), figures,
+the HTML pages and the results files. Shared by the analyses; built on ``models`` and ``data``."""

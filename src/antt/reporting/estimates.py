@@ -6,6 +6,10 @@ the figures all call ``describe``/``sentence``, so the same estimate never reads
 "0.54" in another. Every word comes from the catalogue (``data/codebook/labels.csv``) in Vietnamese and
 English.
 
+Also here: ``rate_ratio_table`` (every model's rate ratios for the page), ``refusal_text`` (why an interrupted
+time series was not fitted, from the sufficiency verdict) and ``its_plot`` (the fitted series as a figure with
+its caption), shared by the intervention analysis (notebook 03) and the method validation (notebook 04).
+
 A row is one row of ``ITSResult.rate_ratios`` (see ``antt.models.its``): its ``status`` says whether there
 is an estimate ("estimated"), only a limit and a one-sided bound ("boundary"), no estimate at all ("not
 identified"), or a sensitivity model that failed ("did not converge"); ``interval_method`` names how the
@@ -19,7 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from antt.reporting.tables import format_p, translator
+import pandas as pd
+
+from antt.reporting.language import format_decimal, format_level, format_p, format_significant, message, translator
 
 RATIO_DIGITS = 3  # significant digits of a rate ratio and its bounds, wherever they are shown
 
@@ -31,22 +37,10 @@ MODEL_KEYS = {
 }
 
 
-def _decimal(text: str, lang: str) -> str:
-    return text.replace(".", ",") if lang == "vi" else text
-
-
 def format_ratio(value: float | None, lang: str) -> str:
     """A rate ratio (or a bound) with ``RATIO_DIGITS`` significant digits: 0.5446 → '0.545' ('0,545' in
     Vietnamese), 12.34 → '12.3', 1 → '1.00'; 0 → '0'; infinity → '∞'; missing → '–'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    value = float(value)
-    if value == math.inf:
-        return "∞"
-    if value == 0:
-        return "0"
-    decimals = max(0, RATIO_DIGITS - 1 - math.floor(math.log10(abs(value))))
-    return _decimal(f"{value:.{decimals}f}", lang)
+    return format_significant(value, lang, RATIO_DIGITS)
 
 
 def _get(row: Any, name: str, default: Any = None) -> Any:
@@ -103,7 +97,8 @@ def method_text(row: Any, lang: str) -> str:
 
 
 def format_df(df: float, lang: str) -> str:
-    return str(int(df)) if float(df).is_integer() else _decimal(f"{df:.1f}", lang)
+    """Degrees of freedom: '7', or '6,5' when not whole."""
+    return format_decimal(df, lang, 0 if float(df).is_integer() else 1)
 
 
 def caveat_text(row: Any, lang: str) -> str:
@@ -188,7 +183,7 @@ def sentence(row: Any, lang: str, alpha: float) -> str:
     status = _get(row, "status", "estimated")
     if status in ("not identified", "did not converge"):
         return head + f"{text.estimate}. {text.caveat}"
-    level = f"{100 * (1 - alpha):.0f}%"
+    level = format_level(alpha, lang)
     p = headline_p(row, lang)
     limit = f" ({t('boundary_limit')})" if status == "boundary" else ""
     return (
@@ -206,3 +201,87 @@ def short(row: Any, lang: str) -> str:
         text.estimate if status in ("not identified", "did not converge") else f"{text.estimate} ({text.interval})"
     )
     return f"«{text.intervention}», {text.term}: {numbers}"
+
+
+def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every model's rate ratios, the headline model first: estimate (or why there is none), interval, how it
+    was obtained, Wald and likelihood-ratio p-values, and what qualifies the row."""
+    t = translator(lang)
+    rr = rate_ratios.sort_values("headline", ascending=False, kind="stable")
+    described = [describe(row, lang) for row in rr.to_dict(orient="records")]
+    return pd.DataFrame(
+        {
+            t("model"): [d.model for d in described],
+            t("intervention_name"): [d.intervention for d in described],
+            t("term"): [d.term for d in described],
+            t("rate_ratio"): [d.estimate for d in described],
+            t("interval"): [d.interval for d in described],
+            t("method"): [d.method for d in described],
+            t("p_value_wald"): [d.p_value for d in described],
+            t("lr_p_value"): [d.lr_p_value for d in described],
+            t("caveat"): [d.caveat for d in described],
+        }
+    )
+
+
+def _range(periods: tuple[str, ...]) -> dict[str, str]:
+    return {"first": periods[0], "last": periods[-1]}
+
+
+def refusal_text(verdict: Any, unknown_starts: list[str], outcome_label: str, lang: str) -> str:
+    """Why nothing was fitted and what to collect: interventions without a start year, else the sufficiency
+    verdict (``antt.models.sufficiency.SufficiencyVerdict``) in words. In English the verdict's own message."""
+    if unknown_starts:
+        return message("its_unknown_start", lang, names=", ".join(f"«{n}»" for n in unknown_starts))
+    details = []
+    for s in verdict.interventions:
+        need = ([message("its_missing_before", lang, **_range(s.missing_before))] if s.missing_before else []) + (
+            [message("its_missing_after", lang, **_range(s.missing_after))] if s.missing_after else []
+        )
+        side = {"name": s.name, "start": s.start, "before": s.points_before, "after": s.points_after}
+        details.append(
+            message("its_refused_side_missing", lang, **side, missing=", ".join(need))
+            if need
+            else message("its_refused_side", lang, **side)
+        )
+    if verdict.missing:
+        details.append(message("its_collect", lang, outcome=outcome_label, **_range(verdict.missing)))
+    present = ", ".join(str(y) for y in verdict.years_present) or message("none_word", lang)
+    return message(
+        "its_refused",
+        lang,
+        message=verdict.message,
+        min_points=verdict.min_points,
+        present=present,
+        details=" ".join(details),
+    )
+
+
+def its_plot(result: Any, predictions: pd.DataFrame, interventions: dict[str, int], title: str, source: str, lang: str):
+    """Observed counts, fitted line and counterfactual with their intervals (``antt.models.its.counterfactual``
+    of a fitted ``result``), with a caption naming the source, the model and the level changes."""
+    from antt.reporting import figures
+
+    pred = predictions
+    calendar = pred["year"] + (pred["month"] - 1) / 12 if "month" in pred else pred["year"]
+
+    def band(column: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"time": calendar, "mean": pred[column], "lower": pred[f"{column}_lower"], "upper": pred[f"{column}_upper"]}
+        )
+
+    level = format_level(result.alpha, lang)
+    method = message(
+        "its_plot_method", lang, family=result.family, reference=result.reference_distribution, level=level
+    )
+    levels = [short(row, lang) for row in result.headline.to_dict(orient="records") if row["kind"] == "level"]
+    caption = f"{source}. {method}. {message('rate_ratio', lang)} ({level}): " + "; ".join(levels) + "."
+    return figures.its_figure(
+        pd.DataFrame({"time": calendar, "count": pred["count"]}),
+        band("fitted"),
+        band("counterfactual"),
+        {n: float(y) for n, y in interventions.items()},
+        title,
+        caption,
+        lang,
+    )

@@ -5,7 +5,8 @@ and method) and returns a bare ``matplotlib.figure.Figure``, built inside a clea
 from matplotlib's defaults plus ``theme_rc()``, so neither importing nor calling this module changes
 global matplotlib state, and a user's rcParams or matplotlibrc cannot change the output.
 User-facing strings are normalised to NFC (matplotlib does no text shaping, so decomposed
-diacritics would render as loose marks); only the generic axis words in ``WORDS`` live here.
+diacritics would render as loose marks). Every word comes from the catalogue (``words``), every number
+from ``antt.reporting.language``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
+from antt.reporting.language import format_decimal, format_percent, message
+
 FIGSIZE = (8.0, 4.5)  # inches; fixed so that outputs are deterministic
 MIN_DPI = 150
 CAPTION_SIZE = 7.5
@@ -52,46 +55,26 @@ EXPORT_RC = {
 }
 METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
 
-WORDS: dict[str, dict[str, str]] = {
-    "vi": {
-        "year": "Năm",
-        "attainment": "Tỷ lệ đạt",
-        "estimate": "Tỷ lệ quan sát",
-        "new_addicts": "Số người nghiện mới",
-        "count": "Số lượng",
-        "log": "thang logarit",
-        "approximate": "Số gần đúng (có khoảng)",
-        "simulated": "mô phỏng",
-        "observed": "Quan sát",
-        "fitted": "Mô hình ước lượng",
-        "counterfactual": "Phản thực tế (không can thiệp)",
-        "power": "Lực kiểm định",
-        "outlined": "ô viền đen",
-        "baseline_rate": "Tỷ suất nền mỗi năm",
-        "relative_drop": "Mức giảm tương đối",
-        "years_each_side": "Số năm mỗi phía",
-        "undated": "Không rõ thời điểm",
-    },
-    "en": {
-        "year": "Year",
-        "attainment": "Attainment rate",
-        "estimate": "Observed proportion",
-        "new_addicts": "New addicts",
-        "count": "Count",
-        "log": "log scale",
-        "approximate": "Approximate figure (with bounds)",
-        "simulated": "simulated",
-        "observed": "Observed",
-        "fitted": "Fitted model",
-        "counterfactual": "Counterfactual (no intervention)",
-        "power": "Power",
-        "outlined": "outlined",
-        "baseline_rate": "Baseline rate per year",
-        "relative_drop": "Relative drop",
-        "years_each_side": "Years each side",
-        "undated": "Period not stated",
-    },
-}
+# The generic axis and legend words of the figures: catalogue keys ``fig_<word>`` (data/codebook/labels.csv).
+WORDS = (
+    "year",
+    "attainment",
+    "estimate",
+    "new_addicts",
+    "count",
+    "log",
+    "approximate",
+    "simulated",
+    "observed",
+    "fitted",
+    "counterfactual",
+    "power",
+    "outlined",
+    "baseline_rate",
+    "relative_drop",
+    "years_each_side",
+    "undated",
+)
 
 
 # ---------------------------------------------------------------- theme and export
@@ -109,13 +92,6 @@ def theme_rc() -> dict:
         }
     )
     return rc
-
-
-def apply_theme() -> None:
-    """Opt-in *global* theme for notebooks; the figure functions do not need it."""
-    sns.set_theme(
-        context="notebook", style="whitegrid", palette="colorblind", font="DejaVu Sans", font_scale=0.85, rc=theme_rc()
-    )
 
 
 @contextlib.contextmanager
@@ -200,10 +176,9 @@ def _wrap(text, width: int) -> str:
     return textwrap.fill(_nfc(text), width, break_long_words=False, break_on_hyphens=False)
 
 
-def _words(lang: str) -> dict[str, str]:
-    if lang not in WORDS:
-        raise ValueError(f"lang must be one of {sorted(WORDS)}, got {lang!r}")
-    return WORDS[lang]
+def words(lang: str) -> dict[str, str]:
+    """The generic figure words (``WORDS``) in ``lang``, from the catalogue; ValueError for an unknown language."""
+    return {word: message(f"fig_{word}", lang) for word in WORDS}
 
 
 def _require(df: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
@@ -211,18 +186,6 @@ def _require(df: pd.DataFrame, columns: list[str], what: str) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{what}: missing column(s) {missing}; expected {columns}")
     return df.reset_index(drop=True)
-
-
-def _num(x: float, lang: str, decimals: int = 0, strip: bool = False) -> str:
-    """1234.5 -> '1.234,5' (vi) or '1,234.5' (en)."""
-    s = f"{x:,.{decimals}f}"
-    if strip and decimals:
-        s = s.rstrip("0").rstrip(".")
-    return s.translate(str.maketrans(",.", ".,")) if lang == "vi" else s
-
-
-def _pct(x: float, lang: str) -> str:
-    return _num(100 * x, lang, 1, strip=True) + "%"
 
 
 def _new_figure(
@@ -272,7 +235,7 @@ def timeline_figure(
 ) -> Figure:
     """Events (vertical lines) on a year axis against indicators (annotated points); undated
     indicators (year missing) go into a note box beside the axis, never onto it."""
-    w = _words(lang)
+    w = words(lang)
     ev = _require(events, ["label", "year"], "events")
     ind = _require(indicators, ["label", "year", "value_text"], "indicators")
     dated, notes = ind[ind["year"].notna()], ind[ind["year"].isna()]
@@ -340,7 +303,7 @@ def timeline_figure(
 @_themed
 def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", method_label: str = "") -> Figure:
     """Attainment rates by kind of unit: point and interval, percent axis, 'successes/total' at right."""
-    w = _words(lang)
+    w = words(lang)
     if not _nfc(method_label):
         raise ValueError("attainment_figure: method_label must name the interval method (e.g. 'Clopper–Pearson 95%')")
     d = _require(df, ["label", "proportion", "lower", "upper", "successes", "total"], "attainment")
@@ -356,7 +319,7 @@ def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "v
         ax.text(
             1.02,
             yi,
-            f"{_num(s, lang)}/{_num(n, lang)}",
+            f"{format_decimal(s, lang, 0)}/{format_decimal(n, lang, 0)}",
             transform=ax.get_yaxis_transform(),
             ha="left",
             va="center",
@@ -364,7 +327,7 @@ def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "v
         )
     left = max(0.0, math.floor((lo.min() - 0.02) * 20) / 20)
     ax.set_xlim(left, 1 + 0.02 * (1 - left))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _pct(v, lang)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v, lang, trim=True)))
     ax.set_xlabel(w["attainment"])
     _legend_above(ax, ncols=2)
     return fig
@@ -385,7 +348,7 @@ def its_figure(
 ) -> Figure:
     """Interrupted time series: observed points, fitted line and band, dashed counterfactual and band,
     labelled vertical lines at the interventions."""
-    w = _words(lang)
+    w = words(lang)
     obs = _require(observed, ["time", "count"], "observed")
     bands = [
         (_require(fitted, ["time", "mean", "lower", "upper"], "fitted"), PALETTE[0], "-", w["fitted"]),
@@ -439,7 +402,7 @@ def power_heatmap(
     """Power by baseline rate × relative drop, one panel per value of ``panel`` ("years_each_side", a number, or
     "period", a label such as "2012–2025"); cells ≥ threshold outlined.
     With ``simulated`` the title always carries the word for simulated in ``lang``."""
-    w = _words(lang)
+    w = words(lang)
     d = _require(df, ["baseline_rate", "relative_drop", panel, "power"], "power")
     if not d["power"].between(0, 1).all():
         raise ValueError("power: every value must lie in [0, 1]")
@@ -455,7 +418,7 @@ def power_heatmap(
             .pivot(index="baseline_rate", columns="relative_drop", values="power")
             .sort_index(ascending=False)
         )
-        labels = grid.map(lambda v: "" if pd.isna(v) else _num(v, lang, 2)).to_numpy()
+        labels = grid.map(lambda v: "" if pd.isna(v) else format_decimal(v, lang, 2)).to_numpy()
         sns.heatmap(
             grid,
             ax=ax,
@@ -468,15 +431,15 @@ def power_heatmap(
             linewidths=0.5,
             linecolor="white",
             annot_kws={"fontsize": 7.5},
-            xticklabels=[_pct(c, lang) for c in grid.columns],
-            yticklabels=[_num(r, lang, 2, strip=True) for r in grid.index] if k % ncols == 0 else False,
+            xticklabels=[format_percent(c, lang, trim=True) for c in grid.columns],
+            yticklabels=[format_decimal(r, lang, 2, trim=True) for r in grid.index] if k % ncols == 0 else False,
         )
         for i, j in zip(*np.nonzero(grid.to_numpy() >= threshold)):
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
         ax.set(
             xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
             ylabel=w["baseline_rate"] if k % ncols == 0 else "",
-            title=str(n) if panel == "period" else f"{w['years_each_side']}: {_num(n, lang, 2, strip=True)}",
+            title=str(n) if panel == "period" else f"{w['years_each_side']}: {format_decimal(n, lang, 2, trim=True)}",
         )
         ax.tick_params(axis="both", labelrotation=0, labelsize=8)
     for ax in axes.flat[len(panels) :]:
@@ -485,10 +448,10 @@ def power_heatmap(
         ScalarMappable(Normalize(0, 1), "viridis"),
         ax=axes.ravel().tolist(),
         shrink=0.9,
-        label=f"{w['power']} ({w['outlined']}: ≥ {_num(threshold, lang, 2, strip=True)})",
+        label=f"{w['power']} ({w['outlined']}: ≥ {format_decimal(threshold, lang, 2, trim=True)})",
     )
     cbar.ax.axhline(threshold, color="black", lw=1.6)
-    cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, lang, 1)))
+    cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_decimal(v, lang, 1)))
     return fig
 
 
@@ -499,7 +462,7 @@ def activity_figure(
     """Provincial activity counts as horizontal bars, whiskers where lower/upper differ from value,
     value labels with their qualifier ('gần 20.000'). ``log_scale`` draws points instead of bars:
     a bar's length on a log axis depends on an arbitrary axis minimum."""
-    w = _words(lang)
+    w = words(lang)
     d = _require(df, ["label", "value", "lower", "upper", "qualifier"], "activity")
     v = d["value"].astype(float).to_numpy()
     lo, hi = (d[c].astype(float).fillna(d["value"].astype(float)).to_numpy() for c in ("lower", "upper"))
@@ -535,7 +498,7 @@ def activity_figure(
         )
     for yi, val, top, q in zip(y, v, hi, qualifiers):
         ax.annotate(
-            f"{q} {_num(val, lang)}".strip(),
+            f"{q} {format_decimal(val, lang, 0)}".strip(),
             (top, yi),
             xytext=(8 if log_scale else 4, 0),
             textcoords="offset points",
@@ -544,7 +507,7 @@ def activity_figure(
             parse_math=False,
         )
     ax.set_xlim(lo.min() / 2 if log_scale else 0, hi.max() * (4 if log_scale else 1.2))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _num(x, lang)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_decimal(x, lang, 0)))
     label = _nfc(xlabel) if xlabel else w["count"]
     ax.set_xlabel(f"{label} ({w['log']})" if log_scale else label)
     if approx.any():

@@ -15,6 +15,7 @@ import html
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from nbconvert import HTMLExporter
 
 from antt import __version__, paths
 from antt.data.clean import load_sources
-from antt.data.io import write_text_atomic
+from antt.reporting.language import LANGS, message
+from antt.reporting.provenance import publication_date
 
+INDEX_WORDS = ("index_title", "report", "executed_notebook", "sources", "reproduce", "reproduce_intro")  # html_<word>
 CSS = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
 COMMANDS = ("make reports", "make test")
 
@@ -36,7 +39,7 @@ def _esc(value: Any) -> str:
 def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
     """A copy without the prose cells of the other language and without the parameters cells."""
     nb = copy.deepcopy(nb)
-    drop = {f"lang-{other}" for other in ("vi", "en") if other != lang} | {"parameters", "injected-parameters"}
+    drop = {f"lang-{other}" for other in set(LANGS) - {lang}} | {"parameters", "injected-parameters"}
     nb.cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
     return nb
 
@@ -50,9 +53,22 @@ def title_of(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
-def load_results(name: str, results_dir: Path | None = None) -> dict[str, Any]:
-    path = Path(results_dir or paths.RESULTS) / f"{name}.json"
+def load_results(path: Path) -> dict[str, Any]:
+    """A results file's content; {} when the job wrote none."""
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+@dataclass(frozen=True)
+class IndexCard:
+    """What the index shows of one report; the pipeline, which owns the folder layout, fills it in."""
+
+    name: str
+    label: str
+    executed: Path  # the executed notebook (its title, in the page's language)
+    results: Path  # its results file (headline findings, thumbnail)
+    page_href: str  # links, relative to the index
+    notebook_href: str
+    locate_figure: Callable[[str], Path]  # a figure named in the results ("figures/x.png") → where it is now
 
 
 def _sources_html(lang: str, source_ids: list[str] | None = None) -> str:
@@ -62,8 +78,7 @@ def _sources_html(lang: str, source_ids: list[str] | None = None) -> str:
         sources = sources[sources["source_id"].isin(source_ids)]
     items = []
     for s in sources.itertuples():
-        date = s.publication_date if s.publication_date != "unknown" else ("không rõ" if lang == "vi" else "not stated")
-        items.append(f"<li>{_esc(s.citation)} ({_esc(date)})</li>")
+        items.append(f"<li>{_esc(s.citation)} ({_esc(publication_date(s.publication_date, lang))})</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -77,25 +92,24 @@ def _citations_html(results: dict[str, Any], lang: str) -> str:
 
 
 def _header(title: str, job, lang: str, results: dict[str, Any], data_version: str) -> str:
-    words = {
-        "vi": ("Tham số", "Nguồn dữ liệu", "Thời kỳ của dữ liệu", "Ngày của dữ liệu", "Phiên bản", "Bản tiếng Anh"),
-        "en": ("Parameters", "Data sources", "Period of the data", "Date of the data", "Version", "Vietnamese version"),
-    }[lang]
     params = ", ".join(f"{_esc(k)} = {_esc(v)}" for k, v in sorted(job.params.items()))
     period = results.get("data_period", "")
     data_date = results.get("data_date", {}).get(lang, "")
     version = f"antt {__version__}" + (
-        f", {'dữ liệu' if lang == 'vi' else 'data'} {data_version}" if data_version else ""
+        f", {message('html_data_version', lang, version=data_version)}" if data_version else ""
     )
-    return (
-        f'<header class="report"><h1>{_esc(title)}</h1><dl>'
-        f"<dt>{words[0]}</dt><dd>{params}</dd>"
-        f"<dt>{words[1]}</dt><dd>{_citations_html(results, lang)}</dd>"
-        f"<dt>{words[2]}</dt><dd>{_esc(period)}</dd>"
-        f"<dt>{words[3]}</dt><dd>{_esc(data_date)}</dd>"
-        f"<dt>{words[4]}</dt><dd>{_esc(version)}</dd>"
-        f"</dl></header>"
+    rows = (
+        ("html_parameters", params),
+        ("html_data_sources", _citations_html(results, lang)),
+        ("html_data_period", _esc(period)),
+        ("html_data_date", _esc(data_date)),
+        ("html_version", _esc(version)),
     )
+    items = "".join(f"<dt>{_esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
+    return f'<header class="report"><h1>{_esc(title)}</h1><dl>{items}</dl></header>'
+
+
+CAVEATS = {"vi": "caveats.vi.md", "en": "caveats.md"}  # docs/ file of the data log and caveats, by language
 
 
 def _caveats_html(lang: str) -> str:
@@ -103,7 +117,7 @@ def _caveats_html(lang: str) -> str:
     (they point into the repository, not next to the report)."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    path = paths.ROOT / "docs" / ("caveats.vi.md" if lang == "vi" else "caveats.md")
+    path = paths.ROOT / "docs" / CAVEATS[lang]
     if not path.exists():
         return ""
     text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", path.read_text(encoding="utf-8"))
@@ -112,15 +126,11 @@ def _caveats_html(lang: str) -> str:
 
 def _limitations(lang: str, results: dict[str, Any]) -> str:
     """This report's limitations (from its results), then the project's data log and caveats, folded."""
-    heading, more = (
-        ("Giới hạn của phân tích", "Nhật ký dữ liệu, giả định và lưu ý (docs/caveats.vi.md)")
-        if lang == "vi"
-        else ("Limitations", "Data log, assumptions and caveats (docs/caveats.md)")
-    )
+    heading, more = message("html_limitations", lang), message("html_caveats", lang, file=f"docs/{CAVEATS[lang]}")
     items = "".join(f"<li>{_esc(i)}</li>" for i in results.get("limitations", {}).get(lang, []))
     caveats = _caveats_html(lang)
     folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
-    return f'<section class="limitations"><h2>{heading}</h2><ul>{items}</ul>{folded}</section>'
+    return f'<section class="limitations"><h2>{_esc(heading)}</h2><ul>{items}</ul>{folded}</section>'
 
 
 def page(title: str, lang: str, body: str) -> str:
@@ -131,9 +141,9 @@ def page(title: str, lang: str, body: str) -> str:
     )
 
 
-def render_report(nb: nbformat.NotebookNode, job, results_dir: Path, data_version: str) -> str:
-    """The analyst's HTML page for an executed notebook; ``results_dir`` holds the job's results
-    (still staged), ``data_version`` is a short digest of the data files the job read."""
+def render_report(nb: nbformat.NotebookNode, job, results_path: Path, data_version: str) -> str:
+    """The analyst's HTML page for an executed notebook; ``results_path`` is the job's results file (still
+    staged), ``data_version`` a short digest of the data files the job read."""
     lang = job.params.get("lang", "vi")
     shown = select_language(nb, lang)
     title = title_of(shown) or job.spec.name
@@ -147,7 +157,7 @@ def render_report(nb: nbformat.NotebookNode, job, results_dir: Path, data_versio
         anchor_link_text="",
     )
     body, _ = exporter.from_notebook_node(shown)
-    results = load_results(job.name, results_dir)
+    results = load_results(results_path)
     main = f"<main>\n{body}\n</main>"
     return page(title, lang, _header(title, job, lang, results, data_version) + main + _limitations(lang, results))
 
@@ -156,60 +166,31 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def index_html(
-    reports_dir: Path, manifest: dict[str, Any], lang: str = "vi", locate: Callable[[Path], Path] = lambda path: path
-) -> str:
-    """The page ``<reports_dir>/index.html``: one card per report of ``manifest`` with its key
-    findings, a thumbnail and links (the canonical ``reports/`` or an exploratory run's folder).
-    ``locate`` maps a published path to where its content is now (the publisher passes the
-    temporary names of the files it is about to rename into place)."""
-    words = {
-        "vi": (
-            "Báo cáo an ninh trật tự cơ sở tỉnh Hà Nam",
-            "Báo cáo",
-            "Sổ tay đã chạy",
-            "Nguồn",
-            "Cách tạo lại các báo cáo",
-            "Trên máy chỉ có python3 và make, hai lệnh sau cài đặt mọi thứ, chạy lại toàn bộ và kiểm thử:",
-        ),
-        "en": (
-            "Community security and order reports, Hà Nam province",
-            "Report",
-            "Executed notebook",
-            "Sources",
-            "How to reproduce",
-            "On a machine with only python3 and make, these two commands install everything, rebuild and test:",
-        ),
-    }[lang]
-    cards = []
-    for name in sorted(manifest):
-        executed = locate(reports_dir / "notebooks" / f"{name}.ipynb")
-        if not executed.exists():
-            continue
-        results_file = locate(reports_dir / "results" / f"{name}.json")
-        results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
+def index_html(cards: list[IndexCard], lang: str = "vi") -> str:
+    """The index page of a reports folder (the canonical ``reports/`` or an exploratory run's): one card per
+    report with its key findings, a thumbnail and links."""
+    w = {key: message(f"html_{key}", lang) for key in INDEX_WORDS}
+    shown = []
+    for card in cards:
+        results = load_results(card.results)
         findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
         thumb = ""
-        picture = locate(reports_dir / results["thumbnail"]) if results.get("thumbnail") else None
+        picture = card.locate_figure(results["thumbnail"]) if results.get("thumbnail") else None
         if picture is not None and picture.exists():
-            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(results.get("title", name))}">'
-        title = title_of(select_language(nbformat.read(executed, as_version=4), lang)) or name
-        if manifest[name].get("label"):
-            title = f"{title} ({manifest[name]['label']})"
-        cards.append(
+            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(results.get("title", card.name))}">'
+        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
+        if card.label:
+            title = f"{title} ({card.label})"
+        shown.append(
             f'<article class="card">{thumb}<h2>{_esc(title)}</h2><ul>{findings}</ul>'
-            f'<a href="html/{_esc(name)}.html">{words[1]}</a> · <a href="notebooks/{_esc(name)}.ipynb">{words[2]}</a></article>'
+            f'<a href="{_esc(card.page_href)}">{_esc(w["report"])}</a> · '
+            f'<a href="{_esc(card.notebook_href)}">{_esc(w["executed_notebook"])}</a></article>'
         )
     commands = "".join(f"<li><code>{c}</code></li>" for c in COMMANDS)
     body = (
-        f'<header class="report"><h1>{_esc(words[0])}</h1></header><main>'
-        f'<section class="cards">{"".join(cards)}</section>'
-        f"<h2>{words[3]}</h2>{_sources_html(lang)}"
-        f"<h2>{words[4]}</h2><p>{_esc(words[5])}</p><ol>{commands}</ol></main>"
+        f'<header class="report"><h1>{_esc(w["index_title"])}</h1></header><main>'
+        f'<section class="cards">{"".join(shown)}</section>'
+        f"<h2>{_esc(w['sources'])}</h2>{_sources_html(lang)}"
+        f"<h2>{_esc(w['reproduce'])}</h2><p>{_esc(w['reproduce_intro'])}</p><ol>{commands}</ol></main>"
     )
-    return page(words[0], lang, body)
-
-
-def write_index(reports_dir: Path, manifest: dict[str, Any], lang: str = "vi") -> Path:
-    """Write ``<reports_dir>/index.html`` (see ``index_html``)."""
-    return write_text_atomic(index_html(reports_dir, manifest, lang), reports_dir / "index.html")
+    return page(w["index_title"], lang, body)
