@@ -36,6 +36,8 @@ Exit status: 0; 1 when ``--check`` finds a difference or the written precision l
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import math
 import os
@@ -102,12 +104,29 @@ def write_every_digit(project: Path) -> None:
 
 
 def write_series(project: Path, index: int, counts: tuple[int, ...]) -> str:
+    """A made-up series in its own folder, with the ``sources.csv`` beside it that registers its source (as
+    docs/own_series.md asks of a researcher); returns its path relative to the project."""
     rows = ["source_id,place,indicator,year,count,population"]
     for i, (year, count) in enumerate(zip(YEARS, counts, strict=True)):
         rows.append(f"precision-benchmark,xã Ngọc Lũ (Bình Lục),new_drug_addicts,{year},{count},{9000 + 57 * i}")
+    folder = project / f"precision_series_{index}"
+    folder.mkdir(exist_ok=True)
     name = f"precision_series_{index}.csv"
-    (project / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return name
+    (folder / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with open(project / "data" / "raw" / "sources.csv", encoding="utf-8", newline="") as handle:
+        template = next(csv.DictReader(handle))
+    template.update(
+        source_id="precision-benchmark",
+        title="Made-up series for the precision benchmark (not real data)",
+        citation="Made-up series for the precision benchmark (not real data)",
+        text_file=name,
+        sha256=hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+    )
+    with open(folder / "sources.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(template))
+        writer.writeheader()
+        writer.writerow(template)
+    return f"{folder.name}/{name}"
 
 
 def outputs(project: Path) -> dict[str, bytes]:
