@@ -13,8 +13,6 @@ from antt.data import schemas
 from antt.data.io import read_csv_text, validate
 from antt.text import LANGUAGES
 
-LANGS = LANGUAGES
-
 
 def _load(name: str, schema, codebook_dir: str | Path | None) -> pd.DataFrame:
     path = Path(codebook_dir or paths.CODEBOOK) / name
@@ -57,8 +55,8 @@ def load_columns(codebook_dir: str | Path | None = None) -> pd.DataFrame:
 
 
 def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
     return lang
 
 

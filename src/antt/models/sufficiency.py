@@ -164,7 +164,7 @@ def check_sufficiency(
     monthly = months is not None
     present = _present_periods(years, months)
     starts = sorted((start_index(str(n), s, monthly), str(n)) for n, s in interventions.items())
-    sides = [_side(i, starts, present, min_points, warn_below, monthly) for i in range(len(starts))]
+    sides = [_side(i, starts, present, min_points, warn_below) for i in range(len(starts))]
     refusals, warnings_ = _side_texts(sides, starts, min_points, monthly)
     all_missing = [p for side in sides for p in side.missing_before + side.missing_after]
     return SufficiencyVerdict(
@@ -232,7 +232,7 @@ class _Side:
         )
 
 
-def _side(i: int, starts: list[tuple[int, str]], present: list[int], min_points: int, warn_below: int, monthly: bool):
+def _side(i: int, starts: list[tuple[int, str]], present: list[int], min_points: int, warn_below: int) -> _Side:
     """The ``_Side`` of the i-th intervention (in start order): "before" runs from the previous start, "after"
     stops at the next one."""
     s, name = starts[i]
