@@ -164,9 +164,16 @@ def shutdown(km: KernelManager) -> None:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
-def run_code(km: KernelManager, code: str, user_expressions: dict[str, str] | None = None, timeout: float = 30) -> dict:
+# A set-up request waits in the kernel's queue behind the warm-up import of the scientific stack, which takes
+# 3 s on an idle machine and has taken over 30 s with every core busy (make stress): allow for that.
+SETUP_TIMEOUT = 300.0
+
+
+def run_code(
+    km: KernelManager, code: str, user_expressions: dict[str, str] | None = None, timeout: float = SETUP_TIMEOUT
+) -> dict:
     """Run ``code`` silently in a started kernel (no history, no output); returns the reply's content.
-    Raises RuntimeError when the code fails."""
+    Raises RuntimeError when the code fails, TimeoutError after ``timeout`` seconds without a reply."""
     kc = _blocking_client(km)
     try:
         kc.start_channels()
@@ -181,7 +188,7 @@ def run_code(km: KernelManager, code: str, user_expressions: dict[str, str] | No
     return content
 
 
-def set_environment(km: KernelManager, values: dict[str, str], timeout: float = 30) -> None:
+def set_environment(km: KernelManager, values: dict[str, str], timeout: float = SETUP_TIMEOUT) -> None:
     """Set environment variables inside a running kernel (no names left in its namespace)."""
     run_code(km, f"__import__('os').environ.update({values!r})", timeout=timeout)
 
