@@ -41,8 +41,11 @@ format: $(STAMP) ## Ruff: fix what can be fixed and format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) lint ## Ruff, then the whole test suite (unit, property, notebook and report tests; one build of the reports)
-	$(PY) -m pytest
+# pytest-xdist: one test process per core (at most 4); --dist loadfile keeps each test file, and each notebook's
+# cells under nbval, in one process. TEST_WORKERS=0 runs everything in this process (for pdb).
+TEST_WORKERS ?= auto
+test: $(STAMP) lint ## Ruff, then the whole test suite on every core (unit, property, notebook and report tests; one build)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 test-fast: $(STAMP) ## Run the tests that do not execute notebooks (nor long simulations, nor the browser)
 	$(PY) -m pytest -m "not slow and not browser"

@@ -27,7 +27,7 @@ BUSY = "while True: pass"
 def one_start(retried: list[str]) -> tuple[bool, float, str]:
     began = time.monotonic()
     try:
-        km = kernels.start_kernel("antt", paths.NOTEBOOKS, timeout=120, warm=False, failures=retried)
+        km = kernels.start_kernel("antt", paths.NOTEBOOKS, timeout=120, failures=retried)
     except kernels.KernelStartError as exc:
         return False, time.monotonic() - began, str(exc)
     kernels.shutdown(km)

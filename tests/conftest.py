@@ -4,9 +4,10 @@
   the committed ``reports/`` or ``data/processed/``.
 - ``built_project``: the suite's one end-to-end build of the real notebooks, reused by every test that
   needs built reports. Tests of the runner's mechanics use ``toy_project`` (small notebooks, same runner).
+  Under pytest-xdist (``make test``) the processes share each build: one builds, the others wait for it.
 - Every execution of a real notebook is counted (nbval, and ``antt run`` through ``run_antt`` /
-  ``start_antt``); the counts are printed at the end, and the session fails if a notebook ran more than
-  once under nbval plus once per parameter set in the build.
+  ``start_antt``); the counts are printed at the end (the xdist controller adds up its workers'), and the
+  session fails if a notebook ran more than once under nbval plus once per parameter set in the build.
 - Marks: ``slow`` for tests that execute notebooks (nbval included) or long simulations, ``browser`` for
   Chromium; ``make test-fast`` runs neither.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_185f12b80bd82d9c.txt"
@@ -108,9 +110,21 @@ def _over_budget() -> list[str]:
     ]
 
 
+def _xdist_worker(config) -> bool:
+    return hasattr(config, "workeroutput")
+
+
 def pytest_sessionfinish(session, exitstatus):
-    if _over_budget() and exitstatus == pytest.ExitCode.OK:
+    if _xdist_worker(session.config):  # the controller adds up the workers' counts (pytest_testnodedown)
+        session.config.workeroutput["antt_executions"] = [[*key, n] for key, n in EXECUTIONS.items()]
+    elif _over_budget() and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: called in the controller as each worker ends
+def pytest_testnodedown(node, error):
+    for notebook, how, n in getattr(node, "workeroutput", {}).get("antt_executions", []):
+        EXECUTIONS[notebook, how] += n
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -222,22 +236,44 @@ PERTURBED_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
-def built_project(tmp_path_factory) -> Path:
-    """The suite's one end-to-end build: a copy of the project (committed reports and processed data included)
-    after ``antt run --force`` under ``EXOTIC_ENV`` and ``PERTURBED_ENV``. Read-only: copy it (``copy_tree``)
-    to change it. Every real notebook runs here once per parameter set, and nowhere else but under nbval."""
-    root = _copy_project(
-        tmp_path_factory.mktemp("built") / "project",
+def _build_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(root)`` once per session, also when pytest-xdist runs the tests in several processes: the
+    first process to ask builds under a file lock, the others wait for it and reuse its project (or its
+    failure: a build that failed is not tried again). ``build`` returns (exit code, standard error)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this session
+    folder = base / name
+    status = folder / "exit-code"
+    with FileLock(base / f"{name}.lock"):
+        if not status.exists():
+            folder.mkdir(exist_ok=True)
+            code, stderr = build(folder / "project")
+            (folder / "antt-run.log").write_text(stderr, encoding="utf-8")
+            status.write_text(str(code), encoding="utf-8")
+    log = (folder / "antt-run.log").read_text(encoding="utf-8")
+    assert status.read_text(encoding="utf-8") == "0", log
+    return folder / "project"
+
+
+def _build_real_project(root: Path) -> tuple[int, str]:
+    _copy_project(
+        root,
         folders=("data", "notebooks", "docs", "reports"),
         files=("params.yaml", "pyproject.toml", "README.md"),
     )
     # A heartbeat every second: the console test reads this run's log (build_log) instead of running its own.
     env = {**EXOTIC_ENV, **PERTURBED_ENV, "ANTT_HEARTBEAT_SECONDS": "1"}
     result = run_antt(root, "run", "--force", env=env, timeout=1800)
-    assert result.returncode == 0, result.stderr
-    (root.parent / "antt-run.log").write_text(result.stderr, encoding="utf-8")
-    return root
+    return result.returncode, result.stderr
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """The suite's one end-to-end build: a copy of the project (committed reports and processed data included)
+    after ``antt run --force`` under ``EXOTIC_ENV`` and ``PERTURBED_ENV``. Read-only: copy it (``copy_tree``)
+    to change it. Every real notebook runs here once per parameter set, and nowhere else but under nbval."""
+    return _build_once(tmp_path_factory, "built", _build_real_project)
 
 
 @pytest.fixture(scope="session")
@@ -349,13 +385,15 @@ def write_toy_project(root: Path) -> Path:
     return root
 
 
+def _build_toy_project(root: Path) -> tuple[int, str]:
+    result = run_antt(write_toy_project(root), "run")
+    return result.returncode, result.stderr
+
+
 @pytest.fixture(scope="session")
 def toy_built(tmp_path_factory) -> Path:
     """A toy project after ``antt run``. Read-only: tests copy it with ``toy_project``."""
-    root = write_toy_project(tmp_path_factory.mktemp("toy") / "project")
-    result = run_antt(root, "run")
-    assert result.returncode == 0, result.stderr
-    return root
+    return _build_once(tmp_path_factory, "toy", _build_toy_project)
 
 
 @pytest.fixture

@@ -108,3 +108,34 @@ def test_models_have_one_import_path():
     public = [n for n in vars(antt.models) if not n.startswith("_")]
     modules = {n for n in public if isinstance(getattr(antt.models, n), type(antt.models))}
     assert set(public) <= modules | {"annotations"}, sorted(set(public) - modules)
+
+
+def test_the_runner_builds_asts_only_through_its_lock():
+    """CPython 3.11 fails two threads building ASTs at once (antt.pipeline.syntax): the pipeline's
+    threads call ``ast.parse`` and ``ast.literal_eval`` on text only through ``syntax``."""
+    offenders = []
+    for path in sorted((PACKAGE / "pipeline").glob("*.py")):
+        if path.name == "syntax.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.func if isinstance(node, ast.Call) else None
+            if isinstance(call, ast.Attribute) and isinstance(call.value, ast.Name) and call.value.id == "ast":
+                text_argument = call.attr == "parse" or (
+                    call.attr == "literal_eval" and node.args and not isinstance(node.args[0], ast.Attribute)
+                )
+                if text_argument:
+                    offenders.append(f"{path.name}:{node.lineno} ast.{call.attr}")
+    assert not offenders, f"use antt.pipeline.syntax: {offenders}"
+
+
+def test_the_syntax_lock_serialises_parsing():
+    import threading
+
+    from antt.pipeline import syntax
+
+    finished = threading.Event()
+    with syntax._LOCK:
+        thread = threading.Thread(target=lambda: (syntax.parse("x = 1"), finished.set()), daemon=True)
+        thread.start()
+        assert not finished.wait(0.2), "parsed while another thread held the lock"
+    assert finished.wait(10)

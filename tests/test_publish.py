@@ -186,7 +186,7 @@ def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):
 
     from antt.pipeline import kernels
 
-    monkeypatch.setattr(kernels, "start_kernel", lambda name, cwd: object())
+    monkeypatch.setattr(kernels, "start_kernel", lambda name, cwd, preload=(): object())
     monkeypatch.setattr(kernels, "shutdown", lambda km: None)
     pool = kernels.KernelPool(["antt", "antt", "antt"], Path("."), ahead=2)
     for _ in range(3):
@@ -199,3 +199,32 @@ def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):
         worker.join(timeout=10)
     pool.close()
     assert len(got) == 3
+
+
+def test_kernels_preload_what_the_notebooks_import_and_nothing_of_antt(tmp_path):
+    import nbformat
+
+    notebook = tmp_path / "nb.ipynb"
+    cells = [
+        "%matplotlib inline\nimport numpy as np\nfrom antt.analyses import province",
+        "def later():\n    import sqlite3  # lazy: not preloaded\n",
+        "this is not python(",
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), notebook)
+    preload = inputs.preload_modules([notebook])
+    assert "numpy" in preload and "sqlite3" not in preload
+    assert not [m for m in preload if m.split(".")[0] == "antt"]
+    assert "pandas" in preload  # imported at module level by antt.data, which province imports
+    assert "seaborn" in preload  # province imports antt.reporting.figures inside a function; figures imports it
+
+
+def test_the_preload_skips_names_that_are_not_modules_and_leaves_nothing_behind():
+    import sys
+
+    from antt.pipeline import kernels
+
+    namespace: dict = {}
+    exec(kernels.preload_code(("json", "pathlib.Path", "antt_no_such_module", "email.mime")), namespace)
+    assert set(namespace) == {"__builtins__"}
+    assert "email.mime" in sys.modules and "antt_no_such_module" not in sys.modules
+    assert "pathlib.Path" not in sys.modules

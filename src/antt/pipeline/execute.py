@@ -9,7 +9,6 @@ injected-parameters cell a random id).
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import papermill as pm
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from antt.pipeline import inputs, publish
+from antt.pipeline import inputs, publish, syntax
 from antt.pipeline.kernels import run_code, set_environment
 
 
@@ -111,7 +110,7 @@ def _recorded_reads(km) -> tuple[list[str], list[str]]:
     value = run_code(km, "", {"reads": inputs.REPORT_CODE})["user_expressions"]["reads"]
     if value.get("status") != "ok":
         raise RuntimeError(f"could not read the job's recorded inputs: {value.get('ename')}: {value.get('evalue')}")
-    reads, modules = json.loads(ast.literal_eval(value["data"]["text/plain"]))
+    reads, modules = json.loads(syntax.literal(value["data"]["text/plain"]))
     return reads, modules
 
 

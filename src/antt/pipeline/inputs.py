@@ -22,6 +22,7 @@ explicitly (whole file or folder): reads there are not recorded (a series file i
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import json
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
+from antt.pipeline import syntax
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/antt: the whole package, not this sub-package
 ALWAYS = ("requirements.lock",)
@@ -142,16 +144,78 @@ def import_closure(modules: list[str]) -> set[str]:
         if file is None or file in seen:
             continue
         seen.add(file)
-        tree = ast.parse((PACKAGE / file).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.split(".")[0] == "antt"]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "antt":
-                todo.append(node.module)
-                todo += [f"{node.module}.{a.name}" for a in node.names]
+        todo += _antt_imports(syntax.parse((PACKAGE / file).read_text(encoding="utf-8")))
         parts = module.split(".")
         todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages run first
     return seen
+
+
+def preload_modules(notebooks: list[Path]) -> tuple[str, ...]:
+    """Modules worth importing into a kernel before its notebook runs (read from the code, never
+    imported): what the notebooks import, and what the ``antt`` modules they import, at any depth,
+    import at module level; never ``antt`` itself, whose paths depend on the environment each job sets.
+    An ``antt`` module imported inside a function counts (the analyses import their figures that way),
+    a library imported inside a function does not (that import is lazy on purpose). ``from a import b``
+    gives ``a`` and ``a.b``, as ``b`` may be a submodule (``kernels.preload_code`` tells them apart)."""
+    found: set[str] = set()
+    imported: list[str] = []
+    for notebook in notebooks:
+        for source in _code_cells(notebook):
+            with contextlib.suppress(SyntaxError):  # the notebook will say so when it runs
+                imported += _top_level_imports(syntax.parse(source), found)
+    for file in import_closure(imported):
+        _top_level_imports(syntax.parse((PACKAGE / file).read_text(encoding="utf-8")), found)
+    return tuple(sorted(found))
+
+
+def _code_cells(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
+    # IPython's magics and shell escapes are not Python: blank them out before parsing.
+    return [
+        "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        for source, cell in zip(sources, cells, strict=True)
+        if cell.get("cell_type") == "code"
+    ]
+
+
+def _top_level_imports(tree: ast.Module, others: set[str]) -> list[str]:
+    """The ``antt`` modules that ``tree`` imports at module level; other modules are added to ``others``."""
+    antt: list[str] = []
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, ast.If | ast.Try | ast.With):  # `try: import x` and the like, not functions
+            if not (isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)):  # for type checkers
+                statements += node.body
+            statements += [*getattr(node, "orelse", []), *getattr(node, "finalbody", [])]
+            statements += [s for handler in getattr(node, "handlers", []) for s in handler.body]
+            continue
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names if a.name != "*")]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top == "antt":
+                antt.append(name)
+            elif top != "__future__":
+                others.add(name)
+    return antt
+
+
+def _antt_imports(tree: ast.Module) -> list[str]:
+    """Every ``antt`` module (or name in one) that ``tree`` imports, at module level or inside functions."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "antt"]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "antt":
+            found.append(node.module)
+            found += [f"{node.module}.{a.name}" for a in node.names]
+    return found
 
 
 def _module_file(module: str) -> str | None:

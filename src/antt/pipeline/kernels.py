@@ -18,10 +18,12 @@ and core count; one thread per library makes a kernel's arithmetic independent o
 machine is doing. Only thread counts are set: ``OPENBLAS_CORETYPE`` and the like are left as the
 environment has them (some machines set them on purpose).
 
-Each notebook still gets a fresh kernel of its own, but the kernel is started, and the scientific
-stack imported into it, while the previous notebook runs. The warm-up imports third-party modules
-only (never ``antt``, whose paths depend on the environment each job sets), with ``silent=True``
-and no names left behind, so a notebook sees a clean namespace.
+Each notebook still gets a fresh kernel of its own, but the kernel is started, and the modules its
+notebook will import are imported into it, while the previous notebook runs. Which modules: what
+the run's notebooks import at module level, directly or through ``antt`` (``inputs.preload_modules``
+reads the code), never ``antt`` itself, whose paths depend on the environment each job sets. The
+warm-up runs with ``silent=True``, leaves no names behind, so a notebook sees a clean namespace, and
+ignores a module that fails to import: the notebook reports that failure when it runs.
 """
 
 from __future__ import annotations
@@ -37,18 +39,6 @@ from pathlib import Path
 from jupyter_client import KernelManager
 from jupyter_client.blocking import BlockingKernelClient
 
-WARM_MODULES = (
-    "numpy",
-    "pandas",
-    "scipy.stats",
-    "statsmodels.api",
-    "matplotlib.pyplot",
-    "seaborn",
-    "pandera.pandas",
-    "IPython.display",
-    "nbformat",
-)
-WARM_CODE = f"[__import__('importlib').import_module(m) for m in {WARM_MODULES!r}]"
 THREAD_SETTINGS = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -77,7 +67,28 @@ def _blocking_client(km: KernelManager) -> BlockingKernelClient:
     return kc
 
 
-def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> KernelManager:
+def preload_code(modules: tuple[str, ...]) -> str:
+    """Code that imports ``modules`` in a kernel and leaves no names behind. A name whose parent module
+    already has it as a non-module attribute (``pathlib.Path``) is skipped; a module that fails to import
+    is ignored (the notebook reports the failure when it imports it)."""
+    return (
+        "def _antt_preload(names):\n"
+        "    import importlib, sys, types\n"
+        "    for name in sorted(names):\n"
+        "        parent, _, last = name.rpartition('.')\n"
+        "        if parent in sys.modules and not isinstance(getattr(sys.modules[parent], last, None), "
+        "(types.ModuleType, type(None))):\n"
+        "            continue\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        f"_antt_preload({list(modules)!r})\n"
+        "del _antt_preload\n"
+    )
+
+
+def _start_once(kernel_name: str, cwd: Path, timeout: float, preload: tuple[str, ...]) -> KernelManager:
     # A short private folder: IPC socket paths are limited to about 100 bytes.
     sockets = Path(tempfile.mkdtemp(prefix="antt-k-"))
     # nbclient must get an asynchronous client: with a blocking one its wait for output blocks the
@@ -107,9 +118,9 @@ def _start_once(kernel_name: str, cwd: Path, timeout: float, warm: bool) -> Kern
         try:
             kc.start_channels()
             kc.wait_for_ready(timeout=timeout)
-            if not warm:
+            if not preload:
                 return km
-            reply = kc.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=timeout)
+            reply = kc.execute_interactive(preload_code(preload), silent=True, store_history=False, timeout=timeout)
             if reply["content"].get("status") != "ok":
                 raise RuntimeError(f"warm-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         finally:
@@ -127,16 +138,16 @@ def start_kernel(
     cwd: Path,
     timeout: float = 120,
     tries: int = START_TRIES,
-    warm: bool = True,
+    preload: tuple[str, ...] = (),
     failures: list[str] | None = None,
 ) -> KernelManager:
-    """A started kernel (``warm``: with the scientific stack imported); a kernel that dies or hangs
-    while starting is replaced, up to ``tries`` times. Each failed try's reason is appended to
-    ``failures`` when given (the kernel-start benchmark counts them)."""
+    """A started kernel with the modules ``preload`` imported; a kernel that dies or hangs while
+    starting is replaced, up to ``tries`` times. Each failed try's reason is appended to ``failures``
+    when given (the kernel-start benchmark counts them)."""
     reasons = [] if failures is None else failures
     for _ in range(tries):
         try:
-            return _start_once(kernel_name, cwd, timeout, warm)
+            return _start_once(kernel_name, cwd, timeout, preload)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
@@ -197,12 +208,13 @@ class KernelPool:
     """Kernels started ahead of need, in the order the jobs will ask for them (one kernel per job).
 
     ``kernel_names`` lists the kernel of every job to run, in planned order; up to ``ahead`` of them
-    warm up at once (on two cores, warming kernels that cannot run yet only slows those that can).
-    A start failure is handed to the job that asks for that kernel.
+    warm up at once (on two cores, warming kernels that cannot run yet only slows those that can),
+    importing ``preload``. A start failure is handed to the job that asks for that kernel.
     """
 
-    def __init__(self, kernel_names: list[str], cwd: Path, ahead: int):
+    def __init__(self, kernel_names: list[str], cwd: Path, ahead: int, preload: tuple[str, ...] = ()):
         self.cwd = cwd
+        self.preload = preload
         self.to_start = list(kernel_names)
         self.ready: dict[str, queue.Queue] = {name: queue.Queue() for name in kernel_names}
         self.starting: Counter = Counter()
@@ -226,7 +238,7 @@ class KernelPool:
 
         def work():
             try:
-                km = start_kernel(name, self.cwd)
+                km = start_kernel(name, self.cwd, preload=self.preload)
                 with self.lock:
                     self.live.add(km)
                 self.ready[name].put(km)

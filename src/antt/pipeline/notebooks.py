@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from antt.pipeline import syntax
+
 TYPES = {"str": str, "int": int, "float": float, "bool": bool, "dict": dict, "list": list}
 
 
@@ -61,7 +63,7 @@ def read_spec(path: str | Path) -> NotebookSpec:
     lines = source.splitlines()
     params = {}
     try:
-        body = ast.parse(source).body
+        body = syntax.parse(source).body
     except SyntaxError as exc:
         raise ValueError(f"{path}: parameters cell line {exc.lineno}: {exc.msg}") from None
     for node in body:

@@ -354,7 +354,10 @@ class _Run:
         from antt.pipeline.kernels import KernelPool
 
         pool = KernelPool(
-            [j.spec.kernel_name for j in candidates], paths.NOTEBOOKS, ahead=min(self.workers, len(candidates))
+            [j.spec.kernel_name for j in candidates],
+            paths.NOTEBOOKS,
+            ahead=min(self.workers, len(candidates)),
+            preload=inputs.preload_modules(sorted({j.spec.path for j in candidates})),
         )
         running: dict[Future, Job] = {}
         try:
