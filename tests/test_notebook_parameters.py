@@ -205,4 +205,4 @@ def test_method_validation_small_run():
     summary = report.findings(study, report.short_series_refusal(short, "en"), thumbnail="")
     assert summary["simulated"] is True and summary["coverage"]["n_sim"] == 30
     assert all("Simulated" in line or "simulated" in line for line in summary["headline"]["en"])
-    assert "Refused" in summary["refusal_on_short_series"]
+    assert "Not estimated" in summary["refusal_on_short_series"]

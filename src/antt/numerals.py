@@ -23,10 +23,6 @@ Conventions of Vietnamese writing (the tests are the specification):
   three parts (``16/2/2017``), day/month (``16/2``: a <= 31, b <= 12, a > b, both 1-2 digits),
   month/year (``2/2017``: a <= 12, b a year 1900-2100 written without ``.``) or a year range
   (``2017/2018``). Percentages are in percent units (0-100, more allowed).
-* ``format_number(value, scale)`` takes the full value (``format_number(20000, "nghìn")`` is
-  ``"20 nghìn"``) so that ``parse_number(format_number(x, scale)) == x``. A non-integer with
-  exactly three decimals and a 1-3 digit integer part gets a fourth, zero decimal
-  (``1.234`` -> ``"1,2340"``) so that it never reads as the ambiguous ``1,234``.
 """
 
 from __future__ import annotations
@@ -38,7 +34,7 @@ from decimal import Decimal
 
 from antt.errors import quote
 
-__all__ = ["FigureParseError", "ParsedFigure", "format_number", "parse_figure", "parse_number"]
+__all__ = ["FigureParseError", "ParsedFigure", "parse_figure", "parse_number"]
 
 SCALES = {"nghìn": 10**3, "ngàn": 10**3, "triệu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
 QUALIFIERS = {"gần": "nearly", "trên": "more_than", "hơn": "more_than", "khoảng": "about", "chừng": "about"}
@@ -207,25 +203,3 @@ def parse_figure(text: str) -> ParsedFigure:
     if denominator == 0:
         raise FigureParseError(f"{quote(text)} has a zero denominator")
     return ParsedFigure(text, kind, float(value), denominator, *_bounds(qualifier, value, step), qualifier)
-
-
-def format_number(value: float | int, scale: str | None = None) -> str:
-    """Write a non-negative number in Vietnamese style, the inverse of :func:`parse_number`.
-
-    ``1630`` -> ``"1.630"``, ``1.5`` -> ``"1,5"``, ``(20000, "nghìn")`` -> ``"20 nghìn"``
-    (``value`` is the full value, divided by the scale). Floats are written from their shortest
-    ``repr``. Three decimals with a 1-3 digit integer part get a trailing zero (``"1,2340"``).
-    """
-    if scale is not None and scale not in SCALES:
-        raise ValueError(f"unknown scale word {scale!r}; use one of {sorted(SCALES)}")
-    number = Decimal(repr(value) if isinstance(value, float) else int(value))
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"format_number writes non-negative finite numbers, not {value!r}")
-    number /= SCALES[scale] if scale else 1
-    digits = format(number.normalize(), "f")
-    whole, _, frac = digits.partition(".")
-    whole = f"{int(whole):,}".replace(",", ".")
-    if len(frac) == 3 and len(whole) <= 3 and whole != "0":
-        frac += "0"
-    out = f"{whole},{frac}" if frac else whole
-    return f"{out} {scale}" if scale else out

@@ -81,9 +81,18 @@ def test_too_few_years_are_refused_with_what_to_collect():
     analysis = I.analyse(_series([3, 4], [1, 0, 2], start=2022), {"Mô hình A": 2022}, LABEL["en"], 0.05)
     assert analysis.status == "refuse" and not analysis.fitted and analysis.verdict is not None
     words = I.refusals(analysis, LABEL)
-    assert words["en"] == analysis.verdict.message  # the English words are the models' own
+    assert words["en"].startswith("Not estimated: an interrupted time series needs at least")
+    assert "Collect yearly counts of new addicts for at least 2019" in words["en"], words["en"]
     assert "Cần thu thập số người nghiện mới theo từng năm" in words["vi"] and "2020, 2021" in words["vi"]
     assert "{" not in words["vi"] and "its_" not in words["vi"]
+
+
+def test_a_fit_on_few_points_warns_in_the_page_language(fitted):
+    analysis = I.analyse(_series([20, 22, 19, 21, 23], [12, 11, 13, 10, 12]), {"Mô hình thử": 2014}, "x", 0.05)
+    assert analysis.status == "warn" and analysis.fitted
+    assert analysis.warning("vi").startswith("Khớp kèm cảnh báo: dưới 8 điểm") and "2009–2018" in analysis.warning("vi")
+    assert analysis.warning("en").startswith("Fitted with a warning: fewer than 8 points")
+    assert fitted.warning("vi") == fitted.warning("en") == ""
 
 
 def test_findings_of_a_fitted_series(fitted, plan):

@@ -52,6 +52,6 @@ def test_the_example_fit_and_the_refusal_of_a_short_series():
     assert example.result.n_points == 16 and "expected" not in example.series
     assert set(example.predictions.columns) >= {"fitted", "counterfactual_lower"}
     short = simulation.simulate_series(years_before=2, years_after=5, seed=4)
-    assert A.short_series_refusal(short, "en").startswith("Refused:")
+    assert A.short_series_refusal(short, "en").startswith("Not estimated: an interrupted time series needs")
     assert "sự kiện mô phỏng" in A.short_series_refusal(short, "vi")
     assert A.short_series_refusal(simulation.simulate_series(seed=2), "vi") == ""

@@ -21,7 +21,7 @@ from antt.data.series import LoadedSeries
 from antt.models.counts import zero_count_upper_bounds
 from antt.models.its import counterfactual, fit_its
 from antt.models.power import Design, minimum_detectable_drop_table, power_table
-from antt.models.sufficiency import InsufficientDataError, check_sufficiency
+from antt.models.sufficiency import InsufficientDataError, check_sufficiency, period_ranges
 from antt.reporting import estimates
 from antt.reporting.display import show, show_text
 from antt.reporting.language import (
@@ -108,9 +108,12 @@ class InterventionAnalysis:
     def fitted(self) -> bool:
         return self.result is not None
 
-    def warning(self) -> str:
-        """The verdict's message when the fit rests on few points ("warn"), else ""."""
-        return self.verdict.message if self.status == "warn" else ""
+    def warning(self, lang: str) -> str:
+        """In ``lang``: the warning that the fit rests on few points (status "warn"), else ""."""
+        if self.status != "warn":
+            return ""
+        present = period_ranges(list(self.verdict.years_present), False)
+        return message("note_sufficiency_warn", lang, warn_below=self.verdict.warn_below, present=present)
 
 
 def analyse(

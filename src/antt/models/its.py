@@ -1044,7 +1044,7 @@ def _sufficient(
         raise InsufficientDataError(verdict)
     if verdict.status == "warn":
         present = period_ranges(list(verdict.years_present), False)
-        fields = {"message": verdict.message, "warn_below": verdict.warn_below, "present": present}
+        fields = {"warn_below": verdict.warn_below, "present": present}
         notes.append(Note("note_sufficiency_warn", fields))
     return verdict
 

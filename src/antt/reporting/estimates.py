@@ -250,7 +250,6 @@ def refusal_text(verdict: Any, unknown_starts: list[str], outcome_label: str, la
     return message(
         "its_refused",
         lang,
-        message=verdict.message,
         min_points=verdict.min_points,
         present=present,
         details=" ".join(details),
