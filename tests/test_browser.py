@@ -1,6 +1,7 @@
-"""Every committed report and the index, opened in headless Chromium (Debian's package, driven by
-Playwright): no console errors, no request outside the file, images decoded, Vietnamese text
-present, every index link resolves. Saves a screenshot of the index under reports/build/."""
+"""Every committed report and index, in every language, opened in headless Chromium (Debian's package, driven
+by Playwright): no console errors, no request outside the file, images decoded, Vietnamese text present on
+Vietnamese pages, every link resolves, and every page links to the index of its language and to its twins in
+the other languages. Saves a screenshot of each index under reports/build/."""
 
 import os
 import shutil
@@ -13,7 +14,7 @@ from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REPORTS = ROOT / "reports"
-PAGES = sorted((REPORTS / "html").glob("*.html")) + [REPORTS / "index.html"]
+PAGES = sorted((REPORTS / "html").glob("*.html")) + sorted(REPORTS.glob("index*.html"))
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -73,18 +74,47 @@ def test_page_opens_offline_and_renders(browser, path):
         page.close()
 
 
+def _links(page) -> list[Path]:
+    hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    assert all(urlparse(h).scheme == "file" for h in hrefs), hrefs
+    return [Path(unquote(urlparse(h).path)) for h in hrefs]
+
+
+def _language_of(path: Path) -> str:
+    """``x.en.html`` → "en"; ``x.html`` → "vi" (the default pages keep their names)."""
+    suffixes = path.name.removesuffix(".html").rsplit(".", 1)
+    return suffixes[1] if len(suffixes) == 2 and suffixes[1] in ("vi", "en") else "vi"
+
+
 @pytest.mark.browser
-def test_index_links_resolve_and_screenshot(browser):
-    index = REPORTS / "index.html"
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_every_link_resolves_and_leads_to_the_index_and_the_twin(browser, path):
+    page, _errors, _ = _open(browser, path)
+    try:
+        links = _links(page)
+        broken = [str(link) for link in links if not link.is_file()]
+        assert not broken, f"broken links: {broken}"
+        lang = _language_of(path)
+        assert page.evaluate("document.documentElement.lang") == lang
+        index = REPORTS / ("index.html" if lang == "vi" else f"index.{lang}.html")
+        twin_lang = "en" if lang == "vi" else "vi"
+        stem = path.name.removesuffix(".html").removesuffix(f".{lang}")
+        twin = path.parent / (f"{stem}.html" if twin_lang == "vi" else f"{stem}.{twin_lang}.html")
+        if path.parent == REPORTS:  # an index links to the other index and to its language's reports
+            assert twin in links and all(_language_of(p) == lang for p in links if p.parent.name == "html")
+        else:
+            assert index in links and twin in links, (index, twin, links)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_index_screenshot(browser, lang):
+    index = REPORTS / ("index.html" if lang == "vi" else f"index.{lang}.html")
     page, _errors, _ = _open(browser, index)
     try:
-        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
-        assert hrefs, "the index links to nothing"
-        for href in hrefs:
-            url = urlparse(href)
-            assert url.scheme == "file", href
-            assert Path(unquote(url.path)).is_file(), f"broken link {href}"
-        shot = REPORTS / "build" / "index.png"
+        shot = REPORTS / "build" / f"index.{lang}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000

@@ -66,7 +66,7 @@ def test_a_wrong_lang_is_refused():
 )
 def test_the_cleaning_table_in_each_language(lang, heading, other):
     result = clean.clean(write=False)
-    page = show(indicator_table(result.indicators, codebook.load_indicators(), lang)).data
+    page = show(indicator_table(result.indicators, codebook.load_indicators(), lang), lang).html[lang]
     assert heading in page and other not in page
 
 
@@ -82,7 +82,7 @@ def test_province_in_english_with_clopper_pearson(tmp_path):
     assert "Clopper–Pearson" in headline[0]
     counts = province.activity_counts(indicators, code_book, "en")
     province.make_figures(props, counts, clean.load_sources(), code_book, "en", tmp_path, "p_en")
-    assert (tmp_path / "p_en_attainment.png").exists()
+    assert (tmp_path / "p_en_attainment.en.png").exists()
 
 
 # --- 03 with other communes and a researcher's series ----------------------------------------------------
@@ -112,7 +112,7 @@ def _notebook_03(commune: str, outcome: str, interventions: dict, series_path: s
         figures_table,
         sources,
         interventions,
-        thumbnail="",
+        thumbnail={},
         loaded=loaded,
         series_file=Path(series_path).name if series_path and loaded is None else "",
     )
@@ -139,7 +139,7 @@ def test_a_series_file_gets_fitted(tmp_path):
     assert summary["status"] in {"ok", "warn"} and summary["fit"] is not None
     level = next(r for r in summary["fit"]["rate_ratios"] if r["headline"] and r["kind"] == "level")
     assert level["lower"] < 0.5 < level["upper"]
-    assert (figures / "nl_its.png").exists()
+    assert (figures / "nl_its.en.png").exists()
     assert summary["data_period"] == "2010–2025" and summary["series"]["source_ids"] == ["simulated-test"]
     assert any("Test series simulated-test" in line for line in summary["citations"]["en"])
 
@@ -178,7 +178,7 @@ def test_a_series_with_no_new_addicts_after_2018_is_estimated(tmp_path):
         assert row["coef"] is None or abs(row["coef"]) < float("inf"), row
     nb = [r for r in rows if r["model"] == "negative-binomial (sensitivity)"]
     assert nb and all(r["status"] == "did not converge" and r["rate_ratio"] is None for r in nb)
-    page = show(estimates.rate_ratio_table(analysis.result.rate_ratios, "vi")).data  # the report's table
+    page = show(estimates.rate_ratio_table(analysis.result.rate_ratios, "vi"), "vi").html["vi"]  # the report's table
     assert "không hội tụ" in page and "&lt; 0,550" in page
     _, other = _notebook_03("Công Lý", "black_credit_crimes", {"Xã không có hoạt động tín dụng đen": None}, str(series))
     assert other["series"] is None and "ngoc_lu_records.csv" in other["limitations"]["en"][0]
@@ -202,7 +202,8 @@ def test_method_validation_small_run():
 
     study = validation.validation_study(n_sim=30, workers=1)
     short = simulate_series(years_before=2, years_after=5, baseline_rate=20.0, seed=20240104)
-    summary = report.findings(study, report.short_series_refusal(short, "en"), thumbnail="")
+    refusal = {lg: report.short_series_refusal(short, lg) for lg in ("vi", "en")}
+    summary = report.findings(study, refusal, thumbnail={})
     assert summary["simulated"] is True and summary["coverage"]["n_sim"] == 30
     assert all("Simulated" in line or "simulated" in line for line in summary["headline"]["en"])
-    assert "Not estimated" in summary["refusal_on_short_series"]
+    assert summary["refusal_on_short_series"]["en"].startswith("Not estimated")

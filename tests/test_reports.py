@@ -36,7 +36,7 @@ def test_committed_outputs_are_what_the_pipeline_produces(built_project):
 
 
 def test_reports_are_self_contained_and_escaped():
-    for page in sorted((ROOT / "reports" / "html").glob("*.html")) + [ROOT / "reports" / "index.html"]:
+    for page in sorted((ROOT / "reports" / "html").glob("*.html")) + sorted((ROOT / "reports").glob("index*.html")):
         text = page.read_text(encoding="utf-8")
         assert "<script" not in text.lower(), page.name
         assert "http://" not in text and "https://" not in text.replace("https://opensource.org", ""), page.name
@@ -55,7 +55,28 @@ def test_table_text_from_data_is_escaped():
 
     from antt.reporting import display
 
-    html = display.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]})).data
+    html = display.show(pd.DataFrame({"label": ["<script>alert(1)</script>"]}), "vi").html["en"]
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    findings = display.show_findings({"headline": {"vi": ["<b>x</b>"]}}, "vi").data
+    findings = display.show_findings({"headline": {"vi": ["<b>x</b>"], "en": []}}, "vi").html["vi"]
     assert "<b>x</b>" not in findings and "&lt;b&gt;x&lt;/b&gt;" in findings
+
+
+def test_one_output_carries_every_language_and_each_page_shows_its_own():
+    import nbformat
+    import pandas as pd
+
+    from antt.reporting import display, html
+
+    shown = display.show(lambda lg: pd.DataFrame({{"vi": "Cột", "en": "Column"}[lg]: [1]}), "vi")
+    data = shown._repr_mimebundle_()
+    assert "Cột" in data["text/html"] and set(data[display.BUNDLE]) == {"en"}  # Jupyter shows the preview
+    assert "Column" in data[display.BUNDLE]["en"]
+    output = nbformat.v4.new_output("display_data", data=data)
+    prose = {lg: nbformat.v4.new_markdown_cell(f"# {lg}", metadata={"tags": [f"lang-{lg}"]}) for lg in ("vi", "en")}
+    nb = nbformat.v4.new_notebook(cells=[*prose.values(), nbformat.v4.new_code_cell("x", outputs=[output])])
+    for lang, word, other in (("vi", "Cột", "Column"), ("en", "Column", "Cột")):
+        page = html.select_language(nb, lang)
+        assert [c.source for c in page.cells if c.cell_type == "markdown"] == [f"# {lang}"]
+        (out,) = page.cells[-1].outputs
+        assert set(out.data) == {"text/html"} and word in out.data["text/html"] and other not in out.data["text/html"]
+    assert display.show_text({"vi": "", "en": ""}, "vi") is None and display.show_notes([], "vi") is None

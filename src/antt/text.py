@@ -58,6 +58,14 @@ _WORD_END_PUNCT = "\u00a0«»‹›‘’‚“”„…–—•·´"
 
 #: The languages of every report and message, Vietnamese first.
 LANGUAGES = ("vi", "en")
+#: What a page's file name carries for its language: the first language keeps the plain name (index.html),
+#: the others add their code (index.en.html).
+FILE_SUFFIX = {"vi": "", "en": ".en"}
+
+
+def other_languages(lang: str) -> tuple[str, ...]:
+    """The languages of ``LANGUAGES`` other than ``lang``, in order (a page's twins)."""
+    return tuple(other for other in LANGUAGES if other not in (lang,))
 
 
 def _continuations() -> str:

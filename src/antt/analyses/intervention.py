@@ -236,8 +236,8 @@ def zero_bound_table(bounds: pd.DataFrame, lang: str) -> pd.DataFrame:
 def show_zero_bounds(bounds: pd.DataFrame, lang: str):
     """The bounds table, or a sentence saying that the article states no zero for this outcome."""
     if bounds.empty:
-        return show_text(message("its_no_stated_zero", lang))
-    return show(zero_bound_table(bounds, lang))
+        return show_text(lambda lg: message("its_no_stated_zero", lg), lang)
+    return show(lambda lg: zero_bound_table(bounds, lg), lang)
 
 
 def _period_label(first, last, slopes, lang: str) -> str:
@@ -296,11 +296,11 @@ def show_power_plan(plan: PowerPlan, lang: str):
     from IPython.display import display
 
     if plan.reason:
-        return show_text(message(f"power_{plan.reason}", lang))
+        return show_text(lambda lg: message(f"power_{plan.reason}", lg), lang)
     for period, why in plan.skipped:
-        display(show_text(f"{period}: {why}"))
-    display(show(power_plan_table(plan.table, lang)))
-    return show(minimum_drop_table(plan.minimum_drops, lang))
+        display(show_text(f"{period}: {why}", lang))
+    display(show(lambda lg: power_plan_table(plan.table, lg), lang))
+    return show(lambda lg: minimum_drop_table(plan.minimum_drops, lg), lang)
 
 
 def show_fit(analysis: InterventionAnalysis, lang: str) -> None:
@@ -310,7 +310,7 @@ def show_fit(analysis: InterventionAnalysis, lang: str) -> None:
     from antt.reporting.display import show_notes
 
     if analysis.fitted:
-        display(show(estimates.rate_ratio_table(analysis.result.rate_ratios, lang)))
+        display(show(lambda lg: estimates.rate_ratio_table(analysis.result.rate_ratios, lg), lang))
         display(show_notes(analysis.result.note_keys, lang))
 
 
@@ -382,7 +382,7 @@ def make_figures(
         out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang)
     if not plan.table.empty:
         out["power"] = _power_figure(plan, interventions, lang)
-    return {name: figures.export(fig, f"{prefix}_{name}", out_dir) for name, fig in out.items()}
+    return {name: figures.export(fig, figures.stem(prefix, name, lang), out_dir) for name, fig in out.items()}
 
 
 # ---------------------------------------------------------------- findings
@@ -539,7 +539,7 @@ def findings(
     figures_table: pd.DataFrame,
     sources: pd.DataFrame,
     interventions: dict[str, int | None],
-    thumbnail: str,
+    thumbnail: dict[str, str],
     loaded: LoadedSeries | None = None,
     series_file: str = "",
 ) -> dict[str, Any]:

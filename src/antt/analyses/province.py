@@ -213,7 +213,7 @@ def make_figures(
     )
     out = {}
     for name, fig in (("attainment", attain), ("activity", activity)):
-        out[name] = figures.export(fig, f"{prefix}_{name}", out_dir)
+        out[name] = figures.export(fig, figures.stem(prefix, name, lang), out_dir)
     return out
 
 
@@ -354,7 +354,7 @@ def findings(
     indicators: pd.DataFrame,
     sources: pd.DataFrame,
     units: dict[str, dict[str, str]],
-    thumbnail: str,
+    thumbnail: dict[str, str],
 ) -> dict[str, Any]:
     """Key numbers of the provincial analysis and their plain-language summary (vi, en), as written to the
     results file."""

@@ -59,7 +59,7 @@ def example_figure(example: ExampleFit, lang: str, out_dir, prefix: str) -> dict
     title = f"{message('fig_example_title', lang)} ({message('fig_simulated', lang)})"
     source = message("val_simulated_source", lang)
     fig = estimates.its_plot(example.result, example.predictions, example.interventions, title, source, lang)
-    return {"example": figures.export(fig, f"{prefix}_example", out_dir)}
+    return {"example": figures.export(fig, figures.stem(prefix, "example", lang), out_dir)}
 
 
 def short_series_refusal(simulated: pd.DataFrame, lang: str) -> str:
@@ -341,9 +341,10 @@ def limitations(study, lang: str) -> list[str]:
     ]
 
 
-def findings(study, refusal: str, thumbnail: str) -> dict[str, Any]:
+def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[str, Any]:
     """Key numbers of the method validation on simulated data (vi, en), from ``study`` (an
-    ``antt.models.validation.ValidationStudy``) and the refusal text of a too-short simulated series.
+    ``antt.models.validation.ValidationStudy``), the refusal of a too-short simulated series (language → text)
+    and the index card's picture (``antt.reporting.results.thumbnail``).
 
     ``coverage`` is the summary row of the main scenario (``main_scenario``); ``scenarios`` every summary row;
     ``scale_floor`` the scenarios whose coverage is clearly above nominal only because the scale is floored

@@ -20,6 +20,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 from antt.pipeline import inputs, publish, syntax
 from antt.pipeline.kernels import run_code, set_environment
+from antt.text import LANGUAGES
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -154,9 +155,14 @@ def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[s
     nb = normalise(nbformat.read(tmp_nb, as_version=4))
     tmp_nb.unlink()
     version = inputs.data_version(recorded, processed_dir)
-    html = render_report(nb, job, publish.results_file(stage.reports, job.name), version)
-    executed, page = publish.executed_notebook(stage.reports, job.name), publish.report_page(stage.reports, job.name)
-    for path, text in ((executed, nbformat.writes(nb) + "\n"), (page, html)):
+    results = publish.results_file(stage.reports, job.name)
+    written = {publish.executed_notebook(stage.reports, job.name): nbformat.writes(nb) + "\n"}
+    for lang in LANGUAGES:
+        links = publish.page_links(stage.reports, job.name, lang)
+        written[publish.report_page(stage.reports, job.name, lang)] = render_report(
+            nb, job, results, version, lang, links
+        )
+    for path, text in written.items():
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
     (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
+from antt.text import FILE_SUFFIX, LANGUAGES, other_languages
 
 MANIFEST = "manifest.json"
 EXPLORE = "explore"
@@ -67,17 +68,35 @@ def executed_notebook(root: Path, name: str) -> Path:
     return root / "notebooks" / f"{name}.ipynb"
 
 
-def report_page(root: Path, name: str) -> Path:
-    return root / "html" / f"{name}.html"
+def report_page(root: Path, name: str, lang: str) -> Path:
+    return root / "html" / f"{name}{FILE_SUFFIX[lang]}.html"
+
+
+def index_page(root: Path, lang: str) -> Path:
+    return root / f"index{FILE_SUFFIX[lang]}.html"
+
+
+def _href(target: Path, page: Path) -> str:
+    return Path(os.path.relpath(target, page.parent)).as_posix()
+
+
+def page_links(root: Path, name: str, lang: str):
+    """The navigation of the report page ``name`` in ``lang`` (``antt.reporting.html.Links``)."""
+    from antt.reporting.html import Links
+
+    page = report_page(root, name, lang)
+    twins = {other: _href(report_page(root, name, other), page) for other in other_languages(lang)}
+    return Links(index=_href(index_page(root, lang), page), twins=twins)
 
 
 def results_file(root: Path, name: str) -> Path:
     return root / "results" / f"{name}.json"
 
 
-def index_cards(root: Path, manifest: dict[str, Any], locate) -> list:
-    """One ``antt.reporting.html.IndexCard`` per published report of ``manifest``, in name order; ``locate``
-    maps a published path to where its content is now (a temporary name while publishing)."""
+def index_cards(root: Path, manifest: dict[str, Any], locate, lang: str) -> list:
+    """One ``antt.reporting.html.IndexCard`` per published report of ``manifest``, in name order, for the
+    index in ``lang``; ``locate`` maps a published path to where its content is now (a temporary name while
+    publishing)."""
     from antt.reporting.html import IndexCard
 
     cards = []
@@ -91,7 +110,7 @@ def index_cards(root: Path, manifest: dict[str, Any], locate) -> list:
                 label=manifest[name].get("label", ""),
                 executed=executed,
                 results=locate(results_file(root, name)),
-                page_href=report_page(root, name).relative_to(root).as_posix(),
+                page_href=report_page(root, name, lang).relative_to(root).as_posix(),
                 notebook_href=executed_notebook(root, name).relative_to(root).as_posix(),
                 locate_figure=lambda relative: locate(root / relative),
             )
@@ -244,8 +263,12 @@ def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path,
     from antt.data.io import json_text
     from antt.reporting.html import index_html
 
-    index = index_html(index_cards(outputs.root, manifest, lambda path: pending.get(path, path)))
-    views = {outputs.manifest: json_text(manifest), outputs.root / "index.html": index}
+    views = {outputs.manifest: json_text(manifest)}
+    for lang in LANGUAGES:
+        index = index_page(outputs.root, lang)
+        twins = {other: _href(index_page(outputs.root, other), index) for other in other_languages(lang)}
+        cards = index_cards(outputs.root, manifest, lambda path: pending.get(path, path), lang)
+        views[index] = index_html(cards, lang, twins)
     placed: list[tuple[Path, Path]] = []
     try:
         for target, text in views.items():
@@ -333,6 +356,6 @@ def prune(outputs: Outputs, keep: set[str]) -> list[Path]:
                     removed.append(path)
         for path in outputs.processed.glob(f".*{TEMP_SUFFIX}") if outputs.processed.is_dir() else []:
             path.unlink()
-        if removed or not (outputs.root / "index.html").exists():
+        if removed or not all(index_page(outputs.root, lang).exists() for lang in LANGUAGES):
             _commit(_place_views(outputs, manifest, {}))
     return removed

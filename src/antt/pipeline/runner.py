@@ -33,6 +33,7 @@ from antt.pipeline.paramsfile import ParamsError, describe_override
 from antt.pipeline.paramsfile import load as _load_params
 from antt.pipeline.paramsfile import parse_override as _parse_override
 from antt.pipeline.publish import Outputs, Stage
+from antt.text import LANGUAGES
 
 
 class RunError(RuntimeError):
@@ -251,7 +252,7 @@ def run(
     finally:
         if outputs.canonical:
             publish.prune(outputs, {j.name for j in everything})
-        progress.summary(_shown(outputs.root / "index.html"))
+        progress.summary(_shown(publish.index_page(outputs.root, LANGUAGES[0])))
     return ran
 
 

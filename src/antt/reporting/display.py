@@ -1,4 +1,11 @@
-"""What a notebook shows on the page: tables, paragraphs, lists of findings and notes, exported figures.
+"""What a notebook shows on the page, in every report language at once: tables, paragraphs, lists of findings
+and notes, exported figures.
+
+A notebook runs once and its pages are built in every language of ``LANGS``: each output carries its HTML in
+the notebook's preview language as ``text/html`` (what Jupyter shows) and in the other languages under
+``BUNDLE`` (``antt.reporting.html`` picks the page's language). The content of an output is given as a value
+that is the same in every language (a table of numbers), a mapping ``{lang: value}``, or a function of the
+language (``lambda lg: table(lg)``).
 
 Plain, escaped HTML (deterministic: no random ids, unlike ``DataFrame.style``), so that text coming from
 data never turns into markup and reruns give the same bytes.
@@ -6,51 +13,101 @@ data never turns into markup and reruns give the same bytes.
 
 from __future__ import annotations
 
+import base64
 import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from antt.reporting.language import message, note_text
+from antt.reporting.language import LANGS, message, note_text
+
+#: MIME type of an output's HTML in the languages other than the one Jupyter shows.
+BUNDLE = "application/vnd.antt.languages+json"
 
 
-def show(table: pd.DataFrame, index: bool = False):
-    """Display a table as plain, escaped HTML without the row index; full cell text, no truncation."""
-    from IPython.display import HTML
+@dataclass(frozen=True)
+class Bilingual:
+    """An output in every report language (``html``: language → HTML), shown in ``preview`` by Jupyter."""
 
+    html: dict[str, str]
+    preview: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        others = {lg: text for lg, text in self.html.items() if lg != self.preview}
+        return {"text/html": self.html[self.preview], BUNDLE: others}
+
+
+def per_language(value: Any) -> dict[str, Any]:
+    """``value`` in every language: a function of the language is called, a mapping is read by language,
+    anything else is the same in every language."""
+    if callable(value) and not isinstance(value, pd.DataFrame):
+        return {lg: value(lg) for lg in LANGS}
+    if isinstance(value, Mapping):
+        return {lg: value[lg] for lg in LANGS}
+    return dict.fromkeys(LANGS, value)
+
+
+def _output(html_of: Callable[[str], str], preview: str) -> Bilingual:
+    return Bilingual({lg: html_of(lg) for lg in LANGS}, preview)
+
+
+def _table_html(table: pd.DataFrame, index: bool) -> str:
     with pd.option_context("display.max_colwidth", None):
-        return HTML(table.to_html(index=index, escape=True, border=0, na_rep="–"))
+        return table.to_html(index=index, escape=True, border=0, na_rep="–")
 
 
-def show_text(text: str):
-    """A paragraph of (escaped) text; nothing when empty."""
-    from IPython.display import HTML
-
-    return HTML(f'<p class="note">{html.escape(text)}</p>') if text else None
-
-
-def show_findings(findings: dict, lang: str):
-    """The headline findings of a notebook as an escaped HTML list."""
-    from IPython.display import HTML
-
-    items = "".join(f"<li>{html.escape(str(item))}</li>" for item in findings.get("headline", {}).get(lang, []))
-    return HTML(f'<ul class="findings">{items}</ul>')
+def show(table: Any, lang: str, index: bool = False) -> Bilingual:
+    """A table (see the module docstring for how it may be given) as plain, escaped HTML without the row
+    index; full cell text, no truncation. ``lang``: the language Jupyter shows."""
+    tables = per_language(table)
+    return _output(lambda lg: _table_html(tables[lg], index), lang)
 
 
-def show_notes(notes, lang: str, title_key: str = "model_notes"):
-    """The notes of a fit (``antt.models.notes.Note``) as an escaped HTML list under a heading, in ``lang``;
-    nothing when there are none."""
-    from IPython.display import HTML
+def show_text(text: Any, lang: str) -> Bilingual | None:
+    """A paragraph of (escaped) text in every language; nothing when it is empty in every language."""
+    texts = per_language(text)
+    if not any(texts.values()):
+        return None
+    return _output(lambda lg: f'<p class="note">{html.escape(texts[lg])}</p>' if texts[lg] else "", lang)
 
+
+def show_findings(findings: dict, lang: str) -> Bilingual:
+    """The headline findings of a notebook (its results' ``headline``: language → items) as an escaped list."""
+
+    def items(lg: str) -> str:
+        return "".join(f"<li>{html.escape(str(item))}</li>" for item in findings.get("headline", {}).get(lg, []))
+
+    return _output(lambda lg: f'<ul class="findings">{items(lg)}</ul>', lang)
+
+
+def show_notes(notes, lang: str, title_key: str = "model_notes") -> Bilingual | None:
+    """The notes of a fit (``antt.models.notes.Note``) as an escaped list under a heading; nothing when there
+    are none."""
     if not notes:
         return None
-    items = "".join(f"<li>{html.escape(note_text(note, lang))}</li>" for note in notes)
-    title = html.escape(message(title_key, lang))
-    return HTML(f'<p class="note"><strong>{title}</strong></p><ul class="notes">{items}</ul>')
+
+    def block(lg: str) -> str:
+        items = "".join(f"<li>{html.escape(note_text(note, lg))}</li>" for note in notes)
+        return (
+            f'<p class="note"><strong>{html.escape(message(title_key, lg))}</strong></p><ul class="notes">{items}</ul>'
+        )
+
+    return _output(block, lang)
 
 
-def show_figures(exported: dict[str, dict]) -> None:
-    """Display exported figures (their PNG files) inline, in order."""
-    from IPython.display import Image, display
+def show_figures(exported: Any, lang: str) -> Bilingual:
+    """Exported figures (``{name: {"png": path, "svg": path}}``, given per language) inline, in order, as
+    PNG data URIs."""
+    by_language = per_language(exported)
 
-    for files in exported.values():
-        display(Image(filename=str(files["png"]), width=800))
+    def images(lg: str) -> str:
+        return "".join(
+            f'<img src="data:image/png;base64,{base64.b64encode(Path(files["png"]).read_bytes()).decode("ascii")}"'
+            f' width="800" alt="">'
+            for files in by_language[lg].values()
+        )
+
+    return _output(images, lang)

@@ -111,6 +111,11 @@ def _themed(func):
     return wrapper
 
 
+def stem(prefix: str, name: str, lang: str) -> str:
+    """File name (without extension) of figure ``name`` of the job ``prefix`` in ``lang``: one file per language."""
+    return f"{prefix}_{name}.{lang}"
+
+
 def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Path]:
     """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``."""
     if dpi < MIN_DPI:

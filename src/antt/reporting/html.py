@@ -1,10 +1,13 @@
-"""HTML reports for analysts (nbconvert) and the index page.
+"""HTML reports for analysts (nbconvert) and the index pages, in every language of ``LANGS``.
 
-Each report is one self-contained file: code hidden, prose in the run's language only (cells
-tagged ``lang-vi``/``lang-en``), figures embedded as data URIs, our own stylesheet inlined, and no
-script, style or font fetched from anywhere (nbconvert's ``basic`` template, wrapped in our page,
-instead of the ``lab`` template that pulls MathJax and require.js from a CDN). Text that comes from
-data is escaped. Nothing in a page depends on when it was built, so reruns are byte-identical.
+One executed notebook gives one page per language: prose cells tagged ``lang-vi``/``lang-en`` are kept
+in their language only, and outputs that carry every language (``antt.reporting.display.BUNDLE``) show
+the page's. Each page is one self-contained file: code hidden, figures embedded as data URIs, our own
+stylesheet inlined, and no script, style or font fetched from anywhere (nbconvert's ``basic`` template,
+wrapped in our page, instead of the ``lab`` template that pulls MathJax and require.js from a CDN). It
+links to its twins in the other languages and to the index of its language (``Links``: the pipeline
+owns the layout). Text that comes from data is escaped. Nothing in a page depends on when it was
+built, so reruns are byte-identical.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from nbconvert import HTMLExporter
 
 from antt import __version__, paths
 from antt.data.clean import load_sources
+from antt.reporting.display import BUNDLE
 from antt.reporting.language import LANGS, message
 from antt.reporting.provenance import publication_date
 
@@ -37,11 +41,38 @@ def _esc(value: Any) -> str:
 
 
 def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
-    """A copy without the prose cells of the other language and without the parameters cells."""
+    """A copy in ``lang`` only: without the prose cells of the other languages nor the parameters cells, and
+    with every output that carries several languages reduced to its HTML in ``lang``."""
     nb = copy.deepcopy(nb)
     drop = {f"lang-{other}" for other in set(LANGS) - {lang}} | {"parameters", "injected-parameters"}
     nb.cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            others = output.get("data", {}).pop(BUNDLE, None)  # the languages Jupyter does not show
+            if others is not None:
+                output["data"] = {"text/html": others.get(lang, output["data"]["text/html"])}
     return nb
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a page's navigation points, relative to the page: the index of its language and its twins
+    in the other languages (language → href)."""
+
+    index: str
+    twins: dict[str, str]
+
+
+def _twin_links(twins: dict[str, str]) -> str:
+    return " · ".join(
+        f'<a href="{_esc(href)}" hreflang="{other}" lang="{other}">{_esc(message("html_language_name", other))}</a>'
+        for other, href in twins.items()
+    )
+
+
+def _nav(lang: str, links: Links) -> str:
+    index = f'<a href="{_esc(links.index)}">{_esc(message("html_all_reports", lang))}</a>'
+    return f'<nav class="site">{" · ".join([index, _twin_links(links.twins)])}</nav>'
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -141,10 +172,11 @@ def page(title: str, lang: str, body: str) -> str:
     )
 
 
-def render_report(nb: nbformat.NotebookNode, job, results_path: Path, data_version: str) -> str:
-    """The analyst's HTML page for an executed notebook; ``results_path`` is the job's results file (still
-    staged), ``data_version`` a short digest of the data files the job read."""
-    lang = job.params.get("lang", "vi")
+def render_report(
+    nb: nbformat.NotebookNode, job, results_path: Path, data_version: str, lang: str, links: Links
+) -> str:
+    """The analyst's HTML page in ``lang`` for an executed notebook; ``results_path`` is the job's results file
+    (still staged), ``data_version`` a short digest of the data files the job read."""
     shown = select_language(nb, lang)
     title = title_of(shown) or job.spec.name
     if job.label:
@@ -159,23 +191,25 @@ def render_report(nb: nbformat.NotebookNode, job, results_path: Path, data_versi
     body, _ = exporter.from_notebook_node(shown)
     results = load_results(results_path)
     main = f"<main>\n{body}\n</main>"
-    return page(title, lang, _header(title, job, lang, results, data_version) + main + _limitations(lang, results))
+    header = _nav(lang, links) + _header(title, job, lang, results, data_version)
+    return page(title, lang, header + main + _limitations(lang, results))
 
 
 def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def index_html(cards: list[IndexCard], lang: str = "vi") -> str:
-    """The index page of a reports folder (the canonical ``reports/`` or an exploratory run's): one card per
-    report with its key findings, a thumbnail and links."""
+def index_html(cards: list[IndexCard], lang: str, twins: dict[str, str]) -> str:
+    """The index page in ``lang`` of a reports folder (the canonical ``reports/`` or an exploratory run's): one
+    card per report with its key findings, a thumbnail and links; ``twins``: the index in the other languages."""
     w = {key: message(f"html_{key}", lang) for key in INDEX_WORDS}
     shown = []
     for card in cards:
         results = load_results(card.results)
         findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
         thumb = ""
-        picture = card.locate_figure(results["thumbnail"]) if results.get("thumbnail") else None
+        pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
+        picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
         if picture is not None and picture.exists():
             thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(results.get("title", card.name))}">'
         title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
@@ -188,6 +222,7 @@ def index_html(cards: list[IndexCard], lang: str = "vi") -> str:
         )
     commands = "".join(f"<li><code>{c}</code></li>" for c in COMMANDS)
     body = (
+        f'<nav class="site">{_twin_links(twins)}</nav>'
         f'<header class="report"><h1>{_esc(w["index_title"])}</h1></header><main>'
         f'<section class="cards">{"".join(shown)}</section>'
         f"<h2>{_esc(w['sources'])}</h2>{_sources_html(lang)}"

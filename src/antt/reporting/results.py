@@ -115,10 +115,11 @@ def write(notebook: str, data: dict[str, Any], results_dir: str | Path | None = 
     return write_json_atomic(rounded(plain(data)), Path(results_dir or paths.RESULTS) / f"{job_name(notebook)}.json")
 
 
-def thumbnail(exported: dict[str, dict]) -> str:
-    """Path of the first exported figure's PNG, relative to the reports folder (for the index card); "" when
-    nothing was exported (the card then has no picture)."""
-    if not exported:
-        return ""
-    first = next(iter(exported.values()))["png"]
-    return f"figures/{Path(first).name}"
+def thumbnail(exported: dict[str, dict[str, dict]]) -> dict[str, str]:
+    """For each language of ``exported`` (language → figure name → files): the path of the first figure's PNG,
+    relative to the reports folder (for the index card); {} when nothing was exported (no picture)."""
+    return {
+        lang: f"figures/{Path(next(iter(figures.values()))['png']).name}"
+        for lang, figures in exported.items()
+        if figures
+    }
