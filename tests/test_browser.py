@@ -120,3 +120,22 @@ def test_index_screenshot(browser, lang):
         assert shot.stat().st_size > 10_000
     finally:
         page.close()
+
+
+REPORT_PAGES = sorted((REPORTS / "html").glob("*.html"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", [(1200, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_answer_is_in_the_first_screen(browser, width, height):
+    late = []
+    for path in REPORT_PAGES:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            top = page.evaluate("document.querySelector('section.summary').getBoundingClientRect().top")
+            if top >= height:
+                late.append(f"{path.name}: key findings start at {top:.0f} px")
+        finally:
+            page.close()
+    assert not late, late

@@ -113,6 +113,7 @@ def _notebook_03(commune: str, outcome: str, interventions: dict, series_path: s
         sources,
         interventions,
         thumbnail={},
+        outcome_label=outcome_label,
         loaded=loaded,
         series_file=Path(series_path).name if series_path and loaded is None else "",
     )

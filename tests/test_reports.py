@@ -80,3 +80,42 @@ def test_one_output_carries_every_language_and_each_page_shows_its_own():
         (out,) = page.cells[-1].outputs
         assert set(out.data) == {"text/html"} and word in out.data["text/html"] and other not in out.data["text/html"]
     assert display.show_text({"vi": "", "en": ""}, "vi") is None and display.show_notes([], "vi") is None
+
+
+def test_a_page_answers_first_and_ends_with_the_technical_section(tmp_path):
+    """Question and key findings, then limitations, then the notebook's sections, then parameters and
+    versions; the notebook's own findings cell is not repeated, and cells tagged report-technical move down."""
+    import json
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from antt.reporting import html
+
+    def cell(text, tags):
+        return nbformat.v4.new_markdown_cell(text, metadata={"tags": tags})
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            cell("# Tiêu đề\n\nGiới thiệu.", ["lang-vi"]),
+            cell("## Phần chi tiết", ["lang-vi"]),
+            cell("## Cờ chất lượng", ["lang-vi", "report-technical"]),
+            cell("## Kết quả chính (sổ tay)", ["lang-vi", "report-summary"]),
+        ]
+    )
+    results = tmp_path / "r.json"
+    words = {
+        "question": {"vi": "Câu hỏi?"},
+        "headline": {"vi": ["Một kết quả."]},
+        "limitations": {"vi": ["Một giới hạn."]},
+    }
+    results.write_text(json.dumps(words), encoding="utf-8")
+    job = SimpleNamespace(
+        params={"alpha": 0.05, "interventions": {"A": None}}, label="", spec=SimpleNamespace(name="x")
+    )
+    page = html.render_report(nb, job, results, "", "vi", html.Links("../index.html", {"en": "x.en.html"}))
+    order = ["Câu hỏi?", "Một kết quả.", "Một giới hạn.", "Phần chi tiết", "Tham số", "Cờ chất lượng"]
+    positions = [page.index(text) for text in order]
+    assert positions == sorted(positions), dict(zip(order, positions))
+    assert "Kết quả chính (sổ tay)" not in page
+    assert "<code>alpha</code>: 0,05" in page and "A: không rõ" in page  # parameters as a reader reads them

@@ -98,8 +98,12 @@ def test_a_fit_on_few_points_warns_in_the_page_language(fitted):
 def test_findings_of_a_fitted_series(fitted, plan):
     zero, bounds = I.stated_zero_bounds(_figures(), "new_drug_addicts", [1, 5], 0.1)
     found = I.findings(
-        "Xã Thử", fitted, {}, zero, bounds, plan, _figures(), SOURCES, {"Mô hình thử": 2014}, "figures/x.png"
+        "Xã Thử", fitted, {}, zero, bounds, plan, _figures(), SOURCES, {"Mô hình thử": 2014}, {}, outcome_label=LABEL
     )
+    assert found["question"] == {
+        "vi": "Mô hình «Mô hình thử» có làm giảm số người nghiện mới ở xã Xã Thử không?",
+        "en": "Did «Mô hình thử» reduce the number of new addicts in Xã Thử commune?",
+    }
     assert found["status"] == fitted.status and found["p_value_reported"] and found["fit"]["notes"]
     assert found["unknown_starts"] == [] and found["power"]["table"] and found["sources"] == ["s1"]
     for lang in LANGS:

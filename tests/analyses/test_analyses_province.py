@@ -36,6 +36,7 @@ def test_findings_keys_and_words(default):
         "ratios",
         "data_period",
         "data_date",
+        "question",
         "headline",
         "limitations",
         "thumbnail",

@@ -90,6 +90,7 @@ def findings(raw, result) -> dict[str, Any]:
         "sources": sorted(raw.sources["source_id"]),
         "data_period": data_period(indicators),
         "data_date": data_dates(raw.sources, indicators),
+        "question": {lang: message("question_cleaning", lang) for lang in LANGS},
         "headline": {lang: headline(counts, lang) for lang in LANGS},
         "limitations": {lang: limitations(counts, lang) for lang in LANGS},
     }

@@ -140,6 +140,12 @@ def refusal_text(analysis: InterventionAnalysis, outcome_label: str, lang: str) 
     return estimates.refusal_text(analysis.verdict, list(analysis.unknown_starts), outcome_label, lang)
 
 
+def question(commune: str, interventions: dict[str, int | None], outcome: str, lang: str) -> str:
+    """The report's question: did these interventions reduce the outcome in this commune?"""
+    models = ", ".join(f"«{name}»" for name in interventions)
+    return message("question_intervention", lang, models=models, outcome=outcome, commune=commune)
+
+
 def refusals(analysis: InterventionAnalysis, outcome_label: dict[str, str]) -> dict[str, str]:
     """``refusal_text`` in every language (``outcome_label``: the outcome's words by language); {} when fitted."""
     return {} if analysis.fitted else {lg: refusal_text(analysis, outcome_label[lg], lg) for lg in LANGS}
@@ -540,11 +546,12 @@ def findings(
     sources: pd.DataFrame,
     interventions: dict[str, int | None],
     thumbnail: dict[str, str],
+    outcome_label: dict[str, str],
     loaded: LoadedSeries | None = None,
     series_file: str = "",
 ) -> dict[str, Any]:
     """Key numbers of the intervention analysis and what it can and cannot say (vi, en), as written to the
-    results file.
+    results file. ``outcome_label``: the outcome's words by language (for the report's question).
 
     ``loaded`` is the researcher's series when one was used (``load_series``): the report then states its
     real period and cites its sources; ``series_file`` names a series file that was given but holds no
@@ -574,6 +581,7 @@ def findings(
         "sources": used_ids,
         "citations": each_lang(lambda lang: citations(figures_table, sources, loaded, lang)),
         "series": _series_dict(loaded),
+        "question": each_lang(lambda lang: question(commune, interventions, outcome_label[lang], lang)),
         "headline": each_lang(headline),
         "limitations": each_lang(limitations),
         "thumbnail": thumbnail,

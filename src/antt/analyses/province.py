@@ -364,6 +364,7 @@ def findings(
         "ratios": ratios_table.to_dict(orient="records"),
         "data_period": data_period(indicators),
         "data_date": data_dates(sources, indicators),
+        "question": {lang: message("question_province", lang, period=data_period(indicators)) for lang in LANGS},
         "headline": {lang: headline(props, homogeneity, ratios_table, indicators, units, lang) for lang in LANGS},
         "limitations": {lang: [message(key, lang) for key in LIMITATIONS] for lang in LANGS},
         "thumbnail": thumbnail,

@@ -369,6 +369,7 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
         "refusal_on_short_series": refusal,
         "data_period": "",
         "data_date": {lang: message("val_data_date", lang) for lang in LANGS},
+        "question": {lang: message("question_validation", lang) for lang in LANGS},
         "headline": {lang: headline(study, lang) for lang in LANGS},
         "limitations": {lang: limitations(study, lang) for lang in LANGS},
         "thumbnail": thumbnail,

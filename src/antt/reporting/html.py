@@ -28,7 +28,7 @@ from nbconvert import HTMLExporter
 from antt import __version__, paths
 from antt.data.clean import load_sources
 from antt.reporting.display import BUNDLE
-from antt.reporting.language import LANGS, message
+from antt.reporting.language import LANGS, MISSING, format_parameter, message
 from antt.reporting.provenance import publication_date
 
 INDEX_WORDS = ("index_title", "report", "executed_notebook", "sources", "reproduce", "reproduce_intro")  # html_<word>
@@ -122,22 +122,41 @@ def _citations_html(results: dict[str, Any], lang: str) -> str:
     return _sources_html(lang, results.get("sources"))
 
 
-def _header(title: str, job, lang: str, results: dict[str, Any], data_version: str) -> str:
-    params = ", ".join(f"{_esc(k)} = {_esc(v)}" for k, v in sorted(job.params.items()))
-    period = results.get("data_period", "")
-    data_date = results.get("data_date", {}).get(lang, "")
+def _technical(job, lang: str, results: dict[str, Any], data_version: str, cells_html: str) -> str:
+    """The end of a page: parameters, sources, period, dates and versions, then the notebook's cells tagged
+    ``report-technical`` (such as quality flags) and the project's data log and caveats, folded."""
+    params = "<br>".join(
+        f"<code>{_esc(k)}</code>: {_esc(format_parameter(v, lang))}" for k, v in sorted(job.params.items())
+    )
     version = f"antt {__version__}" + (
         f", {message('html_data_version', lang, version=data_version)}" if data_version else ""
     )
     rows = (
         ("html_parameters", params),
         ("html_data_sources", _citations_html(results, lang)),
-        ("html_data_period", _esc(period)),
-        ("html_data_date", _esc(data_date)),
+        ("html_data_period", _esc(results.get("data_period", "")) or MISSING),
+        ("html_data_date", _esc(results.get("data_date", {}).get(lang, "")) or MISSING),
         ("html_version", _esc(version)),
     )
     items = "".join(f"<dt>{_esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
-    return f'<header class="report"><h1>{_esc(title)}</h1><dl>{items}</dl></header>'
+    caveats = _caveats_html(lang)
+    more = message("html_caveats", lang, file=f"docs/{CAVEATS[lang]}")
+    folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
+    heading = _esc(message("html_technical", lang))
+    return f'<section class="technical"><h2>{heading}</h2><dl>{items}</dl>{cells_html}{folded}</section>'
+
+
+def _summary(lang: str, results: dict[str, Any]) -> str:
+    """The answer first: the report's key findings (with their intervals), then its limitations."""
+    parts = []
+    for css, key, field in (
+        ("summary", "html_summary", "headline"),
+        ("limitations", "html_limitations", "limitations"),
+    ):
+        items = "".join(f"<li>{_esc(i)}</li>" for i in results.get(field, {}).get(lang, []))
+        if items:
+            parts.append(f'<section class="{css}"><h2>{_esc(message(key, lang))}</h2><ul>{items}</ul></section>')
+    return "".join(parts)
 
 
 CAVEATS = {"vi": "caveats.vi.md", "en": "caveats.md"}  # docs/ file of the data log and caveats, by language
@@ -155,15 +174,6 @@ def _caveats_html(lang: str) -> str:
     return markdown2html_mistune(text)
 
 
-def _limitations(lang: str, results: dict[str, Any]) -> str:
-    """This report's limitations (from its results), then the project's data log and caveats, folded."""
-    heading, more = message("html_limitations", lang), message("html_caveats", lang, file=f"docs/{CAVEATS[lang]}")
-    items = "".join(f"<li>{_esc(i)}</li>" for i in results.get("limitations", {}).get(lang, []))
-    caveats = _caveats_html(lang)
-    folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
-    return f'<section class="limitations"><h2>{_esc(heading)}</h2><ul>{items}</ul>{folded}</section>'
-
-
 def page(title: str, lang: str, body: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -176,11 +186,38 @@ def render_report(
     nb: nbformat.NotebookNode, job, results_path: Path, data_version: str, lang: str, links: Links
 ) -> str:
     """The analyst's HTML page in ``lang`` for an executed notebook; ``results_path`` is the job's results file
-    (still staged), ``data_version`` a short digest of the data files the job read."""
+    (still staged), ``data_version`` a short digest of the data files the job read.
+
+    The answer comes first: the title and the report's question, its key findings and limitations (from the
+    results file), then the notebook's sections as details, then a technical section (parameters, sources,
+    versions, the cells tagged ``report-technical``). Cells tagged ``report-summary`` (the notebook's own
+    list of findings) are left out: the summary at the top shows them."""
     shown = select_language(nb, lang)
     title = title_of(shown) or job.spec.name
     if job.label:
         title = f"{title} ({job.label})"
+    results = load_results(results_path)
+    details = _cells_html(shown, lambda tags: not {"report-summary", "report-technical"} & tags)
+    technical = _cells_html(shown, lambda tags: "report-technical" in tags)
+    question = results.get("question", {}).get(lang, "")
+    header = (
+        f'<header class="report"><h1>{_esc(title)}</h1>'
+        + (f'<p class="question">{_esc(question)}</p>' if question else "")
+        + "</header>"
+    )
+    detail = f'<section class="details"><h2>{_esc(message("html_details", lang))}</h2>{details}</section>'
+    main = (
+        f"<main>\n{_summary(lang, results)}{detail}\n{_technical(job, lang, results, data_version, technical)}</main>"
+    )
+    return page(title, lang, _nav(lang, links) + header + main)
+
+
+def _cells_html(nb: nbformat.NotebookNode, keep: Callable[[set[str]], bool]) -> str:
+    """The cells of ``nb`` whose tags ``keep`` accepts, as HTML without code or prompts ("" when none)."""
+    part = copy.copy(nb)
+    part.cells = [c for c in nb.cells if keep(set(c.metadata.get("tags", [])))]
+    if not part.cells:
+        return ""
     exporter = HTMLExporter(
         template_name="basic",
         exclude_input=True,
@@ -188,11 +225,8 @@ def render_report(
         exclude_output_prompt=True,
         anchor_link_text="",
     )
-    body, _ = exporter.from_notebook_node(shown)
-    results = load_results(results_path)
-    main = f"<main>\n{body}\n</main>"
-    header = _nav(lang, links) + _header(title, job, lang, results, data_version)
-    return page(title, lang, header + main + _limitations(lang, results))
+    body, _ = exporter.from_notebook_node(part)
+    return body
 
 
 def _data_uri(path: Path) -> str:

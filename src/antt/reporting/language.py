@@ -167,3 +167,21 @@ def format_significant(value: float | None, lang: str, digits: int) -> str:
         return format_decimal(value, lang, 0)
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     return format_decimal(value, lang, decimals, grouping=False)
+
+
+def format_parameter(value: Any, lang: str) -> str:
+    """A notebook parameter as a reader sees it: a float with the language's decimal mark and every digit it
+    has (0.05 → '0,05'), an integer without grouping (a year, a seed), True/False as yes/no, a list joined
+    with semicolons (a comma is the Vietnamese decimal mark), a mapping as 'key: value · …', None as
+    'unknown', an empty text as '–'."""
+    if isinstance(value, bool):
+        return message("yes" if value else "no", lang)
+    if isinstance(value, float):
+        return format_decimal(value, lang, max(0, -Decimal(repr(value)).as_tuple().exponent), grouping=False)
+    if value is None:
+        return message("html_unknown", lang)
+    if isinstance(value, dict):
+        return " · ".join(f"{key}: {format_parameter(item, lang)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(format_parameter(item, lang) for item in value)
+    return str(value) if str(value) else MISSING
