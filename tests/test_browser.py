@@ -139,3 +139,47 @@ def test_the_answer_is_in_the_first_screen(browser, width, height):
         finally:
             page.close()
     assert not late, late
+
+
+@pytest.mark.browser
+def test_no_page_scrolls_sideways_on_a_phone(browser):
+    """Wide tables scroll inside their own box, figures scale: the page itself fits 390 px."""
+    wide = []
+    for path in PAGES:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide.append(f"{path.name}: {width} px")
+        finally:
+            page.close()
+    assert not wide, wide
+
+
+def test_every_figure_has_alt_text_a_caption_and_its_files():  # read from the files: no browser needed
+    from html.parser import HTMLParser
+
+    class Figures(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.images, self.captions, self.links = [], 0, []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "img":
+                self.images.append(attrs.get("alt", ""))
+            elif tag == "figcaption":
+                self.captions += 1
+            elif tag == "a" and attrs.get("href", "").endswith((".svg", ".png")):
+                self.links.append(attrs["href"])
+
+    for path in sorted((REPORTS / "html").glob("*.html")):
+        found = Figures()
+        found.feed(path.read_text(encoding="utf-8"))
+        assert all(alt.strip() for alt in found.images), f"{path.name}: an image without alt text"
+        assert found.captions == len(found.images), (
+            f"{path.name}: {len(found.images)} images, {found.captions} captions"
+        )
+        assert len(found.links) == 2 * len(found.images), path.name
+        assert all((path.parent / href).resolve().is_file() for href in found.links), found.links

@@ -128,7 +128,8 @@ def test_export_is_byte_identical(kind, tmp_path):
     first = F.export(BUILDERS[kind](), kind, tmp_path / "a")
     second = F.export(BUILDERS[kind](), kind, tmp_path / "b")
     again = F.export(BUILDERS[kind](), kind, tmp_path / "a")  # overwrite in place
-    assert set(first) == {"png", "svg"}
+    assert set(first) == {"png", "svg", "title", "caption"}
+    assert first["title"] and first["caption"] and "\n" not in first["title"] + first["caption"]  # the page's words
     for ext in ("png", "svg"):
         assert first[ext].name == f"{kind}.{ext}"
         assert first[ext].read_bytes() == second[ext].read_bytes() == again[ext].read_bytes()

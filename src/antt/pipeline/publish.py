@@ -86,7 +86,7 @@ def page_links(root: Path, name: str, lang: str):
 
     page = report_page(root, name, lang)
     twins = {other: _href(report_page(root, name, other), page) for other in other_languages(lang)}
-    return Links(index=_href(index_page(root, lang), page), twins=twins)
+    return Links(index=_href(index_page(root, lang), page), twins=twins, root=_href(root, page) + "/")
 
 
 def results_file(root: Path, name: str) -> Path:

@@ -98,16 +98,26 @@ def show_notes(notes, lang: str, title_key: str = "model_notes") -> Bilingual | 
     return _output(block, lang)
 
 
+#: Attribute of a link to a file of the reports folder ("figures/x.svg"); the page's renderer, which knows
+#: where the page lives, turns it into an ``href``.
+FILE_LINK = "data-antt-file"
+
+
 def show_figures(exported: Any, lang: str) -> Bilingual:
-    """Exported figures (``{name: {"png": path, "svg": path}}``, given per language) inline, in order, as
-    PNG data URIs."""
+    """Exported figures (``antt.reporting.figures.export`` by name, given per language) inline, in order: each
+    a PNG data URI with its title as alt text, and a caption with its source and method and links to its SVG
+    and PNG files."""
     by_language = per_language(exported)
 
-    def images(lg: str) -> str:
-        return "".join(
-            f'<img src="data:image/png;base64,{base64.b64encode(Path(files["png"]).read_bytes()).decode("ascii")}"'
-            f' width="800" alt="">'
-            for files in by_language[lg].values()
+    def figure(files: dict) -> str:
+        png = base64.b64encode(Path(files["png"]).read_bytes()).decode("ascii")
+        title, caption = html.escape(files.get("title", "")), html.escape(files.get("caption", ""))
+        links = " · ".join(
+            f'<a {FILE_LINK}="figures/{html.escape(Path(files[ext]).name)}">{ext.upper()}</a>' for ext in ("svg", "png")
+        )
+        return (
+            f'<figure class="chart"><img src="data:image/png;base64,{png}" width="800" alt="{title}">'
+            f"<figcaption><strong>{title}</strong> {caption} ({links})</figcaption></figure>"
         )
 
-    return _output(images, lang)
+    return _output(lambda lg: "".join(figure(files) for files in by_language[lg].values()), lang)

@@ -22,6 +22,7 @@ import textwrap
 import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -111,13 +112,22 @@ def _themed(func):
     return wrapper
 
 
+def _words(fig: Figure) -> dict[str, str]:
+    """The title and caption drawn on ``fig`` (``_new_figure``), unwrapped."""
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    caption = next((t.get_text() for t in fig.texts if t.get_gid() == "caption"), "")
+    return {"title": " ".join(title.split()), "caption": " ".join(caption.split())}
+
+
 def stem(prefix: str, name: str, lang: str) -> str:
     """File name (without extension) of figure ``name`` of the job ``prefix`` in ``lang``: one file per language."""
     return f"{prefix}_{name}.{lang}"
 
 
-def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Path]:
-    """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``."""
+def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Any]:
+    """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``. Returns
+    the two paths ("png", "svg") and the figure's words as drawn, for the page's alt text and caption:
+    "title" (its title) and "caption" (its source and method line), each on one line."""
     if dpi < MIN_DPI:
         raise ValueError(f"dpi={dpi} is below the minimum {MIN_DPI}")
     if not name or name.startswith(".") or Path(name).name != name:
@@ -135,11 +145,11 @@ def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(stable_svg(buffer.getvalue()) if ext == "svg" else buffer.getvalue())
                 os.chmod(tmp, 0o644)
-        paths = {}
+        paths: dict[str, Any] = {}
         for ext, tmp in staged.items():
             paths[ext] = out / f"{name}.{ext}"
             os.replace(tmp, paths[ext])
-        return paths
+        return {**paths, **_words(fig)}
     finally:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from nbconvert import HTMLExporter
 
 from antt import __version__, paths
 from antt.data.clean import load_sources
-from antt.reporting.display import BUNDLE
+from antt.reporting.display import BUNDLE, FILE_LINK
 from antt.reporting.language import LANGS, MISSING, format_parameter, message
 from antt.reporting.provenance import publication_date
 
@@ -56,11 +56,17 @@ def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNo
 
 @dataclass(frozen=True)
 class Links:
-    """Where a page's navigation points, relative to the page: the index of its language and its twins
-    in the other languages (language → href)."""
+    """Where a page's navigation points, relative to the page: the index of its language, its twins in the
+    other languages (language → href) and the reports folder (for links to its files, such as figures)."""
 
     index: str
     twins: dict[str, str]
+    root: str = ""
+
+
+def _file_links(body: str, root: str) -> str:
+    """Links that name a file of the reports folder (``display.FILE_LINK``) as links from the page."""
+    return re.sub(rf'{FILE_LINK}="([^"]*)"', lambda m: f'href="{root}{m.group(1)}"', body)
 
 
 def _twin_links(twins: dict[str, str]) -> str:
@@ -197,7 +203,9 @@ def render_report(
     if job.label:
         title = f"{title} ({job.label})"
     results = load_results(results_path)
-    details = _cells_html(shown, lambda tags: not {"report-summary", "report-technical"} & tags)
+    details = _file_links(
+        _cells_html(shown, lambda tags: not {"report-summary", "report-technical"} & tags), links.root
+    )
     technical = _cells_html(shown, lambda tags: "report-technical" in tags)
     question = results.get("question", {}).get(lang, "")
     header = (
