@@ -5,9 +5,11 @@ conftest.PERTURBED_ENV and tests/test_precision.py) is byte-identical — HTML, 
 results, index, manifest and data/processed. Tests that read the committed outputs (test_results.py,
 test_browser.py, ...) therefore read what the build produced."""
 
+import re
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import ROOT
 
@@ -119,3 +121,75 @@ def test_a_page_answers_first_and_ends_with_the_technical_section(tmp_path):
     assert positions == sorted(positions), dict(zip(order, positions))
     assert "Kết quả chính (sổ tay)" not in page
     assert "<code>alpha</code>: 0,05" in page and "A: không rõ" in page  # parameters as a reader reads them
+
+
+# --- every page speaks its own language ------------------------------------------------------------------
+
+
+def _visible_text(path) -> list[tuple[str, str]]:
+    """(language, text) of every piece of visible text of a page, outside code, scripts, styles and the title."""
+    from html.parser import HTMLParser
+
+    page_lang = "en" if path.name.endswith(".en.html") else "vi"
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack, self.chunks = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("br", "img", "meta", "link", "hr", "input"):
+                self.stack.append((tag, dict(attrs).get("lang")))
+
+        def handle_endtag(self, tag):
+            while self.stack and self.stack.pop()[0] != tag:
+                pass
+
+        def handle_data(self, data):
+            if not {"style", "script", "code", "title"} & {t for t, _ in self.stack}:
+                langs = [lang for _, lang in self.stack if lang]
+                self.chunks.append((langs[-1] if langs else page_lang, data))
+
+    parser = Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.chunks
+
+
+def _source_words() -> list[str]:
+    """Vietnamese that an English page shows on purpose: the article's words as written, the names of the
+    models and places as the source gives them, and the citations (longest first)."""
+    import csv
+
+    rows = list(csv.DictReader((ROOT / "data" / "raw" / "figures.csv").open(encoding="utf-8")))
+    words = {r["raw_text"] for r in rows} | {r["place"] for r in rows}
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    for parameter_set in params["03_intervention_effect"]:
+        words |= set(parameter_set["interventions"]) | {parameter_set["commune"]}
+    return sorted(words, key=len, reverse=True)
+
+
+SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+ENGLISH = re.compile(r"\b(the|and|of|with|not|is|are|for|per|none|stated|unknown)\b")
+VIETNAMESE = re.compile(r"(?<![\wÀ-ỹ])(người|vụ|đối tượng|của|và|các|những|được|không|số liệu|năm)(?![\wÀ-ỹ])")
+PLURAL_S = re.compile(r"\w\(s\)")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "reports" / "html").glob("*.html")) + sorted((ROOT / "reports").glob("index*.html")),
+    ids=lambda p: p.name,
+)
+def test_every_page_speaks_its_own_language(path):
+    """No key or snake_case label, no leftover English on a Vietnamese page, no Vietnamese words on an English
+    page (quotes «…», the article's words as written, names and citations aside), no '(s)' plurals."""
+    source = _source_words()
+    problems = set()
+    for lang, text in _visible_text(path):
+        text = re.sub(r"«[^»]*»", "", text)
+        for words in source:
+            text = text.replace(words, "")
+        problems |= {f"snake_case {m}" for m in SNAKE.findall(text)}
+        problems |= {f"{lang} page: '{m}' in {text.strip()[:60]!r}" for m in PLURAL_S.findall(text)}
+        leftover = ENGLISH if lang == "vi" else VIETNAMESE
+        problems |= {f"{lang} page: '{m}' in {text.strip()[:60]!r}" for m in leftover.findall(text)}
+    assert not problems, sorted(problems)

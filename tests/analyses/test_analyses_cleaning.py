@@ -45,6 +45,10 @@ def test_tables_are_labelled_in_each_language(cleaned):
     assert "Cơ quan xuất bản" in cleaning.sources_table(raw.sources, "vi").columns
     exclusions = cleaning.exclusions_table(raw.exclusions, "en")
     assert list(exclusions.columns) == ["Reason", "Count"] and exclusions["Count"].sum() == len(raw.exclusions)
+    for lang in ("vi", "en"):  # every reason in words, none as its code
+        reasons = cleaning.exclusions_table(raw.exclusions, lang).iloc[:, 0]
+        assert not [r for r in reasons if "_" in r or r in set(raw.exclusions["reason"])], reasons
+    assert "số điện thoại hoặc fax" in set(cleaning.exclusions_table(raw.exclusions, "vi").iloc[:, 0])
     summary = cleaning.quality_summary(result.quality, "vi")
     assert list(summary.columns) == ["Kiểm tra", "Kết quả", "Số lượng"]
     assert summary["Số lượng"].sum() == len(result.quality)

@@ -120,7 +120,7 @@ def test_limitations_say_what_the_estimates_rest_on():
     refused = I.analyse(_series([], [], start=2022), {"A": None}, LABEL["en"], 0.05)
     empty = _figures().iloc[0:0]
     assert I.basis_text("Xã Thử", refused, empty, None, "", "vi").startswith("Bài báo không có số liệu nào")
-    assert "(2022–2022)" in I.basis_text("Xã Thử", refused, _figures(), None, "", "en")
+    assert "(figures given: 1, 2022–2022)" in I.basis_text("Xã Thử", refused, _figures(), None, "", "en")
     unused = I.basis_text("Xã Thử", refused, empty, None, "my_series.csv", "en")
     assert unused.startswith("The series file my_series.csv has no counts")
     no_plan = I.PowerPlan(pd.DataFrame(), pd.DataFrame(), reason="unknown_start")

@@ -11,20 +11,24 @@ from typing import Any
 import pandas as pd
 
 from antt.reporting.language import LANGS, format_number, message, translator
-from antt.reporting.provenance import data_dates, data_period
+from antt.reporting.provenance import data_dates, data_period, publication_date
 
 SOURCE_COLUMNS = ["source_id", "title", "publisher", "author", "publication_date", "citation"]
 
 
 def sources_table(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The registered sources, columns labelled in ``lang``."""
-    return sources[SOURCE_COLUMNS].rename(columns=translator(lang))
+    """The registered sources, columns labelled in ``lang``, publication dates as a reader reads them."""
+    table = sources[SOURCE_COLUMNS].copy()
+    table["publication_date"] = [publication_date(d, lang) for d in table["publication_date"]]
+    return table.rename(columns=translator(lang))
 
 
 def exclusions_table(exclusions: pd.DataFrame, lang: str) -> pd.DataFrame:
     """How many numbers of the article were excluded, by reason."""
     t = translator(lang)
-    return exclusions.groupby("reason").size().rename(t("count")).reset_index().rename(columns=t)
+    table = exclusions.groupby("reason").size().rename(t("count")).reset_index()
+    table["reason"] = [t(f"exclusion_{reason}") for reason in table["reason"]]
+    return table.rename(columns=t)
 
 
 def quality_summary(quality: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -321,8 +321,8 @@ def show_fit(analysis: InterventionAnalysis, lang: str) -> None:
 
 
 # ---------------------------------------------------------------- figures
-def _value_text(row, label: str, lang: str) -> str:
-    value = row.raw_text if row.kind in ("stated_zero", "percent") else f"{format_number(row.value, lang)} {row.unit}"
+def _value_text(row, label: str, unit: str, lang: str) -> str:
+    value = row.raw_text if row.kind in ("stated_zero", "percent") else f"{format_number(row.value, lang)} {unit}"
     dated = not (pd.isna(row.period_start) or pd.isna(row.period_end)) and row.period_start == row.period_end
     return value if dated or row.kind == "stated_zero" else f"{label}: {value}"
 
@@ -334,6 +334,7 @@ def its_plot(analysis: InterventionAnalysis, interventions: dict[str, int], titl
 
 def _timeline_points(figures_table: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
+    units = dict(zip(codebook["indicator"], codebook[f"unit_{lang}"]))
     return pd.DataFrame(
         {
             "label": [labels[i] for i in figures_table["indicator"]],
@@ -341,7 +342,9 @@ def _timeline_points(figures_table: pd.DataFrame, codebook: pd.DataFrame, lang: 
                 None if pd.isna(s) or pd.isna(e) or s != e else int(s)
                 for s, e in zip(figures_table["period_start"], figures_table["period_end"])
             ],
-            "value_text": [_value_text(r, labels[r.indicator], lang) for r in figures_table.itertuples()],
+            "value_text": [
+                _value_text(r, labels[r.indicator], units[r.indicator], lang) for r in figures_table.itertuples()
+            ],
         }
     )
 

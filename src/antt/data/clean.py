@@ -205,12 +205,23 @@ def _row(check: str, status: str, figure_ids, message: str, message_vi: str) -> 
     return {"check": check, "status": status, "figure_ids": ids, "message": message, "message_vi": message_vi}
 
 
-def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.DataFrame:
+def quality_checks(
+    indicators: pd.DataFrame, part_whole: pd.DataFrame, codebook: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Checks that flag, never fix. ``status``: pass, flag (verify at source) or fail (impossible as written).
+    The messages (English and Vietnamese) name indicators by their ``codebook`` labels (by key without one).
 
     A figure flagged ``needs_review`` has no value: it is left out of the comparisons (NaN would
     read as a failure), and its own flag says what to do.
     """
+    label = {
+        lang: dict(zip(codebook["indicator"], codebook[f"label_{lang}"])) if codebook is not None else {}
+        for lang in ("en", "vi")
+    }
+
+    def name(indicator: str, lang: str) -> str:
+        return label[lang].get(indicator, indicator)
+
     out = []
     for fig in indicators[(indicators["kind"] == "fraction") & indicators["value"].notna()].itertuples():
         ok = fig.value <= fig.denominator
@@ -238,8 +249,10 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
                         "part_within_whole",
                         "pass" if ok else "fail",
                         [part.figure_id, whole.figure_id],
-                        f"part {rel.part} ({part.raw_text}) {sign} whole {rel.whole} ({whole.raw_text})",
-                        f"phần {rel.part} ({part.raw_text}) {sign} tổng {rel.whole} ({whole.raw_text})",
+                        f"part «{name(rel.part, 'en')}» ({part.raw_text}) {sign} "
+                        f"whole «{name(rel.whole, 'en')}» ({whole.raw_text})",
+                        f"phần «{name(rel.part, 'vi')}» ({part.raw_text}) {sign} "
+                        f"tổng «{name(rel.whole, 'vi')}» ({whole.raw_text})",
                     )
                 )
     comparable = indicators[indicators["kind"].isin(COMPARABLE_KINDS)]
@@ -251,11 +264,12 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
             .assign(role="denominator"),
         ]
     ).dropna(subset=["value"])
-    for (_source, value), group in numbers.groupby(["source_id", "value"], sort=True):
+    for (_source, _value), group in numbers.groupby(["source_id", "value"], sort=True):
         if group["indicator"].nunique() > 1:
-            described = "; ".join(f"{r.indicator} ({r.role} of {r.raw_text})" for r in group.itertuples())
+            # The numbers as the article wrote them (the raw texts), not re-formatted here.
+            described = "; ".join(f"«{name(r.indicator, 'en')}» ({r.role} of {r.raw_text})" for r in group.itertuples())
             described_vi = "; ".join(
-                f"{r.indicator} ({'giá trị' if r.role == 'value' else 'mẫu số'} của {r.raw_text})"
+                f"«{name(r.indicator, 'vi')}» ({'giá trị' if r.role == 'value' else 'mẫu số'} của {r.raw_text})"
                 for r in group.itertuples()
             )
             out.append(
@@ -263,9 +277,9 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
                     "repeated_value",
                     "flag",
                     sorted(group["figure_id"]),
-                    f"the value {value:g} is reported for different indicators: {described}. "
+                    f"the same value is reported for different indicators: {described}. "
                     "Verify at source: coincidence or a copying error.",
-                    f"giá trị {value:g} xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. "
+                    f"cùng một giá trị xuất hiện ở các chỉ tiêu khác nhau: {described_vi}. "
                     "Cần đối chiếu tại nguồn: trùng hợp hay lỗi sao chép.",
                 )
             )
@@ -277,8 +291,8 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
                     "period_not_stated",
                     "flag",
                     fig.figure_id,
-                    f"period {fig.period_basis.replace('_', ' ')}: {_period(fig)}",
-                    f"thời gian {basis_vi}: {_period(fig)}",
+                    f"period {fig.period_basis.replace('_', ' ')}: {_period(fig, 'unknown')}",
+                    f"thời gian {basis_vi}: {_period(fig, 'không rõ')}",
                 )
             )
         if fig.needs_review:
@@ -294,9 +308,12 @@ def quality_checks(indicators: pd.DataFrame, part_whole: pd.DataFrame) -> pd.Dat
     return validate(pd.DataFrame(out, columns=list(schemas.QUALITY.columns)), schemas.QUALITY, "quality (in memory)")
 
 
-def _period(fig) -> str:
-    start = "?" if pd.isna(fig.period_start) else str(fig.period_start)
-    end = "?" if pd.isna(fig.period_end) else str(fig.period_end)
+def _period(fig, unknown: str) -> str:
+    """'2018–2022', '2022' for one year, ``unknown`` when neither end is known."""
+    start = unknown if pd.isna(fig.period_start) else str(fig.period_start)
+    end = unknown if pd.isna(fig.period_end) else str(fig.period_end)
+    if start == end:
+        return start
     return f"{start}–{end}"
 
 
@@ -329,7 +346,7 @@ def clean(
                 raw_dir / "exclusions.csv", f"unknown source_id {quote(source_id)}", row=position, column="source_id"
             )
     indicators = build_indicators(raw, codebook, raw_dir / "figures.csv")
-    quality = quality_checks(indicators, cb.load_part_whole(codebook_dir))
+    quality = quality_checks(indicators, cb.load_part_whole(codebook_dir), codebook)
     if fail_on_quality_error:
         raise_on_failures(quality, raw_dir / "figures.csv", raw.figures["figure_id"])
     if write:

@@ -152,7 +152,7 @@ def describe(row: Any, lang: str) -> EstimateText:
     p, lr_p = _get(row, "p_value"), _get(row, "lr_p_value")
     return EstimateText(
         model=model_label(_get(row, "model", ""), lang) + (" ★" if _get(row, "headline", False) else ""),
-        intervention=str(_get(row, "intervention", "")),
+        intervention=t(str(_get(row, "intervention", ""))),  # a name from data; a key only for simulated ones
         term=t(_get(row, "kind", "level")),
         estimate=estimate_text(row, lang),
         interval=interval_text(row, lang),
@@ -279,7 +279,7 @@ def its_plot(result: Any, predictions: pd.DataFrame, interventions: dict[str, in
         pd.DataFrame({"time": calendar, "count": pred["count"]}),
         band("fitted"),
         band("counterfactual"),
-        {n: float(y) for n, y in interventions.items()},
+        {translator(lang)(n): float(y) for n, y in interventions.items()},
         title,
         caption,
         lang,

@@ -128,12 +128,17 @@ def _citations_html(results: dict[str, Any], lang: str) -> str:
     return _sources_html(lang, results.get("sources"))
 
 
+def _parameter_html(value: Any, lang: str) -> str:
+    """A parameter's value as a reader reads it; a key of the codebook (``new_drug_addicts``) as code."""
+    if isinstance(value, str) and re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", value):
+        return f"<code>{_esc(value)}</code>"
+    return _esc(format_parameter(value, lang))
+
+
 def _technical(job, lang: str, results: dict[str, Any], data_version: str, cells_html: str) -> str:
     """The end of a page: parameters, sources, period, dates and versions, then the notebook's cells tagged
     ``report-technical`` (such as quality flags) and the project's data log and caveats, folded."""
-    params = "<br>".join(
-        f"<code>{_esc(k)}</code>: {_esc(format_parameter(v, lang))}" for k, v in sorted(job.params.items())
-    )
+    params = "<br>".join(f"<code>{_esc(k)}</code>: {_parameter_html(v, lang)}" for k, v in sorted(job.params.items()))
     version = f"antt {__version__}" + (
         f", {message('html_data_version', lang, version=data_version)}" if data_version else ""
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from antt.data import series
-from antt.data.codebook import labels
+from antt.data.codebook import labels, units
 from antt.data.series import LoadedSeries
 from antt.reporting.language import LANGS, format_number, message, pick, translator
 
@@ -30,7 +30,7 @@ def _period(row) -> str:
 def indicator_table(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per figure: label, place, period, as written, value with bounds, qualifier."""
     t = translator(lang)
-    names = labels(codebook, lang)
+    names, unit_words = labels(codebook, lang), units(codebook, lang)
     rows = []
     for row in indicators.itertuples():
         value = format_number(row.value, lang)
@@ -50,7 +50,7 @@ def indicator_table(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str)
                 t("value"): value,
                 t("bounds"): bounds,
                 t("qualifier"): t(row.qualifier),
-                t("unit"): row.unit,
+                t("unit"): unit_words[row.indicator],  # the codebook's unit in lang (the words as written are beside)
             }
         )
     return pd.DataFrame(rows)
