@@ -225,12 +225,14 @@ def rate_ratio_table(rate_ratios: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _range(periods: tuple[str, ...]) -> dict[str, str]:
-    return {"first": periods[0], "last": periods[-1]}
+    """The ``years`` field of a text: '2015–2017', or '2019' for one year."""
+    first, last = periods[0], periods[-1]
+    return {"years": first if first == last else f"{first}–{last}"}
 
 
 def refusal_text(verdict: Any, unknown_starts: list[str], outcome_label: str, lang: str) -> str:
     """Why nothing was fitted and what to collect: interventions without a start year, else the sufficiency
-    verdict (``antt.models.sufficiency.SufficiencyVerdict``) in words. In English the verdict's own message."""
+    verdict (``antt.models.sufficiency.SufficiencyVerdict``) in words."""
     if unknown_starts:
         return message("its_unknown_start", lang, names=", ".join(f"«{n}»" for n in unknown_starts))
     details = []
