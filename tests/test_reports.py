@@ -103,6 +103,7 @@ def test_a_page_answers_first_and_ends_with_the_technical_section(tmp_path):
             cell("## Phần chi tiết", ["lang-vi"]),
             cell("## Cờ chất lượng", ["lang-vi", "report-technical"]),
             cell("## Kết quả chính (sổ tay)", ["lang-vi", "report-summary"]),
+            cell("## Một phần không có dữ liệu", ["lang-vi", "section-empty"]),
         ]
     )
     results = tmp_path / "r.json"
@@ -110,6 +111,7 @@ def test_a_page_answers_first_and_ends_with_the_technical_section(tmp_path):
         "question": {"vi": "Câu hỏi?"},
         "headline": {"vi": ["Một kết quả."]},
         "limitations": {"vi": ["Một giới hạn."]},
+        "sections_absent": ["empty"],
     }
     results.write_text(json.dumps(words), encoding="utf-8")
     job = SimpleNamespace(
@@ -193,3 +195,16 @@ def test_every_page_speaks_its_own_language(path):
         leftover = ENGLISH if lang == "vi" else VIETNAMESE
         problems |= {f"{lang} page: '{m}' in {text.strip()[:60]!r}" for m in leftover.findall(text)}
     assert not problems, sorted(problems)
+
+
+def test_each_report_is_about_its_own_subject():
+    """The Công Lý report has no section on a stated zero (the article states none for it) and asks about its
+    own commune; the simulated method validation cites its method references, not the article."""
+    html_dir = ROOT / "reports" / "html"
+    cong_ly = (html_dir / "03_intervention_effect__cong-ly.html").read_text(encoding="utf-8")
+    ngoc_lu = (html_dir / "03_intervention_effect__ngoc-lu.html").read_text(encoding="utf-8")
+    assert "Một số 0 được nêu" in ngoc_lu and "Một số 0 được nêu" not in cong_ly
+    assert "ở xã Công Lý không?" in cong_ly and "người nghiện" not in cong_ly.split("<main>")[0]
+    validation = (html_dir / "04_method_validation.en.html").read_text(encoding="utf-8")
+    cited = validation.split("<dt>Data sources</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert "Bernal JL" in cited and "Trần Ích" not in cited

@@ -578,6 +578,8 @@ def findings(
         "fit": _fit_dict(analysis.result) if analysis.fitted else None,
         "p_value_reported": analysis.fitted,
         "zero_count_bounds": bounds.to_dict(orient="records"),
+        # The page leaves out the notebook's cells tagged section-<name> for these (nothing to show there).
+        "sections_absent": [] if len(bounds) else ["stated-zero"],
         "power": _power_dict(plan),
         "data_period": series.period_text(loaded) if loaded is not None else year_span(figures_table),
         "data_date": each_lang(lambda lang: data_date_text(sources, figures_table, loaded, lang)),

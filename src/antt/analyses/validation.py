@@ -341,6 +341,15 @@ def limitations(study, lang: str) -> list[str]:
     ]
 
 
+#: What the method validation rests on (it reads no data): the model and the way it is checked.
+METHOD_REFERENCES = (
+    "Bernal JL, Cummins S, Gasparrini A. Interrupted time series regression for the evaluation of public health "
+    "interventions: a tutorial. International Journal of Epidemiology 2017; 46(1): 348–355.",
+    "Morris TP, White IR, Crowther MJ. Using simulation studies to evaluate statistical methods. Statistics in "
+    "Medicine 2019; 38(11): 2074–2102.",
+)
+
+
 def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[str, Any]:
     """Key numbers of the method validation on simulated data (vi, en), from ``study`` (an
     ``antt.models.validation.ValidationStudy``), the refusal of a too-short simulated series (language → text)
@@ -369,6 +378,8 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
         "refusal_on_short_series": refusal,
         "data_period": "",
         "data_date": {lang: message("val_data_date", lang) for lang in LANGS},
+        # No data source (every number is simulated): the method references, in their own language.
+        "citations": {lang: [{"text": ref, "lang": "en"} for ref in METHOD_REFERENCES] for lang in LANGS},
         "question": {lang: message("question_validation", lang) for lang in LANGS},
         "headline": {lang: headline(study, lang) for lang in LANGS},
         "limitations": {lang: limitations(study, lang) for lang in LANGS},

@@ -267,8 +267,11 @@ def _tree_digest(path: Path) -> bytes:
 
 def data_version(recorded: list[str], processed_dir: Path) -> str:
     """Short SHA-256 of the data files a job read (``data/…``, content only, the word catalogue excepted): which
-    data a page was built from."""
+    data a page was built from; "" when it read none (a page of simulated data only)."""
+    data = sorted(n for n in recorded if n.startswith("data/") and n != CATALOGUE)
+    if not data:
+        return ""
     digest = hashlib.sha256()
-    for name in sorted(n for n in recorded if n.startswith("data/") and n != CATALOGUE):
+    for name in data:
         digest.update(name.encode() + b"\0" + _content_digest(resolve(name, processed_dir), False))
     return digest.hexdigest()[:12]

@@ -120,11 +120,18 @@ def _sources_html(lang: str, source_ids: list[str] | None = None) -> str:
 
 
 def _citations_html(results: dict[str, Any], lang: str) -> str:
-    """The sources a report used: the citations its results carry (a researcher's series included), else
-    those of its ``sources`` ids, else every registered source."""
+    """The sources a report used: the citations its results carry (a researcher's series included; a citation
+    given as ``{"text": …, "lang": …}`` is marked with its own language), else those of its ``sources`` ids,
+    else every registered source."""
     lines = results.get("citations", {}).get(lang)
     if lines:
-        return "<ul>" + "".join(f"<li>{_esc(line)}</li>" for line in lines) + "</ul>"
+        items = (
+            f'<li lang="{_esc(line["lang"])}">{_esc(line["text"])}</li>'
+            if isinstance(line, dict)
+            else f"<li>{_esc(line)}</li>"
+            for line in lines
+        )
+        return "<ul>" + "".join(items) + "</ul>"
     return _sources_html(lang, results.get("sources"))
 
 
@@ -202,17 +209,17 @@ def render_report(
     The answer comes first: the title and the report's question, its key findings and limitations (from the
     results file), then the notebook's sections as details, then a technical section (parameters, sources,
     versions, the cells tagged ``report-technical``). Cells tagged ``report-summary`` (the notebook's own
-    list of findings) are left out: the summary at the top shows them."""
+    list of findings) are left out: the summary at the top shows them; so are the cells tagged
+    ``section-<name>`` when the results list ``<name>`` in ``sections_absent`` (a section without data)."""
     shown = select_language(nb, lang)
-    title = title_of(shown) or job.spec.name
-    if job.label:
-        title = f"{title} ({job.label})"
     results = load_results(results_path)
-    details = _file_links(
-        _cells_html(shown, lambda tags: not {"report-summary", "report-technical"} & tags), links.root
-    )
-    technical = _cells_html(shown, lambda tags: "report-technical" in tags)
     question = results.get("question", {}).get(lang, "")
+    title = title_of(shown) or job.spec.name
+    if job.label and not question:  # the question names what the parameters chose (the commune)
+        title = f"{title} ({job.label})"
+    left_out = {"report-summary", "report-technical"} | {f"section-{s}" for s in results.get("sections_absent", [])}
+    details = _file_links(_cells_html(shown, lambda tags: not left_out & tags), links.root)
+    technical = _cells_html(shown, lambda tags: "report-technical" in tags)
     header = (
         f'<header class="report"><h1>{_esc(title)}</h1>'
         + (f'<p class="question">{_esc(question)}</p>' if question else "")
@@ -254,16 +261,17 @@ def index_html(cards: list[IndexCard], lang: str, twins: dict[str, str]) -> str:
     for card in cards:
         results = load_results(card.results)
         findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
+        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
+        question = results.get("question", {}).get(lang, "")  # reports are listed by the question they answer
+        heading = question or (f"{title} ({card.label})" if card.label else title)
         thumb = ""
         pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
         picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
         if picture is not None and picture.exists():
-            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(results.get("title", card.name))}">'
-        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
-        if card.label:
-            title = f"{title} ({card.label})"
+            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(heading)}">'
+        subtitle = f'<p class="report-title">{_esc(title)}</p>' if question else ""
         shown.append(
-            f'<article class="card">{thumb}<h2>{_esc(title)}</h2><ul>{findings}</ul>'
+            f'<article class="card">{thumb}<h2>{_esc(heading)}</h2>{subtitle}<ul>{findings}</ul>'
             f'<a href="{_esc(card.page_href)}">{_esc(w["report"])}</a> · '
             f'<a href="{_esc(card.notebook_href)}">{_esc(w["executed_notebook"])}</a></article>'
         )
