@@ -53,5 +53,8 @@ def test_the_example_fit_and_the_refusal_of_a_short_series():
     assert set(example.predictions.columns) >= {"fitted", "counterfactual_lower"}
     short = simulation.simulate_series(years_before=2, years_after=5, seed=4)
     assert A.short_series_refusal(short, "en").startswith("Not estimated: an interrupted time series needs")
-    assert "sự kiện mô phỏng" in A.short_series_refusal(short, "vi")
+    refusal_vi = A.short_series_refusal(short, "vi")  # says what is missing, asks nobody to collect made-up data
+    assert (
+        "«can thiệp mô phỏng»" in refusal_vi and "còn thiếu trước: 1999" in refusal_vi and "thu thập" not in refusal_vi
+    )
     assert A.short_series_refusal(simulation.simulate_series(seed=2), "vi") == ""

@@ -68,7 +68,7 @@ def short_series_refusal(simulated: pd.DataFrame, lang: str) -> str:
     verdict = check_sufficiency(simulated["year"].tolist(), interventions, outcome=message(OUTCOME, "en"))
     if verdict.status != "refuse":
         return ""
-    return estimates.refusal_text(verdict, [], message(OUTCOME, lang), lang)
+    return estimates.refusal_text(verdict, [], message(OUTCOME, lang), lang, simulated=True)
 
 
 # ---------------------------------------------------------------- words for the study

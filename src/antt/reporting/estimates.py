@@ -151,7 +151,8 @@ def describe(row: Any, lang: str) -> EstimateText:
     t = translator(lang)
     p, lr_p = _get(row, "p_value"), _get(row, "lr_p_value")
     return EstimateText(
-        model=model_label(_get(row, "model", ""), lang) + (" ★" if _get(row, "headline", False) else ""),
+        model=model_label(_get(row, "model", ""), lang)
+        + (f" ({message('headline_model', lang)})" if _get(row, "headline", False) else ""),
         intervention=t(str(_get(row, "intervention", ""))),  # a name from data; a key only for simulated ones
         term=t(_get(row, "kind", "level")),
         estimate=estimate_text(row, lang),
@@ -230,9 +231,12 @@ def _range(periods: tuple[str, ...]) -> dict[str, str]:
     return {"years": first if first == last else f"{first}–{last}"}
 
 
-def refusal_text(verdict: Any, unknown_starts: list[str], outcome_label: str, lang: str) -> str:
+def refusal_text(
+    verdict: Any, unknown_starts: list[str], outcome_label: str, lang: str, simulated: bool = False
+) -> str:
     """Why nothing was fitted and what to collect: interventions without a start year, else the sufficiency
-    verdict (``antt.models.sufficiency.SufficiencyVerdict``) in words."""
+    verdict (``antt.models.sufficiency.SufficiencyVerdict``) in words. ``simulated``: the series is made up,
+    so the text says what is missing but asks nobody to collect it."""
     if unknown_starts:
         return message("its_unknown_start", lang, names=", ".join(f"«{n}»" for n in unknown_starts))
     details = []
@@ -240,13 +244,13 @@ def refusal_text(verdict: Any, unknown_starts: list[str], outcome_label: str, la
         need = ([message("its_missing_before", lang, **_range(s.missing_before))] if s.missing_before else []) + (
             [message("its_missing_after", lang, **_range(s.missing_after))] if s.missing_after else []
         )
-        side = {"name": s.name, "start": s.start, "before": s.points_before, "after": s.points_after}
+        side = {"name": translator(lang)(s.name), "start": s.start, "before": s.points_before, "after": s.points_after}
         details.append(
             message("its_refused_side_missing", lang, **side, missing=", ".join(need))
             if need
             else message("its_refused_side", lang, **side)
         )
-    if verdict.missing:
+    if verdict.missing and not simulated:
         details.append(message("its_collect", lang, outcome=outcome_label, **_range(verdict.missing)))
     present = ", ".join(str(y) for y in verdict.years_present) or message("none_word", lang)
     return message(
