@@ -70,4 +70,6 @@ def test_tables_render_in_both_languages(default):
             assert len(table) and "{" not in table.to_string()
     note = province.homogeneity_table(homogeneity, "vi").iloc[0]["Ghi chú"]
     assert note.startswith("xấp xỉ đáng ngờ: ") == bool(homogeneity.approximation_doubtful)
+    exact = province.homogeneity_table(homogeneity, "vi").iloc[1]["Ghi chú"]
+    assert exact == "liệt kê đủ 101.270 bảng có cùng các tổng biên", exact  # in words, grouped the Vietnamese way
     assert "11,48" in province.ratio_table(ratios, "vi").to_string()

@@ -256,7 +256,13 @@ def homogeneity_table(result, lang: str) -> pd.DataFrame:
                 t("statistic"): "–",
                 t("df"): "–",
                 t("p_value"): format_p(result.exact.p_value, lang),
-                t("bounds_note"): f"{result.exact.method}, {result.exact.n_tables}",
+                t("bounds_note"): message(
+                    f"exact_{result.exact.method}",
+                    lang,
+                    tables=format_number(result.exact.n_tables, lang),
+                    draws=format_number(result.exact.n_draws, lang),
+                    seed=result.exact.seed,
+                ),
             },
         ]
     )
