@@ -323,7 +323,7 @@ TOY_NOTEBOOKS = {
         False,
         'lang: str = "vi"  # language of the page: "vi" or "en"',
         [
-            "from antt import paths\nfrom antt.analyses import province  # noqa: F401 - an input of this job\n"
+            "from antt import paths\nfrom antt.models import ratios  # noqa: F401 - a light input of this job\n"
             "from antt.reporting import results\n\n"
             'rows = (paths.PROCESSED / "indicators.csv").read_text(encoding="utf-8").count("\\n")\n'
             'ratios = (paths.CODEBOOK / "ratios.csv").read_text(encoding="utf-8")\n'
@@ -339,7 +339,7 @@ TOY_NOTEBOOKS = {
         'lang: str = "vi"  # language of the page: "vi" or "en"',
         [
             "from pathlib import Path\n\nfrom antt import paths\n"
-            "from antt.analyses import province  # noqa: F401 - an input of this job\n"
+            "from antt.models import ratios  # noqa: F401 - a light input of this job\n"
             "from antt.reporting import results\n\n"
             'rows = (paths.PROCESSED / "indicators.csv").read_text(encoding="utf-8").count("\\n")\n'
             "series = (paths.ROOT / series_path).read_text(encoding='utf-8') if series_path else ''\n"

@@ -83,7 +83,7 @@ STEPS = [
         _replace("Members per team (security", "Members per team (for security"),
         {TOY_REPORT},
     ),
-    ("a module under src/", "src/antt/analyses/province.py", _append("\n# a comment\n"), {TOY_REPORT, SET_A, SET_B}),
+    ("a module under src/", "src/antt/models/ratios.py", _append("\n# a comment\n"), {TOY_REPORT, SET_A, SET_B}),
     ("the lock file", "requirements.lock", _append("# a comment\n"), TOY_JOBS),
 ]
 
