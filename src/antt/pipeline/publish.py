@@ -80,12 +80,17 @@ def _href(target: Path, page: Path) -> str:
     return Path(os.path.relpath(target, page.parent)).as_posix()
 
 
+def _twins(page_in, lang: str) -> dict[str, str]:
+    """Links from the page ``page_in(lang)`` to the same page in the other languages (language → href)."""
+    return {other: _href(page_in(other), page_in(lang)) for other in other_languages(lang)}
+
+
 def page_links(root: Path, name: str, lang: str):
     """The navigation of the report page ``name`` in ``lang`` (``antt.reporting.html.Links``)."""
     from antt.reporting.html import Links
 
     page = report_page(root, name, lang)
-    twins = {other: _href(report_page(root, name, other), page) for other in other_languages(lang)}
+    twins = _twins(lambda other: report_page(root, name, other), lang)
     return Links(index=_href(index_page(root, lang), page), twins=twins, root=_href(root, page) + "/")
 
 
@@ -265,10 +270,9 @@ def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path,
 
     views = {outputs.manifest: json_text(manifest)}
     for lang in LANGUAGES:
-        index = index_page(outputs.root, lang)
-        twins = {other: _href(index_page(outputs.root, other), index) for other in other_languages(lang)}
+        twins = _twins(lambda other: index_page(outputs.root, other), lang)
         cards = index_cards(outputs.root, manifest, lambda path: pending.get(path, path), lang)
-        views[index] = index_html(cards, lang, twins)
+        views[index_page(outputs.root, lang)] = index_html(cards, lang, twins)
     placed: list[tuple[Path, Path]] = []
     try:
         for target, text in views.items():

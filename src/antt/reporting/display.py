@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from antt.reporting.language import LANGS, message, note_text
+from antt.reporting.language import LANGS, each_lang, message, note_text
 
 #: MIME type of an output's HTML in the languages other than the one Jupyter shows.
 BUNDLE = "application/vnd.antt.languages+json"
@@ -44,14 +44,14 @@ def per_language(value: Any) -> dict[str, Any]:
     """``value`` in every language: a function of the language is called, a mapping is read by language,
     anything else is the same in every language."""
     if callable(value) and not isinstance(value, pd.DataFrame):
-        return {lg: value(lg) for lg in LANGS}
+        return each_lang(value)
     if isinstance(value, Mapping):
         return {lg: value[lg] for lg in LANGS}
     return dict.fromkeys(LANGS, value)
 
 
 def _output(html_of: Callable[[str], str], preview: str) -> Bilingual:
-    return Bilingual({lg: html_of(lg) for lg in LANGS}, preview)
+    return Bilingual(each_lang(html_of), preview)
 
 
 def _table_html(table: pd.DataFrame, index: bool) -> str:

@@ -114,7 +114,7 @@ def _themed(func):
 
 def _words(fig: Figure) -> dict[str, str]:
     """The title and caption drawn on ``fig`` (``_new_figure``), unwrapped."""
-    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    title = fig.get_suptitle()
     caption = next((t.get_text() for t in fig.texts if t.get_gid() == "caption"), "")
     return {"title": " ".join(title.split()), "caption": " ".join(caption.split())}
 
