@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -144,10 +146,22 @@ def pytest_terminal_summary(terminalreporter):
 # --------------------------------------------------------------------------------------------
 
 
+def committed_build_epoch() -> str:
+    """The build date of the committed index (its ``<time datetime>``) as ``SOURCE_DATE_EPOCH``: every run of the
+    tests dates its reports as the committed ones are (a rebuild is then byte-identical, on any day)."""
+    index = ROOT / "reports" / "index.html"
+    text = index.read_text(encoding="utf-8") if index.exists() else ""
+    found = re.search(r'<time datetime="(\d{4}-\d{2}-\d{2})">', text)
+    day = dt.date.fromisoformat(found.group(1)) if found else dt.date(2026, 1, 1)
+    return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
+
+
 def antt_env(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of ``python -m antt`` with the project root at ``root`` (``env``: more variables)."""
     return {
         **os.environ,
+        "SOURCE_DATE_EPOCH": committed_build_epoch(),
+        "ANTT_BROWSER": "none",  # no PDFs: only the real project's build prints them (PRINTING_ENV)
         "ANTT_ROOT": str(root),
         "ANTT_REPORTS_DIR": str(root / "reports"),
         "ANTT_PROCESSED_DIR": str(root / "data" / "processed"),
@@ -236,6 +250,29 @@ PERTURBED_ENV = {
 }
 
 
+# The committed reports link and include PDFs printed by Chromium: the build that must reproduce them prints too.
+PRINTING_ENV = {"ANTT_BROWSER": shutil.which("chromium") or "/usr/bin/chromium"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright with the printer's flags (``antt.pipeline.printing``);
+    the tests that use it skip without it, or fail when ``ANTT_REQUIRE_BROWSER`` is set (CI)."""
+    from antt.pipeline import printing
+
+    executable = PRINTING_ENV["ANTT_BROWSER"]
+    if not Path(executable).is_file():
+        if os.environ.get("ANTT_REQUIRE_BROWSER"):
+            pytest.fail(f"ANTT_REQUIRE_BROWSER is set but {executable} is missing (make browser)")
+        pytest.skip("Debian's chromium is not installed (make browser, or apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = printing.launch(playwright, executable)
+        yield instance
+        instance.close()
+
+
 def _build_once(tmp_path_factory, name: str, build) -> Path:
     """``build(root)`` once per session, also when pytest-xdist runs the tests in several processes: the
     first process to ask builds under a file lock, the others wait for it and reuse its project (or its
@@ -263,7 +300,7 @@ def _build_real_project(root: Path) -> tuple[int, str]:
         files=("params.yaml", "pyproject.toml", "README.md"),
     )
     # A heartbeat every second: the console test reads this run's log (build_log) instead of running its own.
-    env = {**EXOTIC_ENV, **PERTURBED_ENV, "ANTT_HEARTBEAT_SECONDS": "1"}
+    env = {**EXOTIC_ENV, **PERTURBED_ENV, **PRINTING_ENV, "ANTT_HEARTBEAT_SECONDS": "1"}
     result = run_antt(root, "run", "--force", env=env, timeout=1800)
     return result.returncode, result.stderr
 

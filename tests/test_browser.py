@@ -3,8 +3,7 @@ by Playwright): no console errors, no request outside the file, images decoded, 
 Vietnamese pages, every link resolves, and every page links to the index of its language and to its twins in
 the other languages. Saves a screenshot of each index under reports/build/."""
 
-import os
-import shutil
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -12,32 +11,9 @@ import pytest
 
 from conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REPORTS = ROOT / "reports"
-PAGES = sorted((REPORTS / "html").glob("*.html")) + sorted(REPORTS.glob("index*.html"))
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("ANTT_REQUIRE_BROWSER"):
-            pytest.fail(f"ANTT_REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed (make browser, or apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
+REPORT_PAGES = sorted((REPORTS / "html").glob("*.html"))
+PAGES = REPORT_PAGES + sorted(REPORTS.glob("*.html"))  # the reports, then the index, summary and glossary
 
 
 def _open(browser, path: Path):
@@ -100,29 +76,53 @@ def test_every_link_resolves_and_leads_to_the_index_and_the_twin(browser, path):
         twin_lang = "en" if lang == "vi" else "vi"
         stem = path.name.removesuffix(".html").removesuffix(f".{lang}")
         twin = path.parent / (f"{stem}.html" if twin_lang == "vi" else f"{stem}.{twin_lang}.html")
-        if path.parent == REPORTS:  # an index links to the other index and to its language's reports
+        if path.parent == REPORTS:  # a page about all reports links to its twin and to its language's reports
             assert twin in links and all(_language_of(p) == lang for p in links if p.parent.name == "html")
+            assert path == index or index in links, (index, links)
         else:
             assert index in links and twin in links, (index, twin, links)
     finally:
         page.close()
 
 
+SHOWN = {"index": REPORTS, "03_intervention_effect__ngoc-lu": REPORTS / "html"}  # screenshots: page → folder
+
+
 @pytest.mark.browser
+@pytest.mark.parametrize("width,height", [(1200, 900), (390, 844)], ids=["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_index_screenshot(browser, lang):
-    index = REPORTS / ("index.html" if lang == "vi" else f"index.{lang}.html")
-    page, _errors, _ = _open(browser, index)
+@pytest.mark.parametrize("name", SHOWN)
+def test_screenshots(browser, name, lang, width, height):
+    """Screenshots of the index and of one report in each language, at both widths, under reports/build/ (to
+    look at): the whole page on a desktop, the first screen on a phone."""
+    path = SHOWN[name] / (f"{name}.html" if lang == "vi" else f"{name}.{lang}.html")
+    page = browser.new_page(viewport={"width": width, "height": height})
     try:
-        shot = REPORTS / "build" / f"index.{lang}.png"
+        page.goto(path.as_uri(), wait_until="load")
+        shot = REPORTS / "build" / f"{name}.{lang}.{width}px.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
+        page.screenshot(path=str(shot), full_page=width > 500)
         assert shot.stat().st_size > 10_000
     finally:
         page.close()
 
 
-REPORT_PAGES = sorted((REPORTS / "html").glob("*.html"))
+def _pdf_pages(path: Path) -> int:
+    """Pages of a PDF printed by Chromium (its page objects)."""
+    return len(re.findall(rb"/Type /Page\b", path.read_bytes()))
+
+
+def test_every_report_has_its_pdf_and_the_summary_is_one_page():  # the committed files: no browser needed
+    pdfs = {p.name for p in (REPORTS / "pdf").glob("*.pdf")}
+    expected = {p.name.removesuffix(".html") + ".pdf" for p in REPORT_PAGES}
+    expected |= {"summary.pdf", "summary.en.pdf"}
+    assert pdfs == expected
+    for name in ("summary.pdf", "summary.en.pdf"):
+        assert _pdf_pages(REPORTS / "pdf" / name) == 1, name
+    for name in pdfs:
+        data = (REPORTS / "pdf" / name).read_bytes()
+        assert data.startswith(b"%PDF-") and b"/CreationDate" not in data, name  # no clock in the file
+        assert b"file://" not in data, name  # nor the folder it was printed in
 
 
 @pytest.mark.browser
@@ -183,3 +183,20 @@ def test_every_figure_has_alt_text_a_caption_and_its_files():  # read from the f
         )
         assert len(found.links) == 2 * len(found.images), path.name
         assert all((path.parent / href).resolve().is_file() for href in found.links), found.links
+
+
+def test_every_table_has_its_csv():  # read from the files: no browser needed
+    """Each table of a report sits in a scroll box followed by a link to its CSV, whose header is the table's."""
+    import csv
+    import html as html_lib
+
+    for path in REPORT_PAGES:
+        text = path.read_text(encoding="utf-8")
+        box = r'<div [^>]*class="table-scroll"[^>]*>(.*?)</div><p class="download"><a href="([^"]+)"'
+        boxes = re.findall(box, text, re.S)
+        assert boxes and len(boxes) == text.count('class="table-scroll"'), path.name
+        for table, href in boxes:
+            head = table.split("</thead>")[0]
+            header = [html_lib.unescape(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+            with (path.parent / href).open(encoding="utf-8", newline="") as handle:
+                assert next(csv.reader(handle)) == header, (path.name, href)

@@ -91,6 +91,7 @@ def activity_input() -> pd.DataFrame:
             "lower": [518, 18000, 86],
             "upper": [518, 20000, 86],
             "qualifier": ["", "gần", None],
+            "unit": ["tổ", "thành viên", "đối tượng"],
         }
     )
 
@@ -103,7 +104,7 @@ BUILDERS = {
     "its": lambda: F.its_figure(*its_inputs(), TITLE_VI, CAPTION),
     "power": lambda: F.power_heatmap(power_input(), TITLE_VI, CAPTION, simulated=False),
     "activity": lambda: F.activity_figure(activity_input(), TITLE_VI, CAPTION),
-    "activity_log": lambda: F.activity_figure(activity_input(), TITLE_VI, CAPTION, log_scale=True),
+    "activity_one_unit": lambda: F.activity_figure(activity_input().assign(unit="tổ"), TITLE_VI, CAPTION),
 }
 each_figure = pytest.mark.parametrize("kind", sorted(BUILDERS))
 
@@ -257,7 +258,7 @@ def test_its_draws_interventions_and_bands():
     ax = F.its_figure(*its_inputs(), "t", CAPTION).axes[0]
     labels = [t.get_text().replace("\n", " ") for t in ax.texts]
     assert "Can thiệp thử A (test input)" in labels and "Can thiệp thử B (test input)" in labels
-    assert [line.get_linestyle() for line in ax.lines if len(line.get_xdata()) > 2] == ["-", "--"]
+    assert [line.get_linestyle() for line in ax.lines if line.get_gid() in ("fitted", "counterfactual")] == ["-", "--"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         F.words("vi")["observed"],
         F.words("vi")["fitted"],
@@ -265,14 +266,13 @@ def test_its_draws_interventions_and_bands():
     ]
 
 
-def test_activity_whiskers_only_where_bounds_differ_and_log_option():
-    fig = F.activity_figure(activity_input(), "t", CAPTION)
-    ax = fig.axes[0]
+def test_activity_whiskers_only_where_bounds_differ_on_linear_axes():
+    fig = F.activity_figure(activity_input().assign(unit="tổ"), "t", CAPTION)  # one panel
+    (ax,) = fig.axes
     (errorbar,) = ax.containers[1:]  # containers[0] are the bars
     assert len(errorbar.lines[2][0].get_segments()) == 1
     assert {"518", "gần 20.000", "86"} <= {t.get_text() for t in ax.texts}
-    assert ax.get_xscale() == "linear"
-    assert F.activity_figure(activity_input(), "t", CAPTION, log_scale=True).axes[0].get_xscale() == "log"
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0
 
 
 def test_long_labels_wrap():

@@ -141,7 +141,7 @@ def test_a_series_file_gets_fitted(tmp_path):
     level = next(r for r in summary["fit"]["rate_ratios"] if r["headline"] and r["kind"] == "level")
     assert level["lower"] < 0.5 < level["upper"]
     assert (figures / "nl_its.en.png").exists()
-    assert summary["data_period"] == "2010–2025" and summary["series"]["source_ids"] == ["simulated-test"]
+    assert summary["data_period"]["en"] == "2010–2025" and summary["series"]["source_ids"] == ["simulated-test"]
     assert any("Test series simulated-test" in line for line in summary["citations"]["en"])
 
 
@@ -167,7 +167,7 @@ def test_a_series_with_no_new_addicts_after_2018_is_estimated(tmp_path):
     on the article's figures and says why."""
     series = _zero_after_series(tmp_path, "Ngoc Lu")  # typed without diacritics
     analysis, summary = _notebook_03("Ngọc Lũ", "new_drug_addicts", INTERVENTIONS, str(series))
-    assert summary["series"]["place"] == "Ngoc Lu" and summary["data_period"] == "2012–2024"
+    assert summary["series"]["place"] == "Ngoc Lu" and summary["data_period"]["en"] == "2012–2024"
     assert any("Test series commune-records" in line for line in summary["citations"]["vi"])
     rows = summary["fit"]["rate_ratios"]
     first = next(r for r in rows if r["headline"] and r["kind"] == "level" and r["intervention"].startswith("Dòng họ"))

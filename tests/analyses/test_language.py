@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antt.reporting import figures, html, language
+from antt.reporting import figures, glossary, language, overview
 from antt.reporting.language import format_decimal, format_level, format_number, format_p, format_percent
 
 from conftest import ROOT
@@ -93,7 +93,8 @@ def _keys_in(path) -> set[str]:
 def _used_keys() -> set[str]:
     keys = set().union(*(_keys_in(p) for p in SRC.rglob("*.py")))
     # Keys built at run time, from the values that build them.
-    keys |= {f"fig_{w}" for w in figures.WORDS} | {f"html_{w}" for w in html.INDEX_WORDS}
+    keys |= {f"fig_{w}" for w in figures.WORDS} | {f"html_{w}" for w in overview.INDEX_WORDS}
+    keys |= {f"glossary_{t}{part}" for t in glossary.TERMS for part in ("", "_text", "_forms")}
     keys |= {f"power_{reason}" for reason in ("unknown_start", "no_period")}
     keys |= {f"method_name_{m}" for m in ("wilson", "clopper-pearson")}
     keys |= {k for k in _catalogue().index if k.startswith(("val_scenario_", "val_short_"))}

@@ -322,14 +322,26 @@ def show_fit(analysis: InterventionAnalysis, lang: str) -> None:
 
 # ---------------------------------------------------------------- figures
 def _value_text(row, label: str, unit: str, lang: str) -> str:
-    value = row.raw_text if row.kind in ("stated_zero", "percent") else f"{format_number(row.value, lang)} {unit}"
+    """A figure's value as the timeline writes it: '27 người', the article's words of a percent, the article's
+    words of a stated zero glossed in ``lang``; undated figures are prefixed with their label."""
+    if row.kind == "stated_zero":
+        value = message("fig_stated_zero", lang, quote=row.raw_text)
+    else:
+        value = row.raw_text if row.kind == "percent" else f"{format_number(row.value, lang)} {unit}"
     dated = not (pd.isna(row.period_start) or pd.isna(row.period_end)) and row.period_start == row.period_end
-    return value if dated or row.kind == "stated_zero" else f"{label}: {value}"
+    return value if dated else f"{label}: {value}"
 
 
-def its_plot(analysis: InterventionAnalysis, interventions: dict[str, int], title: str, source: str, lang: str):
+def its_plot(
+    analysis: InterventionAnalysis,
+    interventions: dict[str, int],
+    title: str,
+    source: str,
+    lang: str,
+    ylabel: str | None = None,
+):
     """Observed counts, fitted line and counterfactual with their intervals (a fitted analysis only)."""
-    return estimates.its_plot(analysis.result, analysis.predictions, interventions, title, source, lang)
+    return estimates.its_plot(analysis.result, analysis.predictions, interventions, title, source, lang, ylabel=ylabel)
 
 
 def _timeline_points(figures_table: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -374,9 +386,10 @@ def make_figures(
     lang: str,
     out_dir,
     prefix: str,
+    outcome_label: str | None = None,
 ) -> dict[str, dict]:
-    """Timeline, interrupted time series (only when fitted) and power heatmap (simulated; only with a plan),
-    exported."""
+    """Timeline, interrupted time series (only when fitted; its axis names ``outcome_label``, the outcome's words
+    in ``lang``) and power heatmap (simulated; only with a plan), exported."""
     from antt.reporting import figures
 
     events = pd.DataFrame({"label": list(interventions), "year": list(interventions.values())})
@@ -388,7 +401,8 @@ def make_figures(
             events, points, message("fig_timeline_title", lang), f"{source}.", lang
         )
     if analysis.fitted:
-        out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang)
+        ylabel = outcome_label[:1].upper() + outcome_label[1:] if outcome_label else None
+        out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang, ylabel)
     if not plan.table.empty:
         out["power"] = _power_figure(plan, interventions, lang)
     return {name: figures.export(fig, figures.stem(prefix, name, lang), out_dir) for name, fig in out.items()}
@@ -504,10 +518,18 @@ def citations(figures_table: pd.DataFrame, sources: pd.DataFrame, loaded: Loaded
 
 
 def data_date_text(sources: pd.DataFrame, figures_table: pd.DataFrame, loaded: LoadedSeries | None, lang: str) -> str:
-    """The publication dates of the series' sources, else of the article (when it gives figures)."""
+    """The publication dates of the series' sources, else of the article (when it gives figures of the commune),
+    else the words for "no figure"."""
     if loaded is not None:
         return ", ".join(publication_date(d, lang) for d in series.used_sources(loaded)["publication_date"])
-    return data_date(sources, figures_table, lang) if len(figures_table) else ""
+    return data_date(sources, figures_table, lang) if len(figures_table) else message("data_no_figures", lang)
+
+
+def period_text(figures_table: pd.DataFrame, loaded: LoadedSeries | None, lang: str) -> str:
+    """The years the data cover ('2015–2024'), or the words for "no figure" when the commune has none."""
+    if loaded is not None:
+        return series.period_text(loaded)
+    return year_span(figures_table) or message("data_no_figures", lang)
 
 
 def _fit_dict(result) -> dict[str, Any]:
@@ -581,7 +603,7 @@ def findings(
         # The page leaves out the notebook's cells tagged section-<name> for these (nothing to show there).
         "sections_absent": [] if len(bounds) else ["stated-zero"],
         "power": _power_dict(plan),
-        "data_period": series.period_text(loaded) if loaded is not None else year_span(figures_table),
+        "data_period": each_lang(lambda lang: period_text(figures_table, loaded, lang)),
         "data_date": each_lang(lambda lang: data_date_text(sources, figures_table, loaded, lang)),
         "sources": used_ids,
         "citations": each_lang(lambda lang: citations(figures_table, sources, loaded, lang)),

@@ -28,7 +28,7 @@ from antt.reporting.language import (
     message,
     translator,
 )
-from antt.reporting.provenance import data_dates, data_period, source_line
+from antt.reporting.provenance import data_dates, data_period, source_line, year_span
 
 ATTAINMENT_TOPIC = "safe_standard"
 
@@ -165,9 +165,19 @@ def ratios(indicators: pd.DataFrame, definitions: pd.DataFrame, lang: str) -> pd
     return pd.DataFrame(rows)
 
 
+def _row_period(start: float, end: float) -> str:
+    """'2020–2022', '2022' (one year, or only one end stated) or '' (not stated)."""
+    years = sorted({int(y) for y in (start, end) if pd.notna(y)})
+    return "–".join(str(y) for y in years)
+
+
 def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Provincial counts (not ranks, shares or proportions) for the activity figure."""
+    """Provincial counts (not ranks, shares or proportions) for the activity figure, with the codebook's
+    unit in ``lang``, the panel key ``group`` (the English unit: the same panels in every language) and each
+    row's ``period`` as text."""
     labels = dict(zip(codebook["indicator"], codebook[f"label_{lang}"]))
+    units = dict(zip(codebook["indicator"], codebook[f"unit_{lang}"]))
+    groups = dict(zip(codebook["indicator"], codebook["unit_en"]))
     rows = require_reviewed(
         indicators[(indicators["geo_level"] == "province") & indicators["kind"].isin(["count", "magnitude"])]
     )
@@ -178,6 +188,11 @@ def activity_counts(indicators: pd.DataFrame, codebook: pd.DataFrame, lang: str)
             "lower": rows["lower"],
             "upper": rows["upper"],
             "qualifier": rows["qualifier"],
+            "unit": rows["indicator"].map(units),
+            "group": rows["indicator"].map(groups),
+            "period": [_row_period(a, b) for a, b in zip(rows["period_start"], rows["period_end"])],
+            "period_start": rows["period_start"],
+            "period_end": rows["period_end"],
             "figure_id": rows["figure_id"],
         }
     ).reset_index(drop=True)
@@ -208,8 +223,13 @@ def make_figures(
     shown["qualifier"] = [t(f"qualifier_word_{q}") if q not in ("exact",) else "" for q in shown["qualifier"]]
     omitted = len(counts) - len(shown)
     note = f" {t('magnitude_omitted')} ({omitted})." if omitted else ""
+    period = year_span(shown)
     activity = figures.activity_figure(
-        shown, t("fig_activity_title"), f"{source}. {t('bounds_by_convention')}.{note}", lang, log_scale=True
+        shown,
+        message("fig_activity_period_title", lang, period=period),
+        f"{source}. {t('bounds_by_convention')}.{note}",
+        lang,
+        period=period,
     )
     out = {}
     for name, fig in (("attainment", attain), ("activity", activity)):

@@ -56,9 +56,17 @@ def example_figure(example: ExampleFit, lang: str, out_dir, prefix: str) -> dict
     """The example's interrupted-time-series figure, titled and captioned as simulated, exported."""
     from antt.reporting import figures
 
-    title = f"{message('fig_example_title', lang)} ({message('fig_simulated', lang)})"
-    source = message("val_simulated_source", lang)
-    fig = estimates.its_plot(example.result, example.predictions, example.interventions, title, source, lang)
+    title, source = message("fig_example_title", lang), message("val_simulated_source", lang)
+    fig = estimates.its_plot(
+        example.result,
+        example.predictions,
+        example.interventions,
+        title,
+        source,
+        lang,
+        ylabel=message("fig_simulated_events", lang),
+        simulated=True,
+    )
     return {"example": figures.export(fig, figures.stem(prefix, "example", lang), out_dir)}
 
 

@@ -18,7 +18,7 @@ import papermill as pm
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
-from antt.pipeline import inputs, publish, syntax
+from antt.pipeline import inputs, printing, publish, syntax
 from antt.pipeline.kernels import run_code, set_environment
 from antt.text import LANGUAGES
 
@@ -115,13 +115,16 @@ def _recorded_reads(km) -> tuple[list[str], list[str]]:
     return reads, modules
 
 
-def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[str, Any]:
+def execute_job(
+    job, km, stage, processed_dir: Path, failed_dir: Path, printer: printing.Printer | None = None
+) -> dict[str, Any]:
     """Run ``job`` (an ``antt.pipeline.runner.Job``) on the started kernel ``km``, writing into ``stage``
     (an ``antt.pipeline.publish.Stage``); ``processed_dir`` is where the job reads the processed data (its own
-    staging folder if the notebook writes them). Returns the manifest entry (without its files).
+    staging folder if the notebook writes them); ``printer`` prints its pages to PDF (none: no PDF).
+    Returns the manifest entry (without its files).
 
     On failure the executed notebook is kept under ``failed_dir`` and nothing is published."""
-    from antt.reporting.html import render_report
+    from antt.reporting.html import render_report, table_files
 
     stage.reports.mkdir(parents=True, exist_ok=True)
     stage.processed.mkdir(parents=True, exist_ok=True)
@@ -157,13 +160,19 @@ def execute_job(job, km, stage, processed_dir: Path, failed_dir: Path) -> dict[s
     version = inputs.data_version(recorded, processed_dir)
     results = publish.results_file(stage.reports, job.name)
     written = {publish.executed_notebook(stage.reports, job.name): nbformat.writes(nb) + "\n"}
+    written |= {stage.reports / relative: text for relative, text in table_files(nb, job.name).items()}
     for lang in LANGUAGES:
         links = publish.page_links(stage.reports, job.name, lang)
         written[publish.report_page(stage.reports, job.name, lang)] = render_report(
             nb, job, results, version, lang, links
         )
     for path, text in written.items():
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
+    if printer is not None:  # else the pages link no PDF (publish.page_links) and the run warns once
+        for lang in LANGUAGES:
+            printer.print_pdf(
+                publish.report_page(stage.reports, job.name, lang), publish.report_pdf(stage.reports, job.name, lang)
+            )
     (failed_dir / f"{job.name}.ipynb").unlink(missing_ok=True)
     return {"label": job.label, "reads": recorded}

@@ -34,13 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
+from antt.pipeline import printing
 from antt.text import FILE_SUFFIX, LANGUAGES, other_languages
 
 MANIFEST = "manifest.json"
 EXPLORE = "explore"
 STAGING = ".staging"
 TEMP_SUFFIX = ".antt-tmp"
-REPORT_FOLDERS = ("html", "notebooks", "figures", "results")
+REPORT_FOLDERS = ("html", "notebooks", "figures", "results", "tables", "pdf")
 MAX_NAME = 80
 
 
@@ -72,6 +73,22 @@ def report_page(root: Path, name: str, lang: str) -> Path:
     return root / "html" / f"{name}{FILE_SUFFIX[lang]}.html"
 
 
+def report_pdf(root: Path, name: str, lang: str) -> Path:
+    return root / "pdf" / f"{name}{FILE_SUFFIX[lang]}.pdf"
+
+
+def summary_page(root: Path, lang: str) -> Path:
+    return root / f"summary{FILE_SUFFIX[lang]}.html"
+
+
+def summary_pdf(root: Path, lang: str) -> Path:
+    return root / "pdf" / f"summary{FILE_SUFFIX[lang]}.pdf"
+
+
+def glossary_page(root: Path, lang: str) -> Path:
+    return root / f"glossary{FILE_SUFFIX[lang]}.html"
+
+
 def index_page(root: Path, lang: str) -> Path:
     return root / f"index{FILE_SUFFIX[lang]}.html"
 
@@ -91,7 +108,14 @@ def page_links(root: Path, name: str, lang: str):
 
     page = report_page(root, name, lang)
     twins = _twins(lambda other: report_page(root, name, other), lang)
-    return Links(index=_href(index_page(root, lang), page), twins=twins, root=_href(root, page) + "/")
+    pdf = _href(report_pdf(root, name, lang), page) if printing.available() else ""
+    return Links(
+        index=_href(index_page(root, lang), page),
+        twins=twins,
+        root=_href(root, page) + "/",
+        pdf=pdf,
+        glossary=_href(glossary_page(root, lang), page),
+    )
 
 
 def results_file(root: Path, name: str) -> Path:
@@ -99,10 +123,10 @@ def results_file(root: Path, name: str) -> Path:
 
 
 def index_cards(root: Path, manifest: dict[str, Any], locate, lang: str) -> list:
-    """One ``antt.reporting.html.IndexCard`` per published report of ``manifest``, in name order, for the
+    """One ``antt.reporting.overview.IndexCard`` per published report of ``manifest``, in name order, for the
     index in ``lang``; ``locate`` maps a published path to where its content is now (a temporary name while
     publishing)."""
-    from antt.reporting.html import IndexCard
+    from antt.reporting.overview import IndexCard
 
     cards = []
     for name in sorted(manifest):
@@ -262,17 +286,43 @@ def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) ->
     return entry
 
 
+def about(outputs: Outputs, lang: str, page_in) -> Any:
+    """What the index or the summary (``page_in(lang)``: its path) says of the whole folder
+    (``antt.reporting.overview.About``)."""
+    from antt.reporting.overview import About
+
+    here = page_in(lang)
+    indicators = outputs.processed / "indicators.csv"
+    return About(
+        build_date=printing.build_date(),
+        indicators=indicators if indicators.exists() else None,
+        indicators_href=_href(indicators, here) if indicators.exists() else "",
+        summary_pdf_href={lg: _href(summary_pdf(outputs.root, lg), here) for lg in LANGUAGES}
+        if printing.available()
+        else {},
+        twins=_twins(page_in, lang),
+        index_href=_href(index_page(outputs.root, lang), here),
+        glossary_href=_href(glossary_page(outputs.root, lang), here),
+    )
+
+
 def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path, Path]) -> list[tuple[Path, Path]]:
-    """The manifest and the index, as temporaries beside their targets (the index reads the files
-    about to be published from their temporary names)."""
+    """The manifest, the index and the summary, as temporaries beside their targets (the index reads the files
+    about to be published from their temporary names). The summary's PDF is printed at the end of the run
+    (``print_summaries``)."""
     from antt.data.io import json_text
-    from antt.reporting.html import index_html
+    from antt.reporting.glossary import glossary_html
+    from antt.reporting.overview import index_html, summary_html
 
     views = {outputs.manifest: json_text(manifest)}
     for lang in LANGUAGES:
-        twins = _twins(lambda other: index_page(outputs.root, other), lang)
         cards = index_cards(outputs.root, manifest, lambda path: pending.get(path, path), lang)
-        views[index_page(outputs.root, lang)] = index_html(cards, lang, twins)
+        index_about = about(outputs, lang, lambda lg: index_page(outputs.root, lg))
+        views[index_page(outputs.root, lang)] = index_html(cards, lang, index_about)
+        summary_about = about(outputs, lang, lambda lg: summary_page(outputs.root, lg))
+        views[summary_page(outputs.root, lang)] = summary_html(cards, lang, summary_about)
+        glossary_twins = _twins(lambda lg: glossary_page(outputs.root, lg), lang)
+        views[glossary_page(outputs.root, lang)] = glossary_html(lang, index_about.index_href, glossary_twins)
     placed: list[tuple[Path, Path]] = []
     try:
         for target, text in views.items():
@@ -283,6 +333,34 @@ def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path,
         _discard(placed)
         raise
     return placed
+
+
+def _stale_summaries(outputs: Outputs) -> bool:
+    """Whether a summary page was rewritten after its PDF was printed (or has none)."""
+    for lang in LANGUAGES:
+        html, pdf = summary_page(outputs.root, lang), summary_pdf(outputs.root, lang)
+        if html.exists() and (not pdf.exists() or pdf.stat().st_mtime_ns < html.stat().st_mtime_ns):
+            return True
+    return False
+
+
+def print_summaries(outputs: Outputs, printer: printing.Printer | None) -> None:
+    """Print each language's summary page to its PDF when the page changed, all or none (under the lock);
+    nothing without a printer."""
+    if printer is None or not _stale_summaries(outputs):
+        return
+    with locked(outputs):
+        placed: list[tuple[Path, Path]] = []
+        try:
+            for lang in LANGUAGES:
+                target = summary_pdf(outputs.root, lang)
+                temporary = _temporary(target)
+                printer.print_pdf(summary_page(outputs.root, lang), temporary)
+                placed.append((temporary, target))
+        except BaseException:
+            _discard(placed)
+            raise
+        _commit(placed)
 
 
 def _relative(outputs: Outputs, target: Path) -> str:
@@ -353,6 +431,7 @@ def prune(outputs: Outputs, keep: set[str]) -> list[Path]:
                     path.unlink()
                     removed.append(path)
         claimed = {p for entry in manifest.values() for p in entry_files(outputs, entry)}
+        claimed |= {summary_pdf(outputs.root, lang) for lang in LANGUAGES}  # views of the folder, not of a job
         for folder in REPORT_FOLDERS:
             for path in sorted((outputs.root / folder).rglob("*")) if (outputs.root / folder).is_dir() else []:
                 if path.is_file() and (path not in claimed or path.name.endswith(TEMP_SUFFIX)):
@@ -360,6 +439,7 @@ def prune(outputs: Outputs, keep: set[str]) -> list[Path]:
                     removed.append(path)
         for path in outputs.processed.glob(f".*{TEMP_SUFFIX}") if outputs.processed.is_dir() else []:
             path.unlink()
-        if removed or not all(index_page(outputs.root, lang).exists() for lang in LANGUAGES):
+        views = [page(outputs.root, lang) for page in (index_page, summary_page, glossary_page) for lang in LANGUAGES]
+        if removed or not all(view.exists() for view in views):
             _commit(_place_views(outputs, manifest, {}))
     return removed

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from antt import paths
-from antt.pipeline import inputs, parameters, publish
+from antt.pipeline import inputs, parameters, printing, publish
 from antt.pipeline.console import Progress
 from antt.pipeline.notebooks import NotebookSpec, describe, discover
 from antt.pipeline.paramsfile import ParamsError, describe_override
@@ -246,13 +247,20 @@ def run(
         len(jobs), shown + ("" if outputs.canonical else " (exploratory: the canonical reports are not touched)")
     )
     workers = max(1, jobs_limit or os.cpu_count() or 1)
-    try:
-        with publish.run_folder(outputs) as folder:
-            ran = _Run(jobs, outputs, folder, force, progress, workers).execute()
-    finally:
-        if outputs.canonical:
-            publish.prune(outputs, {j.name for j in everything})
-        progress.summary(_shown(publish.index_page(outputs.root, LANGUAGES[0])))
+    if not printing.available() and not printing.switched_off():
+        print("warning: no browser (make browser, or set ANTT_BROWSER): no PDFs are printed", file=sys.stderr)
+    with printing.printer() as printer:  # one browser for the run's PDFs, started when the first is printed
+        try:
+            with publish.run_folder(outputs) as folder:
+                ran = _Run(jobs, outputs, folder, force, progress, workers, printer).execute()
+        finally:
+            if outputs.canonical:
+                publish.prune(outputs, {j.name for j in everything})
+            progress.summary(_shown(publish.index_page(outputs.root, LANGUAGES[0])))
+        try:
+            publish.print_summaries(outputs, printer)
+        except RuntimeError as exc:
+            raise RunError(f"the one-page summary: {exc}") from None
     return ran
 
 
@@ -270,9 +278,18 @@ class _Run:
     dependency failed or the run stopped.
     """
 
-    def __init__(self, jobs: list[Job], outputs: Outputs, folder: Path, force: bool, progress: Progress, workers: int):
+    def __init__(
+        self,
+        jobs: list[Job],
+        outputs: Outputs,
+        folder: Path,
+        force: bool,
+        progress: Progress,
+        workers: int,
+        printer: printing.Printer | None = None,
+    ):
         self.jobs, self.outputs, self.folder, self.force = jobs, outputs, folder, force
-        self.progress, self.workers = progress, workers
+        self.progress, self.workers, self.printer = progress, workers, printer
         with publish.locked(outputs):
             self.manifest = publish.load_manifest(outputs)
         self.state = {j.name: "waiting" for j in jobs}
@@ -426,7 +443,7 @@ class _Run:
             raise RuntimeError(f"notebook {job.name}: {exc}") from None
         self.progress.start(job.name)
         try:
-            entry = execute_job(job, km, self.stages[job.name], read_dir, self.outputs.root / "failed")
+            entry = execute_job(job, km, self.stages[job.name], read_dir, self.outputs.root / "failed", self.printer)
         finally:
             pool.release(km)
         entry["key"] = inputs.key(job.spec.path, job.params, entry["reads"], read_dir)

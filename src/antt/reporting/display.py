@@ -26,6 +26,8 @@ from antt.reporting.language import LANGS, each_lang, message, note_text
 
 #: MIME type of an output's HTML in the languages other than the one Jupyter shows.
 BUNDLE = "application/vnd.antt.languages+json"
+#: MIME type of a table's CSV text in every language (language → CSV): the page links it as a download.
+TABLE = "application/vnd.antt.table+json"
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,11 @@ class Bilingual:
 
     html: dict[str, str]
     preview: str
+    csv: dict[str, str] | None = None  # a table's CSV text by language, for its download
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         others = {lg: text for lg, text in self.html.items() if lg != self.preview}
-        return {"text/html": self.html[self.preview], BUNDLE: others}
+        return {"text/html": self.html[self.preview], BUNDLE: others, **({TABLE: self.csv} if self.csv else {})}
 
 
 def per_language(value: Any) -> dict[str, Any]:
@@ -59,11 +62,18 @@ def _table_html(table: pd.DataFrame, index: bool) -> str:
         return table.to_html(index=index, escape=True, border=0, na_rep="–")
 
 
+def _table_csv(table: pd.DataFrame, index: bool) -> str:
+    """The table as shown (its cells are the page's formatted text), as UTF-8 CSV with "\n" line ends."""
+    return table.to_csv(index=index, lineterminator="\n", na_rep="")
+
+
 def show(table: Any, lang: str, index: bool = False) -> Bilingual:
     """A table (see the module docstring for how it may be given) as plain, escaped HTML without the row
-    index; full cell text, no truncation. ``lang``: the language Jupyter shows."""
+    index; full cell text, no truncation. ``lang``: the language Jupyter shows. The output also carries the
+    table as CSV in every language (``TABLE``): the page links it for download."""
     tables = per_language(table)
-    return _output(lambda lg: _table_html(tables[lg], index), lang)
+    csv = each_lang(lambda lg: _table_csv(tables[lg], index))
+    return Bilingual(each_lang(lambda lg: _table_html(tables[lg], index)), lang, csv)
 
 
 def show_text(text: Any, lang: str) -> Bilingual | None:
@@ -117,7 +127,7 @@ def show_figures(exported: Any, lang: str) -> Bilingual:
         )
         return (
             f'<figure class="chart"><img src="data:image/png;base64,{png}" width="800" alt="{title}">'
-            f"<figcaption><strong>{title}</strong> {caption} ({links})</figcaption></figure>"
+            f'<figcaption><strong>{title}</strong> {caption} <span class="files">({links})</span></figcaption></figure>'
         )
 
     return _output(lambda lg: "".join(figure(files) for files in by_language[lg].values()), lang)

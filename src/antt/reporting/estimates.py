@@ -262,9 +262,20 @@ def refusal_text(
     )
 
 
-def its_plot(result: Any, predictions: pd.DataFrame, interventions: dict[str, int], title: str, source: str, lang: str):
+def its_plot(
+    result: Any,
+    predictions: pd.DataFrame,
+    interventions: dict[str, int],
+    title: str,
+    source: str,
+    lang: str,
+    *,
+    ylabel: str | None = None,
+    simulated: bool = False,
+):
     """Observed counts, fitted line and counterfactual with their intervals (``antt.models.its.counterfactual``
-    of a fitted ``result``), with a caption naming the source, the model and the level changes."""
+    of a fitted ``result``), with a caption naming the source, the model and the level changes; ``ylabel``
+    and ``simulated`` as in ``antt.reporting.figures.its_figure``."""
     from antt.reporting import figures
 
     pred = predictions
@@ -280,6 +291,7 @@ def its_plot(result: Any, predictions: pd.DataFrame, interventions: dict[str, in
         "its_plot_method", lang, family=result.family, reference=result.reference_distribution, level=level
     )
     levels = [short(row, lang) for row in result.headline.to_dict(orient="records") if row["kind"] == "level"]
+    method = method[:1].upper() + method[1:]  # a sentence of its own
     caption = f"{source}. {method}. {message('rate_ratio', lang)} ({level}): " + "; ".join(levels) + "."
     return figures.its_figure(
         pd.DataFrame({"time": calendar, "count": pred["count"]}),
@@ -289,4 +301,6 @@ def its_plot(result: Any, predictions: pd.DataFrame, interventions: dict[str, in
         title,
         caption,
         lang,
+        ylabel=ylabel,
+        simulated=simulated,
     )

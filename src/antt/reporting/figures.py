@@ -31,12 +31,14 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import blended_transform_factory
 
 from antt.reporting.language import format_decimal, format_percent, message
 
@@ -62,10 +64,10 @@ WORDS = (
     "attainment",
     "estimate",
     "new_addicts",
-    "count",
-    "log",
     "approximate",
+    "period_not_stated",
     "simulated",
+    "simulated_counts",
     "observed",
     "fitted",
     "counterfactual",
@@ -249,7 +251,8 @@ def timeline_figure(
     events: pd.DataFrame, indicators: pd.DataFrame, title: str, caption: str, lang: str = "vi"
 ) -> Figure:
     """Events (vertical lines) on a year axis against indicators (annotated points); undated
-    indicators (year missing) go into a note box beside the axis, never onto it."""
+    indicators (year missing) go into a note box in a strip below the axis, never onto it, wrapped to the
+    figure's width so that it stays inside the exported image."""
     w = words(lang)
     ev = _require(events, ["label", "year"], "events")
     ind = _require(indicators, ["label", "year", "value_text"], "indicators")
@@ -257,9 +260,12 @@ def timeline_figure(
     years = [float(y) for y in [*ev["year"], *dated["year"]]]
     if not years:
         raise ValueError("timeline: no dated event or indicator to place on the year axis")
-    fig, axes = _new_figure(
-        title, caption, ncols=2 if len(notes) else 1, **({"width_ratios": [3, 1]} if len(notes) else {})
-    )
+    note = _undated_text(notes, w["undated"])
+    lines = note.count("\n") + 1 if note else 0
+    # The note's strip in inches: its lines (1.3 × a DejaVu line of 1.17 em) plus the box's padding, against
+    # the axis' 2.6 in.
+    ratios = {"height_ratios": [2.6, lines * NOTE_SIZE * 1.3 * 1.17 / 72 + 0.2]} if note else {}
+    fig, axes = _new_figure(title, caption, nrows=2 if note else 1, **ratios)
     ax = axes[0, 0]
     lo, hi = min(years) - 1, max(years) + 1
     ax.set_xlim(lo, hi)
@@ -294,34 +300,59 @@ def timeline_figure(
             parse_math=False,
         )
     ax.set_xlabel(w["year"])
-    if len(notes):
-        axes[0, 1].axis("off")
-        body = "\n\n".join(
-            _wrap(t if isinstance(t, str) and t.strip() else lab, 22)
-            for lab, t in zip(notes["label"], notes["value_text"])
-        )
-        axes[0, 1].text(
-            0.04,
-            1.0,
-            f"{w['undated']}:\n{body}",
-            transform=axes[0, 1].transAxes,
-            va="top",
+    if note:
+        axes[1, 0].axis("off")
+        axes[1, 0].text(
+            0.012,
+            0.5,
+            note,
+            transform=blended_transform_factory(fig.transFigure, axes[1, 0].transAxes),  # from the figure's left
+            va="center",
             ha="left",
-            fontsize=8,
+            fontsize=NOTE_SIZE,
+            linespacing=1.3,
             parse_math=False,
             gid="undated-note",
-            bbox={"boxstyle": "round,pad=0.6", "fc": "#f2f2f2", "ec": "0.6"},
+            in_layout=False,  # its strip is sized from its lines (height_ratios), its width by _fill_points
+            bbox={"boxstyle": "round,pad=0.5", "fc": "#f2f2f2", "ec": "0.6"},
         )
     return fig
 
 
+NOTE_SIZE = 8.0  # points
+NOTE_WIDTH = FIGSIZE[0] * 72 - 40  # points a line of the note box may take: the figure's width less margins and padding
+
+
+def _undated_text(notes: pd.DataFrame, heading: str) -> str:
+    """The undated indicators as a heading and one bullet per indicator (its value text, else its label),
+    each wrapped so that no line is wider than ``NOTE_WIDTH`` points at ``NOTE_SIZE``; '' when there are none."""
+    items = [t if isinstance(t, str) and t.strip() else lab for lab, t in zip(notes["label"], notes["value_text"])]
+    return "\n".join([f"{_nfc(heading)}:", *(_fill_points(_nfc(i), "• ", "   ") for i in items)]) if items else ""
+
+
+def _fill_points(text: str, first: str, indent: str) -> str:
+    """``text`` wrapped greedily at word boundaries by its width in DejaVu Sans at ``NOTE_SIZE`` (measured from
+    the glyphs' outlines, so the same on every machine): lines start with ``first``, then ``indent``."""
+    font = FontProperties(family="DejaVu Sans", size=NOTE_SIZE)
+    lines: list[str] = []
+    for word in text.split():
+        head = (lines[-1] + " ") if lines else first
+        if lines and TextPath((0, 0), head + word, prop=font).get_extents().width <= NOTE_WIDTH:
+            lines[-1] = head + word
+        else:
+            lines.append((indent if lines else first) + word)
+    return "\n".join(lines)
+
+
 @_themed
 def attainment_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", method_label: str = "") -> Figure:
-    """Attainment rates by kind of unit: point and interval, percent axis, 'successes/total' at right."""
+    """Attainment rates by kind of unit: point and interval, percent axis, 'successes/total' at right; rows
+    sorted by the observed proportion, largest on top (ties keep the input order)."""
     w = words(lang)
     if not _nfc(method_label):
         raise ValueError("attainment_figure: method_label must name the interval method (e.g. 'Clopper–Pearson 95%')")
     d = _require(df, ["label", "proportion", "lower", "upper", "successes", "total"], "attainment")
+    d = d.sort_values("proportion", ascending=False, kind="stable").reset_index(drop=True)
     p, lo, hi = (d[c].astype(float).to_numpy() for c in ("proportion", "lower", "upper"))
     if not np.all((lo >= 0) & (lo <= p) & (p <= hi) & (hi <= 1)) or (d["successes"] > d["total"]).any():
         raise ValueError("attainment: need 0 ≤ lower ≤ proportion ≤ upper ≤ 1 and successes ≤ total")
@@ -360,27 +391,34 @@ def its_figure(
     *,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    simulated: bool = False,
 ) -> Figure:
-    """Interrupted time series: observed points, fitted line and band, dashed counterfactual and band,
-    labelled vertical lines at the interventions."""
+    """Interrupted time series on a time axis (years; months as fractions of a year) against counts per
+    period: observed points, the fitted line with its interval as a light filled band, and the dashed
+    counterfactual with its interval as a hatched, unfilled band, drawn from the last time before the first
+    intervention on (before it, it is the fitted line); labelled dotted vertical lines at the interventions.
+    The two bands use the colour-blind palette's blue and orange and never mix into a third colour.
+    Intervention names are words (a catalogue key such as 'simulated_intervention' is refused). With
+    ``simulated`` the title always carries the word for simulated in ``lang`` and the points are called
+    simulated counts."""
     w = words(lang)
     obs = _require(observed, ["time", "count"], "observed")
-    bands = [
-        (_require(fitted, ["time", "mean", "lower", "upper"], "fitted"), PALETTE[0], "-", w["fitted"]),
-        (
-            _require(counterfactual, ["time", "mean", "lower", "upper"], "counterfactual"),
-            PALETTE[1],
-            "--",
-            w["counterfactual"],
-        ),
-    ]
+    fit = _require(fitted, ["time", "mean", "lower", "upper"], "fitted")
+    cf = _require(counterfactual, ["time", "mean", "lower", "upper"], "counterfactual")
+    keys = [name for name in interventions if _IDENTIFIER.fullmatch(_nfc(name))]
+    if keys:
+        raise ValueError(f"its_figure: intervention names must be words in {lang!r}, not keys: {keys}")
+    if interventions:
+        before = cf["time"][cf["time"] < min(interventions.values())]
+        cf = cf[cf["time"] >= (before.max() if len(before) else -math.inf)]
+    title = _nfc(title)
+    if simulated and w["simulated"].casefold() not in title.casefold():
+        title = f"{title} ({w['simulated']})"
     fig, axes = _new_figure(title, caption)
     ax = axes[0, 0]
-    handles = [ax.scatter(obs["time"], obs["count"], s=22, color="0.15", zorder=3)]
-    for frame, color, ls, _ in bands:
-        band = ax.fill_between(frame["time"], frame["lower"], frame["upper"], color=color, alpha=0.2, lw=0)
-        (line,) = ax.plot(frame["time"], frame["mean"], color=color, ls=ls, lw=2)
-        handles.append((line, band))
+    handles = [ax.scatter(obs["time"], obs["count"], s=22, color="0.15", zorder=4)]
+    handles.append(_band(ax, fit, PALETTE[0], "-", hatch=None, gid="fitted"))
+    handles.append(_band(ax, cf, PALETTE[1], "--", hatch="///", gid="counterfactual"))
     for name, t in interventions.items():
         ax.axvline(t, color="0.35", ls=":", lw=1.4)
         ax.annotate(
@@ -399,8 +437,27 @@ def its_figure(
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(_nfc(xlabel) if xlabel else w["year"])
     ax.set_ylabel(_nfc(ylabel) if ylabel else w["new_addicts"])
-    _legend_above(ax, handles, [w["observed"]] + [b[3] for b in bands])
+    points = w["simulated_counts"] if simulated else w["observed"]
+    _legend_above(ax, handles, [points, w["fitted"], w["counterfactual"]])
     return fig
+
+
+# A snake_case catalogue key ("simulated_intervention") where words belong.
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+def _band(ax, frame: pd.DataFrame, color, ls: str, hatch: str | None, gid: str) -> tuple:
+    """A mean line (gid ``gid``) and its interval band (``gid``-band): filled (alpha 0.18) without ``hatch``,
+    else unfilled and hatched; edged with thin lines of its colour. Returns the legend handle (band patch, line)."""
+    t, lo, hi = frame["time"], frame["lower"], frame["upper"]
+    face = "none" if hatch else to_rgba(color, 0.18)
+    ax.fill_between(
+        t, lo, hi, facecolor=face, hatch=hatch, hatchcolor=to_rgba(color, 0.6), lw=0, zorder=1, gid=f"{gid}-band"
+    )
+    for edge in (lo, hi):
+        ax.plot(t, edge, color=color, ls=ls, lw=0.8, alpha=0.8, zorder=2)
+    (line,) = ax.plot(t, frame["mean"], color=color, ls=ls, lw=2.2, zorder=3, gid=gid)
+    return (Patch(facecolor=face, hatch=hatch, edgecolor=color, lw=0.8), line)
 
 
 @_themed
@@ -414,9 +471,11 @@ def power_heatmap(
     threshold: float = 0.8,
     panel: str = "years_each_side",
 ) -> Figure:
-    """Power by baseline rate × relative drop, one panel per value of ``panel`` ("years_each_side", a number, or
-    "period", a label such as "2012–2025"); cells ≥ threshold outlined.
-    With ``simulated`` the title always carries the word for simulated in ``lang``."""
+    """Power (a share in [0, 1]) by baseline rate (simulated cases per year, rows) × relative drop (columns),
+    one panel per value of ``panel`` ("years_each_side", a number, or "period", a label such as "2012–2025"):
+    exactly as many panels as values (balanced rows of at most 3, no empty panel), each titled with what its
+    value is and with both axes labelled; cells ≥ threshold outlined. With ``simulated`` the title always
+    carries the word for simulated in ``lang``."""
     w = words(lang)
     d = _require(df, ["baseline_rate", "relative_drop", panel, "power"], "power")
     if not d["power"].between(0, 1).all():
@@ -425,43 +484,25 @@ def power_heatmap(
     if simulated and w["simulated"].casefold() not in title.casefold():
         title = f"{title} ({w['simulated']})"
     panels = list(dict.fromkeys(d[panel])) if panel == "period" else sorted(d[panel].unique())
-    ncols = min(len(panels), 3)
-    fig, axes = _new_figure(title, caption, nrows=math.ceil(len(panels) / ncols), ncols=ncols)
-    for k, (ax, n) in enumerate(zip(axes.flat, panels)):
+    nrows = math.ceil(len(panels) / 3)
+    ncols = math.ceil(len(panels) / nrows)
+    fig, axes = _new_figure(title, caption, nrows=nrows, ncols=ncols)
+    for ax in axes.flat[len(panels) :]:
+        fig.delaxes(ax)  # a short last row: no empty panel
+    for ax, value in zip(axes.flat, panels):
         grid = (
-            d[d[panel] == n]
+            d[d[panel] == value]
             .pivot(index="baseline_rate", columns="relative_drop", values="power")
             .sort_index(ascending=False)
         )
-        labels = grid.map(lambda v: "" if pd.isna(v) else format_decimal(v, lang, 2)).to_numpy()
-        sns.heatmap(
-            grid,
-            ax=ax,
-            vmin=0,
-            vmax=1,
-            cmap="viridis",
-            annot=labels,
-            fmt="",
-            cbar=False,
-            linewidths=0.5,
-            linecolor="white",
-            annot_kws={"fontsize": 7.5},
-            xticklabels=[format_percent(c, lang, trim=True) for c in grid.columns],
-            yticklabels=[format_decimal(r, lang, 2, trim=True) for r in grid.index] if k % ncols == 0 else False,
-        )
-        for i, j in zip(*np.nonzero(grid.to_numpy() >= threshold)):
-            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
-        ax.set(
-            xlabel=w["relative_drop"] if k >= len(panels) - ncols else "",
-            ylabel=w["baseline_rate"] if k % ncols == 0 else "",
-            title=str(n) if panel == "period" else f"{w['years_each_side']}: {format_decimal(n, lang, 2, trim=True)}",
-        )
-        ax.tick_params(axis="both", labelrotation=0, labelsize=8)
-    for ax in axes.flat[len(panels) :]:
-        ax.axis("off")
+        _power_panel(ax, grid, threshold, lang, short=nrows > 1)
+        if panel == "period":
+            ax.set_title(message("fig_power_panel_period", lang, period=_nfc(value)), fontsize=9.5)
+        else:
+            ax.set_title(f"{w['years_each_side']}: {format_decimal(value, lang, 2, trim=True)}", fontsize=9.5)
     cbar = fig.colorbar(
         ScalarMappable(Normalize(0, 1), "viridis"),
-        ax=axes.ravel().tolist(),
+        ax=list(axes.flat[: len(panels)]),
         shrink=0.9,
         label=f"{w['power']} ({w['outlined']}: ≥ {format_decimal(threshold, lang, 2, trim=True)})",
     )
@@ -470,35 +511,94 @@ def power_heatmap(
     return fig
 
 
-@_themed
-def activity_figure(
-    df: pd.DataFrame, title: str, caption: str, lang: str = "vi", *, log_scale: bool = False, xlabel: str | None = None
-) -> Figure:
-    """Provincial activity counts as horizontal bars, whiskers where lower/upper differ from value,
-    value labels with their qualifier ('gần 20.000'). ``log_scale`` draws points instead of bars:
-    a bar's length on a log axis depends on an arbitrary axis minimum."""
+def _power_panel(ax, grid: pd.DataFrame, threshold: float, lang: str, short: bool = False) -> None:
+    """One heatmap of ``power_heatmap``: ``grid`` of powers (rows: baseline rates, largest on top; columns:
+    relative drops), annotated to 2 decimals, cells ≥ threshold outlined, both axes labelled in ``lang``
+    (the y label wrapped when the panel is ``short``, one of several rows)."""
     w = words(lang)
-    d = _require(df, ["label", "value", "lower", "upper", "qualifier"], "activity")
-    v = d["value"].astype(float).to_numpy()
-    lo, hi = (d[c].astype(float).fillna(d["value"].astype(float)).to_numpy() for c in ("lower", "upper"))
-    if not np.all((lo <= v) & (v <= hi)) or (log_scale and (lo <= 0).any()):
-        raise ValueError("activity: need lower ≤ value ≤ upper (and lower > 0 with log_scale)")
-    qualifiers = ["" if pd.isna(q) else _nfc(q) for q in d["qualifier"]]
-    approx = (lo != v) | (hi != v) | np.array([bool(q) for q in qualifiers])
-    # Long lists get taller figures (0.45 in a row) so that wrapped labels never overlap.
-    fig, axes = _new_figure(title, caption, height=max(FIGSIZE[1], 0.45 * len(d) + 2.0))
-    ax = axes[0, 0]
-    y = _rows(ax, d["label"], width=34)
-    if log_scale:
-        ax.set_xscale("log")
-        ax.scatter(v, y, s=55, color=PALETTE[0], zorder=3)
-        ax.scatter(v[approx], y[approx], s=20, color="white", zorder=4)
-        key = Line2D([], [], marker="o", ls="", color=PALETTE[0], mfc="white", mew=3)
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    else:
-        for bar, a in zip(ax.barh(y, v, height=0.6, color=PALETTE[0]), approx):
-            bar.set(hatch="///" if a else None, edgecolor="white")
+    labels = grid.map(lambda v: "" if pd.isna(v) else format_decimal(v, lang, 2)).to_numpy()
+    sns.heatmap(
+        grid,
+        ax=ax,
+        vmin=0,
+        vmax=1,
+        cmap="viridis",
+        annot=labels,
+        fmt="",
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot_kws={"fontsize": 7.5},
+        xticklabels=[format_percent(c, lang, trim=True) for c in grid.columns],
+        yticklabels=[format_decimal(r, lang, 2, trim=True) for r in grid.index],
+    )
+    for i, j in zip(*np.nonzero(grid.to_numpy() >= threshold)):
+        ax.add_patch(Rectangle((j, i), 1, 1, fill=False, ec="black", lw=1.6))
+    ax.set_xlabel(w["relative_drop"], fontsize=9)
+    ax.set_ylabel(_wrap(w["baseline_rate"], 14 if short else 40), fontsize=9)
+    ax.tick_params(axis="both", labelrotation=0, labelsize=8)
+
+
+@_themed
+def activity_figure(df: pd.DataFrame, title: str, caption: str, lang: str = "vi", *, period: str = "") -> Figure:
+    """Provincial counts as small multiples: one panel per kind of measure, each a horizontal bar chart on its
+    own LINEAR axis starting at zero, its rows sorted largest on top, every bar labelled with its value as
+    written ('gần 20.000') and the panel's axis naming its unit ('Số tổ' / 'Number of teams').
+
+    Columns of ``df``: label, value, lower, upper (the bounds of a qualified figure, in the row's unit; NaN:
+    the value itself), qualifier (its words in ``lang``, '' when exact), unit (the codebook's unit in
+    ``lang``), optional group (a language-independent key, e.g. the English unit, so that both languages draw
+    the same panels; default: unit) and optional period (the row's years as text, '' when not stated).
+    Panels come in the order of their first row. Qualified figures are hatched, with whiskers at their bounds.
+    ``period`` ('2020–2022', from the data) is added to the title when the title lacks it; a row of another
+    period says its own after its label."""
+    w = words(lang)
+    d = _activity_rows(df, period, lang)
+    title = _nfc(title)
+    if period and _nfc(period) not in title:
+        title = f"{title} ({_nfc(period)})"
+    groups = list(dict.fromkeys(d["group"]))
+    sizes = [int((d["group"] == g).sum()) for g in groups]
+    height = max(FIGSIZE[1], 0.3 * len(d) + 0.62 * len(groups) + 1.6)
+    fig, axes = _new_figure(title, caption, nrows=len(groups), height=height, height_ratios=sizes)
+    for ax, group in zip(axes[:, 0], groups):
+        _activity_panel(ax, d[d["group"] == group].sort_values("value", ascending=False, kind="stable"), lang)
+    if d["approx"].any():
         key = Patch(facecolor=PALETTE[0], hatch="///", edgecolor="white")
+        _legend_above(axes[0, 0], [key], [w["approximate"]])
+    return fig
+
+
+def _activity_rows(df: pd.DataFrame, period: str, lang: str) -> pd.DataFrame:
+    """Validated rows of ``activity_figure``: numeric value/lower/upper, the value's text, the label with the
+    row's own period when it differs from ``period``, the panel key ``group`` and ``approx`` (qualified)."""
+    d = _require(df, ["label", "value", "lower", "upper", "qualifier", "unit"], "activity").copy()
+    d["value"] = d["value"].astype(float)
+    for c in ("lower", "upper"):
+        d[c] = d[c].astype(float).fillna(d["value"])
+    if d["value"].isna().any() or not ((d["lower"] <= d["value"]) & (d["value"] <= d["upper"])).all():
+        raise ValueError("activity: need a value and lower ≤ value ≤ upper in every row")
+    if (d["lower"] < 0).any() or d["unit"].isna().any():
+        raise ValueError("activity: counts must be ≥ 0 and every row needs its unit")
+    qualifiers = ["" if pd.isna(q) else _nfc(q) for q in d["qualifier"]]
+    d["approx"] = (d["lower"] != d["value"]) | (d["upper"] != d["value"]) | np.array([bool(q) for q in qualifiers])
+    d["text"] = [f"{q} {format_decimal(v, lang, 0)}".strip() for q, v in zip(qualifiers, d["value"])]
+    d["group"] = d["group"] if "group" in d else d["unit"]
+    if "period" in d and period:
+        own = ["" if pd.isna(p) else _nfc(p) for p in d["period"]]
+        d["label"] = [
+            lab if p == _nfc(period) else f"{_nfc(lab)} ({p or words(lang)['period_not_stated']})"
+            for lab, p in zip(d["label"], own)
+        ]
+    return d
+
+
+def _activity_panel(ax, rows: pd.DataFrame, lang: str) -> None:
+    """One panel of ``activity_figure``: bars from zero, whiskers at differing bounds, value labels, unit axis."""
+    v, lo, hi = (rows[c].to_numpy() for c in ("value", "lower", "upper"))
+    y = _rows(ax, rows["label"], width=38)
+    for bar, approx in zip(ax.barh(y, v, height=0.62, color=PALETTE[0]), rows["approx"]):
+        bar.set(hatch="///" if approx else None, edgecolor="white")
     spread = (lo != v) | (hi != v)
     if spread.any():
         ax.errorbar(
@@ -507,24 +607,17 @@ def activity_figure(
             xerr=[(v - lo)[spread], (hi - v)[spread]],
             fmt="none",
             ecolor="black",
-            elinewidth=1.2,
-            capsize=4,
+            elinewidth=1.1,
+            capsize=3,
             zorder=5,
         )
-    for yi, val, top, q in zip(y, v, hi, qualifiers):
+    for yi, top, text in zip(y, hi, rows["text"]):
         ax.annotate(
-            f"{q} {format_decimal(val, lang, 0)}".strip(),
-            (top, yi),
-            xytext=(8 if log_scale else 4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            parse_math=False,
+            text, (top, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8, parse_math=False
         )
-    ax.set_xlim(lo.min() / 2 if log_scale else 0, hi.max() * (4 if log_scale else 1.2))
+    ax.set_xlim(0, max(hi.max(), 1) * 1.3)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_decimal(x, lang, 0)))
-    label = _nfc(xlabel) if xlabel else w["count"]
-    ax.set_xlabel(f"{label} ({w['log']})" if log_scale else label)
-    if approx.any():
-        _legend_above(ax, [key], [w["approximate"]])
-    return fig
+    ax.tick_params(axis="x", labelsize=7.5)
+    units = ", ".join(dict.fromkeys(_nfc(u) for u in rows["unit"]))
+    ax.set_xlabel(message("fig_unit_axis", lang, unit=units), fontsize=8.5)

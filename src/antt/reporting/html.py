@@ -12,12 +12,11 @@ built, so reruns are byte-identical.
 
 from __future__ import annotations
 
-import base64
 import copy
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,30 +26,66 @@ from nbconvert import HTMLExporter
 
 from antt import __version__, paths
 from antt.data.clean import load_sources
-from antt.reporting.display import BUNDLE, FILE_LINK
+from antt.reporting.display import BUNDLE, FILE_LINK, TABLE
 from antt.reporting.language import LANGS, MISSING, format_parameter, message
 from antt.reporting.provenance import publication_date
 
-INDEX_WORDS = ("index_title", "report", "executed_notebook", "sources", "reproduce", "reproduce_intro")  # html_<word>
 CSS = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
-COMMANDS = ("make reports", "make test")
 
 
-def _esc(value: Any) -> str:
+def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def select_language(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+def _table_outputs(nb: nbformat.NotebookNode) -> Iterator[tuple[int, dict]]:
+    """The outputs of ``nb`` that carry a table's CSV (``display.TABLE``), numbered from 1 in notebook order."""
+    outputs = (o for cell in nb.cells for o in cell.get("outputs", []) if TABLE in o.get("data", {}))
+    yield from enumerate(outputs, start=1)
+
+
+def table_file(prefix: str, number: int, lang: str) -> str:
+    """Where the CSV of table ``number`` of job ``prefix`` in ``lang`` goes, relative to the reports folder."""
+    return f"tables/{prefix}_table-{number}.{lang}.csv"
+
+
+def table_files(nb: nbformat.NotebookNode, prefix: str) -> dict[str, str]:
+    """Every table of an executed notebook as CSV, in every language: path (``table_file``) → CSV text."""
+    return {
+        table_file(prefix, number, lang): text
+        for number, output in _table_outputs(nb)
+        for lang, text in output["data"][TABLE].items()
+    }
+
+
+_TABLE_NUMBER = "antt-table-number"  # an output's table number, while ``select_language`` works
+
+
+def select_language(nb: nbformat.NotebookNode, lang: str, prefix: str = "") -> nbformat.NotebookNode:
     """A copy in ``lang`` only: without the prose cells of the other languages nor the parameters cells, and
-    with every output that carries several languages reduced to its HTML in ``lang``."""
+    with every output that carries several languages reduced to its HTML in ``lang``; with a job's ``prefix``,
+    each table is followed by a link to its CSV (``table_files``)."""
     nb = copy.deepcopy(nb)
+    words = esc(message("html_table_csv", lang))
+    for number, output in _table_outputs(nb):  # numbered before cells are left out, as in ``table_files``
+        output.setdefault("metadata", {})[_TABLE_NUMBER] = number
     drop = {f"lang-{other}" for other in set(LANGS) - {lang}} | {"parameters", "injected-parameters"}
     nb.cells = [c for c in nb.cells if not drop & set(c.metadata.get("tags", []))]
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            others = output.get("data", {}).pop(BUNDLE, None)  # the languages Jupyter does not show
+            data = output.get("data", {})
+            data.pop(TABLE, None)
+            others = data.pop(BUNDLE, None)  # the languages Jupyter does not show
             if others is not None:
-                output["data"] = {"text/html": others.get(lang, output["data"]["text/html"])}
+                output["data"] = {"text/html": others.get(lang, data["text/html"])}
+            number = output.get("metadata", {}).pop(_TABLE_NUMBER, None)
+            if number is not None:  # a wide table scrolls in its own box, which the keyboard can reach
+                label = esc(message("html_table", lang, number=number))
+                href = esc(table_file(prefix, number, lang))
+                link = f'<p class="download"><a {FILE_LINK}="{href}">{words}</a></p>' if prefix else ""
+                output["data"]["text/html"] = (  # (a NotebookNode copies what it is given: set it in place)
+                    f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+                    f"{output['data']['text/html']}</div>{link}"
+                )
     return nb
 
 
@@ -62,6 +97,8 @@ class Links:
     index: str
     twins: dict[str, str]
     root: str = ""
+    pdf: str = ""  # the page printed to PDF ("" when no browser was there to print it)
+    glossary: str = ""  # the glossary of the page's language
 
 
 def _file_links(body: str, root: str) -> str:
@@ -69,16 +106,18 @@ def _file_links(body: str, root: str) -> str:
     return re.sub(rf'{FILE_LINK}="([^"]*)"', lambda m: f'href="{root}{m.group(1)}"', body)
 
 
-def _twin_links(twins: dict[str, str]) -> str:
+def twin_links(twins: dict[str, str]) -> str:
     return " · ".join(
-        f'<a href="{_esc(href)}" hreflang="{other}" lang="{other}">{_esc(message("html_language_name", other))}</a>'
+        f'<a href="{esc(href)}" hreflang="{other}" lang="{other}">{esc(message("html_language_name", other))}</a>'
         for other, href in twins.items()
     )
 
 
 def _nav(lang: str, links: Links) -> str:
-    index = f'<a href="{_esc(links.index)}">{_esc(message("html_all_reports", lang))}</a>'
-    return f'<nav class="site">{" · ".join([index, _twin_links(links.twins)])}</nav>'
+    index = f'<a href="{esc(links.index)}">{esc(message("html_all_reports", lang))}</a>'
+    more = [(links.glossary, "html_glossary"), (links.pdf, "html_pdf")]
+    extra = [f'<a href="{esc(href)}">{esc(message(key, lang))}</a>' for href, key in more if href]
+    return f'<nav class="site">{" · ".join([index, *extra, twin_links(links.twins)])}</nav>'
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -95,27 +134,14 @@ def load_results(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-@dataclass(frozen=True)
-class IndexCard:
-    """What the index shows of one report; the pipeline, which owns the folder layout, fills it in."""
-
-    name: str
-    label: str
-    executed: Path  # the executed notebook (its title, in the page's language)
-    results: Path  # its results file (headline findings, thumbnail)
-    page_href: str  # links, relative to the index
-    notebook_href: str
-    locate_figure: Callable[[str], Path]  # a figure named in the results ("figures/x.png") → where it is now
-
-
-def _sources_html(lang: str, source_ids: list[str] | None = None) -> str:
+def sources_html(lang: str, source_ids: list[str] | None = None) -> str:
     """The citations of ``source_ids`` (a report's own sources, from its results), or of every registered source."""
     sources = load_sources()
     if source_ids:
         sources = sources[sources["source_id"].isin(source_ids)]
     items = []
     for s in sources.itertuples():
-        items.append(f"<li>{_esc(s.citation)} ({_esc(publication_date(s.publication_date, lang))})</li>")
+        items.append(f"<li>{esc(s.citation)} ({esc(publication_date(s.publication_date, lang))})</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -126,41 +152,46 @@ def _citations_html(results: dict[str, Any], lang: str) -> str:
     lines = results.get("citations", {}).get(lang)
     if lines:
         items = (
-            f'<li lang="{_esc(line["lang"])}">{_esc(line["text"])}</li>'
+            f'<li lang="{esc(line["lang"])}">{esc(line["text"])}</li>'
             if isinstance(line, dict)
-            else f"<li>{_esc(line)}</li>"
+            else f"<li>{esc(line)}</li>"
             for line in lines
         )
         return "<ul>" + "".join(items) + "</ul>"
-    return _sources_html(lang, results.get("sources"))
+    return sources_html(lang, results.get("sources"))
 
 
 def _parameter_html(value: Any, lang: str) -> str:
     """A parameter's value as a reader reads it; a key of the codebook (``new_drug_addicts``) as code."""
     if isinstance(value, str) and re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", value):
-        return f"<code>{_esc(value)}</code>"
-    return _esc(format_parameter(value, lang))
+        return f"<code>{esc(value)}</code>"
+    return esc(format_parameter(value, lang))
+
+
+def _in_language(value: Any, lang: str) -> str:
+    """A results field that is either the same in every language (a string) or given by language."""
+    return value.get(lang, "") if isinstance(value, dict) else str(value or "")
 
 
 def _technical(job, lang: str, results: dict[str, Any], data_version: str, cells_html: str) -> str:
     """The end of a page: parameters, sources, period, dates and versions, then the notebook's cells tagged
     ``report-technical`` (such as quality flags) and the project's data log and caveats, folded."""
-    params = "<br>".join(f"<code>{_esc(k)}</code>: {_parameter_html(v, lang)}" for k, v in sorted(job.params.items()))
+    params = "<br>".join(f"<code>{esc(k)}</code>: {_parameter_html(v, lang)}" for k, v in sorted(job.params.items()))
     version = f"antt {__version__}" + (
         f", {message('html_data_version', lang, version=data_version)}" if data_version else ""
     )
     rows = (
         ("html_parameters", params),
         ("html_data_sources", _citations_html(results, lang)),
-        ("html_data_period", _esc(results.get("data_period", "")) or MISSING),
-        ("html_data_date", _esc(results.get("data_date", {}).get(lang, "")) or MISSING),
-        ("html_version", _esc(version)),
+        ("html_data_period", esc(_in_language(results.get("data_period", ""), lang)) or MISSING),
+        ("html_data_date", esc(results.get("data_date", {}).get(lang, "")) or MISSING),
+        ("html_version", esc(version)),
     )
-    items = "".join(f"<dt>{_esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
+    items = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
     caveats = _caveats_html(lang)
     more = message("html_caveats", lang, file=f"docs/{CAVEATS[lang]}")
-    folded = f"<details><summary>{_esc(more)}</summary>{caveats}</details>" if caveats else ""
-    heading = _esc(message("html_technical", lang))
+    folded = f"<details><summary>{esc(more)}</summary>{caveats}</details>" if caveats else ""
+    heading = esc(message("html_technical", lang))
     return f'<section class="technical"><h2>{heading}</h2><dl>{items}</dl>{cells_html}{folded}</section>'
 
 
@@ -171,9 +202,9 @@ def _summary(lang: str, results: dict[str, Any]) -> str:
         ("summary", "html_summary", "headline"),
         ("limitations", "html_limitations", "limitations"),
     ):
-        items = "".join(f"<li>{_esc(i)}</li>" for i in results.get(field, {}).get(lang, []))
+        items = "".join(f"<li>{esc(i)}</li>" for i in results.get(field, {}).get(lang, []))
         if items:
-            parts.append(f'<section class="{css}"><h2>{_esc(message(key, lang))}</h2><ul>{items}</ul></section>')
+            parts.append(f'<section class="{css}"><h2>{esc(message(key, lang))}</h2><ul>{items}</ul></section>')
     return "".join(parts)
 
 
@@ -196,7 +227,7 @@ def page(title: str, lang: str, body: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 
@@ -211,7 +242,7 @@ def render_report(
     versions, the cells tagged ``report-technical``). Cells tagged ``report-summary`` (the notebook's own
     list of findings) are left out: the summary at the top shows them; so are the cells tagged
     ``section-<name>`` when the results list ``<name>`` in ``sections_absent`` (a section without data)."""
-    shown = select_language(nb, lang)
+    shown = select_language(nb, lang, job.name)
     results = load_results(results_path)
     question = results.get("question", {}).get(lang, "")
     title = title_of(shown) or job.spec.name
@@ -219,16 +250,19 @@ def render_report(
         title = f"{title} ({job.label})"
     left_out = {"report-summary", "report-technical"} | {f"section-{s}" for s in results.get("sections_absent", [])}
     details = _file_links(_cells_html(shown, lambda tags: not left_out & tags), links.root)
-    technical = _cells_html(shown, lambda tags: "report-technical" in tags)
+    technical = _file_links(_cells_html(shown, lambda tags: "report-technical" in tags), links.root)
     header = (
-        f'<header class="report"><h1>{_esc(title)}</h1>'
-        + (f'<p class="question">{_esc(question)}</p>' if question else "")
+        f'<header class="report"><h1>{esc(title)}</h1>'
+        + (f'<p class="question">{esc(question)}</p>' if question else "")
         + "</header>"
     )
-    detail = f'<section class="details"><h2>{_esc(message("html_details", lang))}</h2>{details}</section>'
-    main = (
-        f"<main>\n{_summary(lang, results)}{detail}\n{_technical(job, lang, results, data_version, technical)}</main>"
-    )
+    detail = f'<section class="details"><h2>{esc(message("html_details", lang))}</h2>{details}</section>'
+    answer = _summary(lang, results) + detail
+    if links.glossary:  # each statistical term, the first time it appears, leads to its plain-words entry
+        from antt.reporting.glossary import link_terms
+
+        answer = link_terms(answer, lang, links.glossary)
+    main = f"<main>\n{answer}\n{_technical(job, lang, results, data_version, technical)}</main>"
     return page(title, lang, _nav(lang, links) + header + main)
 
 
@@ -247,40 +281,3 @@ def _cells_html(nb: nbformat.NotebookNode, keep: Callable[[set[str]], bool]) -> 
     )
     body, _ = exporter.from_notebook_node(part)
     return body
-
-
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-
-
-def index_html(cards: list[IndexCard], lang: str, twins: dict[str, str]) -> str:
-    """The index page in ``lang`` of a reports folder (the canonical ``reports/`` or an exploratory run's): one
-    card per report with its key findings, a thumbnail and links; ``twins``: the index in the other languages."""
-    w = {key: message(f"html_{key}", lang) for key in INDEX_WORDS}
-    shown = []
-    for card in cards:
-        results = load_results(card.results)
-        findings = "".join(f"<li>{_esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
-        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
-        question = results.get("question", {}).get(lang, "")  # reports are listed by the question they answer
-        heading = question or (f"{title} ({card.label})" if card.label else title)
-        thumb = ""
-        pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
-        picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
-        if picture is not None and picture.exists():
-            thumb = f'<img src="{_data_uri(picture)}" alt="{_esc(heading)}">'
-        subtitle = f'<p class="report-title">{_esc(title)}</p>' if question else ""
-        shown.append(
-            f'<article class="card">{thumb}<h2>{_esc(heading)}</h2>{subtitle}<ul>{findings}</ul>'
-            f'<a href="{_esc(card.page_href)}">{_esc(w["report"])}</a> · '
-            f'<a href="{_esc(card.notebook_href)}">{_esc(w["executed_notebook"])}</a></article>'
-        )
-    commands = "".join(f"<li><code>{c}</code></li>" for c in COMMANDS)
-    body = (
-        f'<nav class="site">{_twin_links(twins)}</nav>'
-        f'<header class="report"><h1>{_esc(w["index_title"])}</h1></header><main>'
-        f'<section class="cards">{"".join(shown)}</section>'
-        f"<h2>{_esc(w['sources'])}</h2>{_sources_html(lang)}"
-        f"<h2>{_esc(w['reproduce'])}</h2><p>{_esc(w['reproduce_intro'])}</p><ol>{commands}</ol></main>"
-    )
-    return page(w["index_title"], lang, body)

@@ -1,0 +1,161 @@
+"""The pages about all the reports of a folder: the index and the one-page summary, in each language.
+
+Both open with the project's overall findings (the marked paragraph of the analysts' caveats,
+``docs/caveats[.vi].md``, which the tests keep true to the data), the date of the data and the date of the
+build; the index then lists the reports by the question each answers, the summary gives each question with its
+first finding. The pipeline, which owns the folder layout, fills in ``IndexCard`` and ``About``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from antt import paths
+from antt.data.clean import load_sources
+from antt.reporting.html import CAVEATS, esc, load_results, page, select_language, sources_html, title_of, twin_links
+from antt.reporting.language import MISSING, message
+from antt.reporting.provenance import data_date
+
+INDEX_WORDS = ("index_title", "report", "executed_notebook", "sources", "reproduce", "reproduce_intro")  # html_<word>
+COMMANDS = ("make reports", "make test")
+OVERALL_MARK = "<!-- overall-findings -->"  # in docs/caveats[.vi].md, the line before the overall paragraph
+
+
+@dataclass(frozen=True)
+class IndexCard:
+    """What the index shows of one report."""
+
+    name: str
+    label: str
+    executed: Path  # the executed notebook (its title, in the page's language)
+    results: Path  # its results file (headline findings, thumbnail)
+    page_href: str  # links, relative to the index
+    notebook_href: str
+    locate_figure: Callable[[str], Path]  # a figure named in the results ("figures/x.png") → where it is now
+
+
+@dataclass(frozen=True)
+class About:
+    """What the index and the summary say of the whole folder; hrefs are relative to them ("" for none)."""
+
+    build_date: str  # YYYY-MM-DD (UTC), see antt.pipeline.printing.build_date
+    indicators: Path | None  # the processed figures the reports read (their date is the data date)
+    indicators_href: str
+    summary_pdf_href: dict[str, str]  # language → the one-page summary's PDF
+    twins: dict[str, str]  # language → the same page in that language
+    index_href: str = ""  # the index of its language
+    glossary_href: str = ""  # the glossary of its language
+
+
+def overall_html(lang: str) -> str:
+    """The paragraph after ``OVERALL_MARK`` in the caveats of ``lang``, as HTML ("" when there is none)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    path = paths.ROOT / "docs" / CAVEATS[lang]
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if OVERALL_MARK not in text:
+        return ""
+    paragraph = text.split(OVERALL_MARK, 1)[1].strip().split("\n\n", 1)[0]
+    return markdown2html_mistune(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", paragraph))
+
+
+def _data_date(about: About, lang: str) -> str:
+    if about.indicators is None or not about.indicators.exists():
+        return MISSING
+    return data_date(load_sources(), pd.read_csv(about.indicators, dtype=str), lang)
+
+
+def _facts(about: About, lang: str) -> str:
+    """Overall findings, data date, build date and the downloads."""
+    rows = (
+        ("html_data_date", esc(_data_date(about, lang))),
+        ("html_build_date", f'<time datetime="{esc(about.build_date)}">{esc(about.build_date)}</time>'),
+    )
+    dates = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
+    downloads = [
+        f'<a href="{esc(href)}">{esc(message(key, lang))}</a>'
+        for key, href in (
+            ("html_glossary", about.glossary_href),
+            ("html_indicators_csv", about.indicators_href),
+            ("html_summary_pdf", about.summary_pdf_href.get(lang, "")),
+        )
+        if href
+    ]
+    heading = esc(message("html_overall", lang))
+    return (
+        f'<section class="summary overall"><h2>{heading}</h2>{overall_html(lang)}'
+        f'<dl class="facts">{dates}</dl>'
+        + (f'<p class="downloads">{" · ".join(downloads)}</p>' if downloads else "")
+        + "</section>"
+    )
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _heading(card: IndexCard, results: dict, lang: str) -> tuple[str, str]:
+    """The card's heading (the question the report answers, else its title) and the report's title."""
+    title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
+    question = results.get("question", {}).get(lang, "")
+    return question or (f"{title} ({card.label})" if card.label else title), title
+
+
+def _card(card: IndexCard, w: dict[str, str], lang: str) -> str:
+    results = load_results(card.results)
+    findings = "".join(f"<li>{esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
+    heading, title = _heading(card, results, lang)
+    thumb = ""
+    pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
+    picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
+    if picture is not None and picture.exists():
+        thumb = f'<img src="{_data_uri(picture)}" alt="{esc(heading)}">'
+    subtitle = f'<p class="report-title">{esc(title)}</p>' if heading != title else ""
+    return (
+        f'<article class="card">{thumb}<h2>{esc(heading)}</h2>{subtitle}<ul>{findings}</ul>'
+        f'<a href="{esc(card.page_href)}">{esc(w["report"])}</a> · '
+        f'<a href="{esc(card.notebook_href)}">{esc(w["executed_notebook"])}</a></article>'
+    )
+
+
+def index_html(cards: list[IndexCard], lang: str, about: About) -> str:
+    """The index page in ``lang`` of a reports folder (the canonical ``reports/`` or an exploratory run's): the
+    overall findings and dates, then one card per report with its key findings, a thumbnail and links."""
+    w = {key: message(f"html_{key}", lang) for key in INDEX_WORDS}
+    commands = "".join(f"<li><code>{c}</code></li>" for c in COMMANDS)
+    body = (
+        f'<nav class="site">{twin_links(about.twins)}</nav>'
+        f'<header class="report"><h1>{esc(w["index_title"])}</h1></header><main>'
+        f"{_facts(about, lang)}"
+        f'<section class="cards">{"".join(_card(card, w, lang) for card in cards)}</section>'
+        f"<h2>{esc(w['sources'])}</h2>{sources_html(lang)}"
+        f"<h2>{esc(w['reproduce'])}</h2><p>{esc(w['reproduce_intro'])}</p><ol>{commands}</ol></main>"
+    )
+    return page(w["index_title"], lang, body)
+
+
+def summary_html(cards: list[IndexCard], lang: str, about: About) -> str:
+    """The one-page summary in ``lang``: the overall findings and dates, then each report's question and its
+    first key finding (printed to one A4 page)."""
+    items = []
+    for card in cards:
+        results = load_results(card.results)
+        heading, _ = _heading(card, results, lang)
+        first = results.get("headline", {}).get(lang, [])[:1]
+        answer = f"<p>{esc(first[0])}</p>" if first else ""
+        items.append(f'<article class="brief"><h2>{esc(heading)}</h2>{answer}</article>')
+    title = message("html_summary_title", lang)
+    index = f'<a href="{esc(about.index_href)}">{esc(message("html_all_reports", lang))}</a>'
+    body = (
+        f'<nav class="site">{index} · {twin_links(about.twins)}</nav>'
+        f'<header class="report"><h1>{esc(title)}</h1></header>'
+        f'<main class="one-page">{_facts(about, lang)}{"".join(items)}</main>'
+    )
+    return page(title, lang, body)
