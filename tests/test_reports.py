@@ -243,3 +243,17 @@ def test_each_report_is_about_its_own_subject():
     validation = (html_dir / "04_method_validation.en.html").read_text(encoding="utf-8")
     cited = validation.split("<dt>Data sources</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert "Bernal JL" in cited and "Trần Ích" not in cited
+
+
+def test_every_key_finding_with_plain_words_is_paired_with_them():
+    """A report's ``plain`` sentences pair one to one with its ``headline`` findings ("" where the finding
+    is plain already), and the statistical findings of 02 and 04 all have one."""
+    import json
+
+    for path in sorted((ROOT / "reports" / "results").glob("*.json")):
+        found = json.loads(path.read_text(encoding="utf-8"))
+        for lang, plain in found.get("plain", {}).items():
+            assert len(plain) == len(found["headline"][lang]), (path.name, lang)
+    for name, count in (("02_province_results", 4), ("04_method_validation", 2)):
+        found = json.loads((ROOT / "reports" / "results" / f"{name}.json").read_text(encoding="utf-8"))
+        assert all(sum(bool(p) for p in found["plain"][lang]) >= count for lang in ("vi", "en")), name

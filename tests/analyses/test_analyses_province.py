@@ -38,9 +38,11 @@ def test_findings_keys_and_words(default):
         "data_date",
         "question",
         "headline",
+        "plain",
         "limitations",
         "thumbnail",
     }
+    assert all(len(found["plain"][lang]) == len(found["headline"][lang]) for lang in LANGS)
     for lang in LANGS:
         lines = found["headline"][lang] + found["limitations"][lang]
         assert len(found["headline"][lang]) == 4 and len(found["limitations"][lang]) == 4

@@ -468,6 +468,37 @@ def power_lines(plan: PowerPlan, lang: str) -> list[str]:
     return lines
 
 
+def plain_zero(bounds: pd.DataFrame, lang: str) -> list[str]:
+    """``zero_lines`` in plain words: the rate a year without a case still allows."""
+    if bounds.empty:
+        return []
+    return [message("plain_zero", lang, rate=format_decimal(bounds.iloc[0].upper_rate_per_year, lang))]
+
+
+def plain_power(plan: PowerPlan, lang: str) -> list[str]:
+    """``power_lines`` in plain words: per period, the fewest cases a year from which an effect can be shown."""
+    if plan.reason:
+        return [""]  # the reason is already plain
+    lines = []
+    for (first, last, _), group in plan.minimum_drops.groupby(["first_year", "last_year", "slope_change"], sort=False):
+        reached = group[group["relative_drop"].notna()].sort_values("baseline_rate")
+        if reached.empty:
+            rate = format_number(group["baseline_rate"].max(), lang)
+            lines.append(message("plain_power_none", lang, period=f"{first}–{last}", rate=rate))
+            continue
+        row = reached.iloc[0]
+        lines.append(
+            message(
+                "plain_power_some",
+                lang,
+                period=f"{first}–{last}",
+                rate=format_number(row.baseline_rate, lang),
+                drop=format_percent(row.relative_drop, lang, 0),
+            )
+        )
+    return lines
+
+
 def basis_text(
     commune: str,
     analysis: InterventionAnalysis,
@@ -587,6 +618,10 @@ def findings(
     def headline(lang: str) -> list[str]:
         return effect_lines(analysis, refusal, lang) + zero_lines(zero, bounds, lang) + power_lines(plan, lang)
 
+    def plain(lang: str) -> list[str]:  # one per headline line; "" where the line is plain already
+        effect = [""] * len(effect_lines(analysis, refusal, lang))
+        return effect + (plain_zero(bounds, lang) if zero is not None else []) + plain_power(plan, lang)
+
     def limitations(lang: str) -> list[str]:
         basis = basis_text(commune, analysis, figures_table, loaded, series_file, lang)
         return limitation_lines(basis, loaded, plan, lang)
@@ -610,6 +645,7 @@ def findings(
         "series": _series_dict(loaded),
         "question": each_lang(lambda lang: question(commune, interventions, outcome_label[lang], lang)),
         "headline": each_lang(headline),
+        "plain": each_lang(plain),
         "limitations": each_lang(limitations),
         "thumbnail": thumbnail,
     }

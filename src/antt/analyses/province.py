@@ -370,6 +370,31 @@ def headline(
     ]
 
 
+def plain(props: pd.DataFrame, homogeneity, ratios_table: pd.DataFrame, units: dict, lang: str) -> list[str]:
+    """Each headline finding in one plain sentence, in the same order (``headline``): shares out of 100 (or 10),
+    the test as "chance or not", the members per team as whole numbers."""
+    lowest = props[props["topic"] == ATTAINMENT_TOPIC].sort_values("proportion").iloc[0]
+    mediation = props[props["indicator"] == "mediations_successful"].iloc[0]
+    members = ratios_table.set_index("ratio").loc["members_per_team"]
+    same = homogeneity.exact.p_value >= homogeneity.alpha
+
+    def whole(x: float) -> str:
+        return format_decimal(x, lang, 0)
+
+    return [
+        message(
+            "plain_share",
+            lang,
+            unit=units[lang][lowest.indicator],
+            low=whole(100 * lowest.lower),
+            high=whole(100 * lowest.upper),
+        ),
+        message("plain_same" if same else "plain_differs", lang),
+        message("plain_mediation", lang, n=whole(10 * mediation.proportion)),
+        message("plain_members", lang, lower=whole(members.lower), upper=whole(members.upper)),
+    ]
+
+
 LIMITATIONS = ("prov_limit_self_assessed", "prov_limit_population", "prov_limit_ratios", "prov_limit_no_years")
 
 
@@ -392,6 +417,7 @@ def findings(
         "data_date": data_dates(sources, indicators),
         "question": {lang: message("question_province", lang, period=data_period(indicators)) for lang in LANGS},
         "headline": {lang: headline(props, homogeneity, ratios_table, indicators, units, lang) for lang in LANGS},
+        "plain": {lang: plain(props, homogeneity, ratios_table, units, lang) for lang in LANGS},
         "limitations": {lang: [message(key, lang) for key in LIMITATIONS] for lang in LANGS},
         "thumbnail": thumbnail,
     }

@@ -328,6 +328,26 @@ def headline(study, lang: str) -> list[str]:
     ]
 
 
+def plain(study, lang: str) -> list[str]:
+    """The coverage and false-positive findings in plain words (times out of 100, against the aim); the other
+    headline lines are left as they are ("")."""
+
+    def times(column: str) -> dict[str, str]:
+        values = 100 * study.summary[column]
+        return {"low": format_decimal(values.min(), lang, 0), "high": format_decimal(values.max(), lang, 0)}
+
+    nominal = format_decimal(100 * (1 - study.alpha), lang, 0)
+    return [
+        message("plain_coverage", lang, level=format_level(study.alpha, lang), target=nominal, **times("coverage")),
+        message(
+            "plain_false_positive",
+            lang,
+            target=format_decimal(100 * study.alpha, lang, 0),
+            **times("false_positive_rate"),
+        ),
+    ] + [""] * 4
+
+
 def max_mc_se(study) -> float:
     """The largest Monte Carlo standard error of any rate the report shows."""
     columns = ("coverage_se", "coverage_unfloored_se", "false_positive_se", "false_positive_unfloored_se")
@@ -390,6 +410,7 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
         "citations": {lang: [{"text": ref, "lang": "en"} for ref in METHOD_REFERENCES] for lang in LANGS},
         "question": {lang: message("question_validation", lang) for lang in LANGS},
         "headline": {lang: headline(study, lang) for lang in LANGS},
+        "plain": {lang: plain(study, lang) for lang in LANGS},
         "limitations": {lang: limitations(study, lang) for lang in LANGS},
         "thumbnail": thumbnail,
     }

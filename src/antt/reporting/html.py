@@ -195,14 +195,30 @@ def _technical(job, lang: str, results: dict[str, Any], data_version: str, cells
     return f'<section class="technical"><h2>{heading}</h2><dl>{items}</dl>{cells_html}{folded}</section>'
 
 
+def finding_html(finding: str, plain: str, lang: str) -> str:
+    """A finding and, when it has one, its plain-words sentence under it."""
+    said = f'<p class="plain"><strong>{esc(message("html_plain", lang))}</strong> {esc(plain)}</p>' if plain else ""
+    return f"<li>{esc(finding)}{said}</li>"
+
+
+def findings_html(results: dict[str, Any], lang: str, first: int | None = None) -> str:
+    """The results' ``headline`` findings (the ``first`` ones) with their ``plain`` sentences, as list items."""
+    found = results.get("headline", {}).get(lang, [])[:first]
+    plain = results.get("plain", {}).get(lang, [])
+    return "".join(finding_html(f, plain[i] if i < len(plain) else "", lang) for i, f in enumerate(found))
+
+
 def _summary(lang: str, results: dict[str, Any]) -> str:
-    """The answer first: the report's key findings (with their intervals), then its limitations."""
+    """The answer first: the report's key findings (with their intervals and plain words), then its limitations."""
     parts = []
-    for css, key, field in (
-        ("summary", "html_summary", "headline"),
-        ("limitations", "html_limitations", "limitations"),
+    for css, key, items in (
+        ("summary", "html_summary", findings_html(results, lang)),
+        (
+            "limitations",
+            "html_limitations",
+            "".join(f"<li>{esc(i)}</li>" for i in results.get("limitations", {}).get(lang, [])),
+        ),
     ):
-        items = "".join(f"<li>{esc(i)}</li>" for i in results.get(field, {}).get(lang, []))
         if items:
             parts.append(f'<section class="{css}"><h2>{esc(message(key, lang))}</h2><ul>{items}</ul></section>')
     return "".join(parts)

@@ -19,7 +19,17 @@ import pandas as pd
 
 from antt import paths
 from antt.data.clean import load_sources
-from antt.reporting.html import CAVEATS, esc, load_results, page, select_language, sources_html, title_of, twin_links
+from antt.reporting.html import (
+    CAVEATS,
+    esc,
+    findings_html,
+    load_results,
+    page,
+    select_language,
+    sources_html,
+    title_of,
+    twin_links,
+)
 from antt.reporting.language import MISSING, message
 from antt.reporting.provenance import data_date
 
@@ -143,14 +153,13 @@ def index_html(cards: list[IndexCard], lang: str, about: About) -> str:
 
 def summary_html(cards: list[IndexCard], lang: str, about: About) -> str:
     """The one-page summary in ``lang``: the overall findings and dates, then each report's question and its
-    first key finding (printed to one A4 page)."""
+    first key finding with its plain words (printed to one A4 page)."""
     items = []
     for card in cards:
         results = load_results(card.results)
         heading, _ = _heading(card, results, lang)
-        first = results.get("headline", {}).get(lang, [])[:1]
-        answer = f"<p>{esc(first[0])}</p>" if first else ""
-        items.append(f'<article class="brief"><h2>{esc(heading)}</h2>{answer}</article>')
+        answer = findings_html(results, lang, first=1)
+        items.append(f'<article class="brief"><h2>{esc(heading)}</h2><ul>{answer}</ul></article>')
     title = message("html_summary_title", lang)
     index = f'<a href="{esc(about.index_href)}">{esc(message("html_all_reports", lang))}</a>'
     body = (
