@@ -257,3 +257,16 @@ def test_every_key_finding_with_plain_words_is_paired_with_them():
     for name, count in (("02_province_results", 4), ("04_method_validation", 2)):
         found = json.loads((ROOT / "reports" / "results" / f"{name}.json").read_text(encoding="utf-8"))
         assert all(sum(bool(p) for p in found["plain"][lang]) >= count for lang in ("vi", "en")), name
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "reports" / "html").glob("*.html")), ids=lambda p: p.name)
+def test_every_report_has_a_table_of_contents_that_leads_somewhere(path):
+    from urllib.parse import unquote
+
+    text = path.read_text(encoding="utf-8")
+    toc = re.search(r'<nav class="toc"[^>]*>(.*?)</nav>', text, re.S)
+    assert toc, path.name
+    anchors = [unquote(a) for a in re.findall(r'href="#([^"]+)"', toc.group(1))]
+    assert "technical" in anchors and len(anchors) >= 2, anchors
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    assert not [a for a in anchors if a not in ids], path.name

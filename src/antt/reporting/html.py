@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -192,7 +193,20 @@ def _technical(job, lang: str, results: dict[str, Any], data_version: str, cells
     more = message("html_caveats", lang, file=f"docs/{CAVEATS[lang]}")
     folded = f"<details><summary>{esc(more)}</summary>{caveats}</details>" if caveats else ""
     heading = esc(message("html_technical", lang))
-    return f'<section class="technical"><h2>{heading}</h2><dl>{items}</dl>{cells_html}{folded}</section>'
+    return f'<section class="technical" id="technical"><h2>{heading}</h2><dl>{items}</dl>{cells_html}{folded}</section>'
+
+
+def _contents(details: str, lang: str) -> str:
+    """A table of contents: the sections of the details (the notebook's headings of level 2, with the ids
+    nbconvert gives them) and the technical section."""
+    entries = [
+        (quote(anchor, safe="-_.~"), re.sub(r"<[^>]+>", "", text).strip())
+        for anchor, text in re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', details, re.S)
+    ]
+    entries.append(("technical", esc(message("html_technical", lang))))
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in entries if text)
+    words = esc(message("html_contents", lang))
+    return f'<nav class="toc" aria-label="{words}"><h2>{words}</h2><ol>{items}</ol></nav>'
 
 
 def finding_html(finding: str, plain: str, lang: str) -> str:
@@ -273,12 +287,14 @@ def render_report(
         + "</header>"
     )
     detail = f'<section class="details"><h2>{esc(message("html_details", lang))}</h2>{details}</section>'
-    answer = _summary(lang, results) + detail
+    answer = _summary(lang, results)
     if links.glossary:  # each statistical term, the first time it appears, leads to its plain-words entry
         from antt.reporting.glossary import link_terms
 
-        answer = link_terms(answer, lang, links.glossary)
-    main = f"<main>\n{answer}\n{_technical(job, lang, results, data_version, technical)}</main>"
+        # In one pass (a term is linked once per page); NUL cannot occur in a page, so it splits them back.
+        answer, detail = link_terms(answer + "\x00" + detail, lang, links.glossary).split("\x00")
+    technical_html = _technical(job, lang, results, data_version, technical)
+    main = f"<main>\n{answer}{_contents(details, lang)}{detail}\n{technical_html}</main>"
     return page(title, lang, _nav(lang, links) + header + main)
 
 
