@@ -615,17 +615,17 @@ def findings(
     """
     used_ids = sorted(set(figures_table["source_id"]) | set(loaded.source_ids if loaded is not None else ()))
 
-    def headline(lang: str) -> list[str]:
-        return effect_lines(analysis, refusal, lang) + zero_lines(zero, bounds, lang) + power_lines(plan, lang)
-
-    def plain(lang: str) -> list[str]:  # one per headline line; "" where the line is plain already
-        effect = [""] * len(effect_lines(analysis, refusal, lang))
-        return effect + (plain_zero(bounds, lang) if zero is not None else []) + plain_power(plan, lang)
+    def headline_and_plain(lang: str) -> tuple[list[str], list[str]]:
+        """The key findings and, one for one, their plain words ("" where a finding is plain already)."""
+        effect, stated_zero = effect_lines(analysis, refusal, lang), zero_lines(zero, bounds, lang)
+        plain = [""] * len(effect) + (plain_zero(bounds, lang) if stated_zero else []) + plain_power(plan, lang)
+        return effect + stated_zero + power_lines(plan, lang), plain
 
     def limitations(lang: str) -> list[str]:
         basis = basis_text(commune, analysis, figures_table, loaded, series_file, lang)
         return limitation_lines(basis, loaded, plan, lang)
 
+    said = each_lang(headline_and_plain)
     return {
         "commune": commune,
         "interventions": interventions,
@@ -644,8 +644,8 @@ def findings(
         "citations": each_lang(lambda lang: citations(figures_table, sources, loaded, lang)),
         "series": _series_dict(loaded),
         "question": each_lang(lambda lang: question(commune, interventions, outcome_label[lang], lang)),
-        "headline": each_lang(headline),
-        "plain": each_lang(plain),
+        "headline": {lang: lines for lang, (lines, _) in said.items()},
+        "plain": {lang: plain for lang, (_, plain) in said.items()},
         "limitations": each_lang(limitations),
         "thumbnail": thumbnail,
     }

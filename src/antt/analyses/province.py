@@ -331,14 +331,19 @@ def _bounded_figures(ratio: pd.Series, indicators: pd.DataFrame) -> str:
     return ", ".join(f"«{text}»" for text in rows["raw_text"])
 
 
+def _headline_rows(props: pd.DataFrame, ratios_table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The rows the key findings speak of: the lowest attainment, mediation, and members per team."""
+    lowest = props[props["topic"] == ATTAINMENT_TOPIC].sort_values("proportion").iloc[0]
+    mediation = props[props["indicator"] == "mediations_successful"].iloc[0]
+    return lowest, mediation, ratios_table.set_index("ratio").loc["members_per_team"]
+
+
 def headline(
     props: pd.DataFrame, homogeneity, ratios_table: pd.DataFrame, indicators: pd.DataFrame, units: dict, lang: str
 ) -> list[str]:
     """The lowest attainment, the homogeneity test, mediation and members per team, in words; the level from
     ``homogeneity.alpha``."""
-    lowest = props[props["topic"] == ATTAINMENT_TOPIC].sort_values("proportion").iloc[0]
-    mediation = props[props["indicator"] == "mediations_successful"].iloc[0]
-    members = ratios_table.set_index("ratio").loc["members_per_team"]
+    lowest, mediation, members = _headline_rows(props, ratios_table)
     level = format_level(homogeneity.alpha, lang)
     claim = message("prov_share_differs" if homogeneity.exact.p_value < homogeneity.alpha else "prov_share_same", lang)
     exact = "prov_finding_exact_doubtful" if homogeneity.approximation_doubtful else "prov_finding_exact"
@@ -373,9 +378,7 @@ def headline(
 def plain(props: pd.DataFrame, homogeneity, ratios_table: pd.DataFrame, units: dict, lang: str) -> list[str]:
     """Each headline finding in one plain sentence, in the same order (``headline``): shares out of 100 (or 10),
     the test as "chance or not", the members per team as whole numbers."""
-    lowest = props[props["topic"] == ATTAINMENT_TOPIC].sort_values("proportion").iloc[0]
-    mediation = props[props["indicator"] == "mediations_successful"].iloc[0]
-    members = ratios_table.set_index("ratio").loc["members_per_team"]
+    lowest, mediation, members = _headline_rows(props, ratios_table)
     same = homogeneity.exact.p_value >= homogeneity.alpha
 
     def whole(x: float) -> str:

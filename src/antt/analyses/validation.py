@@ -329,8 +329,8 @@ def headline(study, lang: str) -> list[str]:
 
 
 def plain(study, lang: str) -> list[str]:
-    """The coverage and false-positive findings in plain words (times out of 100, against the aim); the other
-    headline lines are left as they are ("")."""
+    """The first two findings of ``headline``, coverage and false positives, in plain words (times out of 100,
+    against the aim); the others are plain already ("")."""
 
     def times(column: str) -> dict[str, str]:
         values = 100 * study.summary[column]
@@ -345,7 +345,7 @@ def plain(study, lang: str) -> list[str]:
             target=format_decimal(100 * study.alpha, lang, 0),
             **times("false_positive_rate"),
         ),
-    ] + [""] * 4
+    ]
 
 
 def max_mc_se(study) -> float:
@@ -387,6 +387,8 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
     ``scale_floor`` the scenarios whose coverage is clearly above nominal only because the scale is floored
     at 1, and those clearly below nominal."""
     summary, alpha = study.summary, study.alpha
+    lines = {lang: headline(study, lang) for lang in LANGS}
+    plain_words = {lang: plain(study, lang) for lang in LANGS}
     return {
         "simulated": True,
         "n_sim": study.n_sim,
@@ -409,8 +411,8 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
         # No data source (every number is simulated): the method references, in their own language.
         "citations": {lang: [{"text": ref, "lang": "en"} for ref in METHOD_REFERENCES] for lang in LANGS},
         "question": {lang: message("question_validation", lang) for lang in LANGS},
-        "headline": {lang: headline(study, lang) for lang in LANGS},
-        "plain": {lang: plain(study, lang) for lang in LANGS},
+        "headline": lines,
+        "plain": {lang: words + [""] * (len(lines[lang]) - len(words)) for lang, words in plain_words.items()},
         "limitations": {lang: limitations(study, lang) for lang in LANGS},
         "thumbnail": thumbnail,
     }

@@ -286,20 +286,18 @@ def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) ->
     return entry
 
 
-def about(outputs: Outputs, lang: str, page_in) -> Any:
+def about(outputs: Outputs, lang: str, page_in, build_date: str, data_date: str) -> Any:
     """What the index or the summary (``page_in(lang)``: its path) says of the whole folder
-    (``antt.reporting.overview.About``)."""
+    (``antt.reporting.overview.About``); ``build_date`` and ``data_date`` are the same for both."""
     from antt.reporting.overview import About
 
     here = page_in(lang)
     indicators = outputs.processed / "indicators.csv"
     return About(
-        build_date=printing.build_date(),
-        indicators=indicators if indicators.exists() else None,
+        build_date=build_date,
+        data_date=data_date,
         indicators_href=_href(indicators, here) if indicators.exists() else "",
-        summary_pdf_href={lg: _href(summary_pdf(outputs.root, lg), here) for lg in LANGUAGES}
-        if printing.available()
-        else {},
+        summary_pdf_href=_href(summary_pdf(outputs.root, lang), here) if printing.available() else "",
         twins=_twins(page_in, lang),
         index_href=_href(index_page(outputs.root, lang), here),
         glossary_href=_href(glossary_page(outputs.root, lang), here),
@@ -312,15 +310,17 @@ def _place_views(outputs: Outputs, manifest: dict[str, Any], pending: dict[Path,
     (``print_summaries``)."""
     from antt.data.io import json_text
     from antt.reporting.glossary import glossary_html
-    from antt.reporting.overview import index_html, summary_html
+    from antt.reporting.overview import data_date_of, index_html, read_reports, summary_html
 
     views = {outputs.manifest: json_text(manifest)}
+    built = printing.build_date()  # once: the index and the summary say the same day
     for lang in LANGUAGES:
-        cards = index_cards(outputs.root, manifest, lambda path: pending.get(path, path), lang)
-        index_about = about(outputs, lang, lambda lg: index_page(outputs.root, lg))
-        views[index_page(outputs.root, lang)] = index_html(cards, lang, index_about)
-        summary_about = about(outputs, lang, lambda lg: summary_page(outputs.root, lg))
-        views[summary_page(outputs.root, lang)] = summary_html(cards, lang, summary_about)
+        reports = read_reports(index_cards(outputs.root, manifest, lambda path: pending.get(path, path), lang), lang)
+        dates = (built, data_date_of(outputs.processed / "indicators.csv", lang))
+        index_about = about(outputs, lang, lambda lg: index_page(outputs.root, lg), *dates)
+        views[index_page(outputs.root, lang)] = index_html(reports, lang, index_about)
+        summary_about = about(outputs, lang, lambda lg: summary_page(outputs.root, lg), *dates)
+        views[summary_page(outputs.root, lang)] = summary_html(reports, lang, summary_about)
         glossary_twins = _twins(lambda lg: glossary_page(outputs.root, lg), lang)
         views[glossary_page(outputs.root, lang)] = glossary_html(lang, index_about.index_href, glossary_twins)
     placed: list[tuple[Path, Path]] = []

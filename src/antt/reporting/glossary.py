@@ -58,12 +58,13 @@ def _pattern(form: str) -> str:
     return (r"(?<!\w)" if form[:1].isalnum() else "") + escaped + (r"(?!\w)" if form[-1:].isalnum() else "")
 
 
-def link_terms(body: str, lang: str, href: str) -> str:
-    """``body`` (HTML) with the first occurrence of each glossary term in its text linked to ``href#<term>``."""
+def link_terms(body: str, lang: str, href: str, linked: set[str] | None = None) -> str:
+    """``body`` (HTML) with the first occurrence of each glossary term in its text linked to ``href#<term>``;
+    ``linked``: the terms already linked on the page (updated), for a page made of several parts."""
     forms = sorted(((form, e.anchor) for e in entries(lang) for form in e.forms), key=lambda x: -len(x[0]))
     anchor_of = {esc(form).lower(): anchor for form, anchor in forms}
     pattern = re.compile("|".join(_pattern(form) for form, _ in forms), re.IGNORECASE)
-    linked: set[str] = set()
+    linked = set() if linked is None else linked
     skipping: list[str] = []
 
     def link(match: re.Match) -> str:

@@ -291,8 +291,8 @@ def render_report(
     if links.glossary:  # each statistical term, the first time it appears, leads to its plain-words entry
         from antt.reporting.glossary import link_terms
 
-        # In one pass (a term is linked once per page); NUL cannot occur in a page, so it splits them back.
-        answer, detail = link_terms(answer + "\x00" + detail, lang, links.glossary).split("\x00")
+        linked: set[str] = set()  # a term is linked once per page
+        answer, detail = (link_terms(part, lang, links.glossary, linked) for part in (answer, detail))
     technical_html = _technical(job, lang, results, data_version, technical)
     main = f"<main>\n{answer}{_contents(details, lang)}{detail}\n{technical_html}</main>"
     return page(title, lang, _nav(lang, links) + header + main)

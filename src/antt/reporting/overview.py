@@ -56,12 +56,22 @@ class About:
     """What the index and the summary say of the whole folder; hrefs are relative to them ("" for none)."""
 
     build_date: str  # YYYY-MM-DD (UTC), see antt.pipeline.printing.build_date
-    indicators: Path | None  # the processed figures the reports read (their date is the data date)
-    indicators_href: str
-    summary_pdf_href: dict[str, str]  # language → the one-page summary's PDF
+    data_date: str  # in words, in the page's language (``data_date_of``)
+    indicators_href: str  # the processed figures the reports read
+    summary_pdf_href: str  # the one-page summary's PDF in the page's language
     twins: dict[str, str]  # language → the same page in that language
     index_href: str = ""  # the index of its language
     glossary_href: str = ""  # the glossary of its language
+
+
+@dataclass(frozen=True)
+class Report:
+    """One published report as the index and the summary show it, read once per language."""
+
+    card: IndexCard
+    results: dict
+    heading: str  # the question it answers, else its title
+    title: str
 
 
 def overall_html(lang: str) -> str:
@@ -76,16 +86,18 @@ def overall_html(lang: str) -> str:
     return markdown2html_mistune(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", paragraph))
 
 
-def _data_date(about: About, lang: str) -> str:
-    if about.indicators is None or not about.indicators.exists():
+def data_date_of(indicators: Path, lang: str) -> str:
+    """The date of the data in words (``antt.reporting.provenance.data_date``) for the processed figures at
+    ``indicators``; "–" when there are none."""
+    if not indicators.exists():
         return MISSING
-    return data_date(load_sources(), pd.read_csv(about.indicators, dtype=str), lang)
+    return data_date(load_sources(), pd.read_csv(indicators, dtype=str), lang)
 
 
 def _facts(about: About, lang: str) -> str:
     """Overall findings, data date, build date and the downloads."""
     rows = (
-        ("html_data_date", esc(_data_date(about, lang))),
+        ("html_data_date", esc(about.data_date)),
         ("html_build_date", f'<time datetime="{esc(about.build_date)}">{esc(about.build_date)}</time>'),
     )
     dates = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
@@ -94,7 +106,7 @@ def _facts(about: About, lang: str) -> str:
         for key, href in (
             ("html_glossary", about.glossary_href),
             ("html_indicators_csv", about.indicators_href),
-            ("html_summary_pdf", about.summary_pdf_href.get(lang, "")),
+            ("html_summary_pdf", about.summary_pdf_href),
         )
         if href
     ]
@@ -111,17 +123,21 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _heading(card: IndexCard, results: dict, lang: str) -> tuple[str, str]:
-    """The card's heading (the question the report answers, else its title) and the report's title."""
-    title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
-    question = results.get("question", {}).get(lang, "")
-    return question or (f"{title} ({card.label})" if card.label else title), title
+def read_reports(cards: list[IndexCard], lang: str) -> list[Report]:
+    """Each card's results and, from its executed notebook, its title in ``lang`` (read once for both pages)."""
+    reports = []
+    for card in cards:
+        results = load_results(card.results)
+        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
+        question = results.get("question", {}).get(lang, "")
+        heading = question or (f"{title} ({card.label})" if card.label else title)
+        reports.append(Report(card, results, heading, title))
+    return reports
 
 
-def _card(card: IndexCard, w: dict[str, str], lang: str) -> str:
-    results = load_results(card.results)
+def _card(report: Report, w: dict[str, str], lang: str) -> str:
+    card, results, heading, title = report.card, report.results, report.heading, report.title
     findings = "".join(f"<li>{esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
-    heading, title = _heading(card, results, lang)
     thumb = ""
     pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
     picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
@@ -135,7 +151,7 @@ def _card(card: IndexCard, w: dict[str, str], lang: str) -> str:
     )
 
 
-def index_html(cards: list[IndexCard], lang: str, about: About) -> str:
+def index_html(reports: list[Report], lang: str, about: About) -> str:
     """The index page in ``lang`` of a reports folder (the canonical ``reports/`` or an exploratory run's): the
     overall findings and dates, then one card per report with its key findings, a thumbnail and links."""
     w = {key: message(f"html_{key}", lang) for key in INDEX_WORDS}
@@ -144,22 +160,20 @@ def index_html(cards: list[IndexCard], lang: str, about: About) -> str:
         f'<nav class="site">{twin_links(about.twins)}</nav>'
         f'<header class="report"><h1>{esc(w["index_title"])}</h1></header><main>'
         f"{_facts(about, lang)}"
-        f'<section class="cards">{"".join(_card(card, w, lang) for card in cards)}</section>'
+        f'<section class="cards">{"".join(_card(report, w, lang) for report in reports)}</section>'
         f"<h2>{esc(w['sources'])}</h2>{sources_html(lang)}"
         f"<h2>{esc(w['reproduce'])}</h2><p>{esc(w['reproduce_intro'])}</p><ol>{commands}</ol></main>"
     )
     return page(w["index_title"], lang, body)
 
 
-def summary_html(cards: list[IndexCard], lang: str, about: About) -> str:
+def summary_html(reports: list[Report], lang: str, about: About) -> str:
     """The one-page summary in ``lang``: the overall findings and dates, then each report's question and its
     first key finding with its plain words (printed to one A4 page)."""
-    items = []
-    for card in cards:
-        results = load_results(card.results)
-        heading, _ = _heading(card, results, lang)
-        answer = findings_html(results, lang, first=1)
-        items.append(f'<article class="brief"><h2>{esc(heading)}</h2><ul>{answer}</ul></article>')
+    items = [
+        f'<article class="brief"><h2>{esc(r.heading)}</h2><ul>{findings_html(r.results, lang, first=1)}</ul></article>'
+        for r in reports
+    ]
     title = message("html_summary_title", lang)
     index = f'<a href="{esc(about.index_href)}">{esc(message("html_all_reports", lang))}</a>'
     body = (
