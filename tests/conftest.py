@@ -220,7 +220,9 @@ def seed_text() -> str:
 
 
 def _copy_project(root: Path, folders=("data", "notebooks", "docs"), files=("params.yaml", "pyproject.toml")) -> Path:
-    ignore = shutil.ignore_patterns("explore", ".staging", "failed", "build", ".lock", "__pycache__", "*.egg-info")
+    ignore = shutil.ignore_patterns(
+        "explore", ".staging", "failed", "build", ".cache", ".lock", "__pycache__", "*.egg-info"
+    )
     for name in folders:
         shutil.copytree(ROOT / name, root / name, ignore=ignore)
     for name in (*files, "requirements.lock"):

@@ -44,7 +44,7 @@ def _published(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted((root / "reports").rglob("*"))
-        if p.is_file() and not {".staging", "failed", "explore"} & set(p.parts) and p.name != ".lock"
+        if p.is_file() and not {".staging", "failed", "explore", ".cache"} & set(p.parts) and p.name != ".lock"
     }
 
 

@@ -180,25 +180,35 @@ def test_the_renderer_inputs_cover_its_imports():
     } <= set(rendered)
 
 
-def test_the_kernel_pool_never_leaves_a_job_waiting(monkeypatch):
-    """Cached jobs cancel planned kernels; a job that then asks for one still gets one (this hung once)."""
-    import threading
+def test_a_worker_gives_each_job_a_fresh_kernel_and_starts_the_next_one_ahead(monkeypatch):
+    """The worker's spare kernel: each job takes the one started ahead (or starts one), and the next is started;
+    a start failure reaches the job that asks, not the worker."""
+    import itertools
 
-    from antt.pipeline import kernels
+    from antt.pipeline import kernels, worker
 
-    monkeypatch.setattr(kernels, "start_kernel", lambda name, cwd, preload=(): object())
-    monkeypatch.setattr(kernels, "shutdown", lambda km: None)
-    pool = kernels.KernelPool(["antt", "antt", "antt"], Path("."), ahead=2)
-    for _ in range(3):
-        pool.cancel("antt")
-    got = []
-    workers = [threading.Thread(target=lambda: got.append(pool.acquire("antt")), daemon=True) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=10)
-    pool.close()
-    assert len(got) == 3
+    counter = itertools.count()
+    started, stopped = [], []
+
+    def start(name, cwd, preload=()):
+        number = next(counter)
+        started.append(number)
+        if number == 2:
+            raise kernels.KernelStartError("no kernel")
+        return number
+
+    monkeypatch.setattr(kernels, "start_kernel", start)
+    monkeypatch.setattr(kernels, "shutdown", stopped.append)
+    monkeypatch.setattr(worker.forking, "start", lambda *a: None)
+    monkeypatch.setattr(worker.printing, "browser", lambda: None)
+    monkeypatch.setattr(worker.forking, "stop", lambda: None)
+    state = worker.WorkerState()  # starts a spare for the notebooks' kernel
+    assert state.kernel("antt") == 0 and state.kernel("antt") == 1
+    with pytest.raises(kernels.KernelStartError):
+        state.kernel("antt")
+    assert state.kernel("antt") == 3
+    state.close()
+    assert stopped == [4] and started == [0, 1, 2, 3, 4]
 
 
 def test_kernels_preload_what_the_notebooks_import_and_nothing_of_antt(tmp_path):

@@ -33,7 +33,7 @@ def test_committed_outputs_are_what_the_pipeline_produces(built_project):
         produced = sorted(
             p.relative_to(built_project).as_posix()
             for p in (built_project / folder).rglob("*")
-            if p.is_file() and not {".staging", "failed", "build"} & set(p.parts) and p.name != ".lock"
+            if p.is_file() and not {".staging", "failed", "build", ".cache"} & set(p.parts) and p.name != ".lock"
         )
         committed = _committed(folder)
         if not committed:

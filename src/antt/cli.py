@@ -14,7 +14,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     overrides = dict(runner.parse_override(o) for o in args.param)
     with runner.interrupt_guard():
-        runner.run(overrides, force=args.force, only=args.only or None, jobs_limit=args.jobs)
+        runner.run(overrides, force=args.force, only=args.only or None, jobs_limit=args.jobs, scheduler=args.scheduler)
     return 0
 
 
@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "-j", "--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)"
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run the notebooks on the Dask cluster of this scheduler (default: DASK_SCHEDULER_ADDRESS if set, "
+        "else a local cluster); the workers need this checkout and environment (docs/cluster.md)",
     )
     run.set_defaults(func=_cmd_run)
     cl = sub.add_parser("clean", help="clean the raw figures into data/processed without a notebook")

@@ -16,8 +16,15 @@ from typing import Any
 
 import pandas as pd
 
+from antt import jsonable as jsonable_module
+from antt import memo
 from antt.data import series
 from antt.data.series import LoadedSeries
+from antt.models import _common as common_module
+from antt.models import its as its_module
+from antt.models import notes as notes_module
+from antt.models import power as power_module
+from antt.models import sufficiency as sufficiency_module
 from antt.models.counts import zero_count_upper_bounds
 from antt.models.its import counterfactual, fit_its
 from antt.models.power import Design, minimum_detectable_drop_table, power_table
@@ -169,6 +176,14 @@ class PowerPlan:
     target_power: float = 0.8
 
 
+#: The code a power plan depends on (part of the key of its shared result): ``antt.models.power`` and the
+#: ``antt`` modules it imports, at any depth (a test keeps the list complete).
+MODEL_CODE = tuple(
+    Path(module.__file__)
+    for module in (power_module, its_module, sufficiency_module, common_module, notes_module, jsonable_module)
+)
+
+
 def power_plan(
     interventions: dict[str, int | None],
     periods: list[list[int]],
@@ -208,8 +223,24 @@ def power_plan(
         "n_sim": n_sim,
         "seed": seed,
     }
-    table = power_table(designs, baseline_rates, relative_drops, chosen, **options)
-    minimum = minimum_detectable_drop_table(designs, baseline_rates, target_power, chosen, **options)
+    # The same design gives the same tables whatever the commune: computed once for a sweep (antt.memo).
+    arguments = {
+        "designs": [[d.first_year, d.last_year, d.interventions] for d in designs],
+        "baseline_rates": baseline_rates,
+        "relative_drops": relative_drops,
+        "target": chosen,
+        "target_power": target_power,
+        **options,
+    }
+    table, minimum = memo.shared(
+        "intervention.power_plan",
+        arguments,
+        MODEL_CODE,
+        lambda: (
+            power_table(designs, baseline_rates, relative_drops, chosen, **options),
+            minimum_detectable_drop_table(designs, baseline_rates, target_power, chosen, **options),
+        ),
+    )
     return PowerPlan(table, minimum, tuple(skipped), target=chosen, target_power=target_power)
 
 

@@ -87,7 +87,9 @@ def hook_code(processed_dir: Path, skip: list[Path]) -> str:
     """Code that installs the read-recording hook in a kernel: reads under the project root, the
     package and ``processed_dir`` are recorded; ``skip``: folders whose reads are the job's own outputs."""
     roots = [str(Path(r).resolve()) + "/" for r in (paths.ROOT, PACKAGE, processed_dir)]
-    skipped = [str(Path(s).resolve()) + "/" for s in skip] + [str(paths.ROOT / d) + "/" for d in (".venv", ".git")]
+    # Not inputs: the environment, the repository, and results shared between jobs (antt.memo: a cache).
+    ignored = (".venv", ".git", "reports/.cache")
+    skipped = [str(Path(s).resolve()) + "/" for s in skip] + [str(paths.ROOT / d) + "/" for d in ignored]
     return HOOK_CODE % (roots, skipped)
 
 
@@ -244,6 +246,15 @@ def key(notebook: Path, params: dict[str, Any], recorded: list[str], processed_d
             if not path.is_relative_to(paths.ROOT):  # reads inside the project are recorded, file by file
                 digest.update(f"{name}\0".encode() + _tree_digest(path))
     return digest.hexdigest()
+
+
+def digests(recorded: list[str], processed_dir: Path) -> dict[str, str]:
+    """Logical name → SHA-256 (hex) of what it means here and now: a worker's record of what it read, which the
+    client compares with its own files (the workers must run the same checkout)."""
+    return {
+        name: _content_digest(resolve(name.removeprefix(LISTING), processed_dir), name.startswith(LISTING)).hex()
+        for name in recorded
+    }
 
 
 def _content_digest(path: Path, listing: bool) -> bytes:

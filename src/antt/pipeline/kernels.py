@@ -1,5 +1,5 @@
 """Kernels that start every time: liveness from the process, IPC transport, fixed thread counts,
-bounded retries, warm pool.
+bounded retries, forked from a warm process.
 
 Why liveness from the process: a client that is not attached to its kernel manager decides
 whether the kernel is alive from heartbeats, and a kernel still importing on a loaded machine
@@ -18,9 +18,11 @@ and core count; one thread per library makes a kernel's arithmetic independent o
 machine is doing. Only thread counts are set: ``OPENBLAS_CORETYPE`` and the like are left as the
 environment has them (some machines set them on purpose).
 
-Each notebook still gets a fresh kernel of its own, but the kernel is started, and the modules its
-notebook will import are imported into it, while the previous notebook runs. Which modules: what
-the run's notebooks import at module level, directly or through ``antt`` (``inputs.preload_modules``
+Each notebook still gets a fresh kernel of its own, forked from a process that imported the scientific
+stack once (``antt.pipeline.forking``; launched the usual way when that process is not running), and
+started while the previous notebook runs (``antt.pipeline.worker``). The modules its notebook will
+import are imported into it before the notebook runs (a no-op for what a forked kernel already has).
+Which modules: what the run's notebooks import at module level, directly or through ``antt`` (``inputs.preload_modules``
 reads the code), never ``antt`` itself, whose paths depend on the environment each job sets. The
 warm-up runs with ``silent=True``, leaves no names behind, so a notebook sees a clean namespace, and
 ignores a module that fails to import: the notebook reports that failure when it runs.
@@ -29,15 +31,14 @@ ignores a module that fails to import: the notebook reports that failure when it
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import tempfile
-import threading
-from collections import Counter
 from pathlib import Path
 
 from jupyter_client import KernelManager
 from jupyter_client.blocking import BlockingKernelClient
+
+from antt.pipeline import forking
 
 THREAD_SETTINGS = {
     "OMP_NUM_THREADS": "1",
@@ -47,6 +48,8 @@ THREAD_SETTINGS = {
     "NUMEXPR_NUM_THREADS": "1",
 }
 START_TRIES = 3
+#: Imported by the forkserver besides the notebooks' own modules: the kernel itself.
+FORK_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline")
 
 
 class KernelStartError(RuntimeError):
@@ -101,6 +104,8 @@ def _start_once(kernel_name: str, cwd: Path, timeout: float, preload: tuple[str,
         client_class="jupyter_client.asynchronous.AsyncKernelClient",
     )
     km.antt_socket_dir = sockets  # removed by shutdown()
+    if forking.started() and forking.fork_arguments(km.kernel_spec.argv) is not None:
+        km.provisioner = forking.ForkedProvisioner(kernel_id=sockets.name, kernel_spec=km.kernel_spec, parent=km)
     log = open(sockets / "kernel.log", "wb")  # noqa: SIM115 — the kernel writes it while it lives
     km.antt_log = log
     try:
@@ -202,89 +207,3 @@ def run_code(
 def set_environment(km: KernelManager, values: dict[str, str], timeout: float = SETUP_TIMEOUT) -> None:
     """Set environment variables inside a running kernel (no names left in its namespace)."""
     run_code(km, f"__import__('os').environ.update({values!r})", timeout=timeout)
-
-
-class KernelPool:
-    """Kernels started ahead of need, in the order the jobs will ask for them (one kernel per job).
-
-    ``kernel_names`` lists the kernel of every job to run, in planned order; up to ``ahead`` of them
-    warm up at once (on two cores, warming kernels that cannot run yet only slows those that can),
-    importing ``preload``. A start failure is handed to the job that asks for that kernel.
-    """
-
-    def __init__(self, kernel_names: list[str], cwd: Path, ahead: int, preload: tuple[str, ...] = ()):
-        self.cwd = cwd
-        self.preload = preload
-        self.to_start = list(kernel_names)
-        self.ready: dict[str, queue.Queue] = {name: queue.Queue() for name in kernel_names}
-        self.starting: Counter = Counter()
-        self.lock = threading.Lock()
-        self.live: set[KernelManager] = set()
-        self.threads: list[threading.Thread] = []
-        self.closed = False
-        for _ in range(min(ahead, len(self.to_start))):
-            self._start_next()
-
-    def _start_next(self, name: str | None = None) -> None:
-        with self.lock:
-            if self.closed or not self.to_start:
-                return
-            if name is None:
-                name = self.to_start[0]
-            elif name not in self.to_start:
-                return
-            self.to_start.remove(name)
-            self.starting[name] += 1
-
-        def work():
-            try:
-                km = start_kernel(name, self.cwd, preload=self.preload)
-                with self.lock:
-                    self.live.add(km)
-                self.ready[name].put(km)
-            except BaseException as exc:
-                self.ready[name].put(exc)
-            finally:
-                with self.lock:
-                    self.starting[name] -= 1
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        self.threads.append(thread)
-
-    def acquire(self, name: str) -> KernelManager:
-        with self.lock:
-            idle = self.ready[name].empty() and not self.starting[name]
-        if idle:  # jobs became ready in another order than planned: start this one now
-            with self.lock:
-                if name not in self.to_start:
-                    self.to_start.append(name)
-            self._start_next(name)
-        item = self.ready[name].get()
-        if isinstance(item, BaseException):
-            raise item
-        self._start_next()  # the next one warms up while this one works
-        return item
-
-    def cancel(self, name: str) -> None:
-        """A job turned out cached: do not start the kernel planned for it (if not started yet)."""
-        with self.lock:
-            if name in self.to_start:
-                self.to_start.remove(name)
-
-    def release(self, km: KernelManager) -> None:
-        with self.lock:
-            self.live.discard(km)
-        shutdown(km)
-
-    def close(self) -> None:
-        """Shut down every kernel this pool started, including those still warming up."""
-        with self.lock:
-            self.closed = True
-            self.to_start = []
-        for thread in self.threads:
-            thread.join(timeout=150)
-        with self.lock:
-            live, self.live = list(self.live), set()
-        for km in live:
-            shutdown(km)

@@ -1,25 +1,51 @@
 """Reading ``params.yaml`` and ``-p name=value`` overrides, with one-line errors.
 
 ``params.yaml`` maps a notebook name to one parameter set (a mapping) or a list of sets (one report
-each). It is read as UTF-8 text (``antt.text``: legacy encodings are refused, strings come out
-NFC) with PyYAML's safe loader, extended to refuse what YAML would otherwise accept silently:
-a key given twice (YAML keeps the last one) and tags such as ``!!python/object`` (the safe loader
-never executes them, but its error is a traceback). Errors give the file, line and column.
+each). A set with the key ``each_row_of: FILE.csv`` stands for one set per row of that CSV (a sweep: a
+table of communes with their interventions, say): the columns are parameter names, each cell a YAML value
+as after ``-p name=`` (an empty cell leaves the parameter at its default), and the set's other keys apply to
+every row. The table's path is relative to the folder of ``params.yaml``; its rows are checked as every
+other set is, and a problem names the table's file, row and column.
+
+``params.yaml`` (and any table) is read as UTF-8 text (``antt.text``: legacy encodings are refused,
+strings come out NFC); ``params.yaml`` with PyYAML's safe loader, extended to refuse what YAML would
+otherwise accept silently: a key given twice (YAML keeps the last one) and tags such as
+``!!python/object`` (the safe loader never executes them, but its error is a traceback). Errors give
+the file, line and column.
 """
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from antt.errors import DataError, quote
 from antt.text import TextEncodingError, read_text
+
+#: The key of a parameter set that stands for one set per row of a CSV table.
+TABLE_KEY = "each_row_of"
 
 
 class ParamsError(ValueError):
     """Bad ``params.yaml`` or override; the message says where (file, line, column or override)."""
+
+
+class ParamSet(dict):
+    """One parameter set, and where it was written when it is a row of a table (for messages)."""
+
+    def __init__(self, values: dict[str, Any], file: Path | None = None, row: int | None = None):
+        super().__init__(values)
+        self.file, self.row = file, row
+
+    def where(self, column: str | None = None) -> str:
+        """``communes.csv, row 3 (line 4), column 'alpha'`` (as ``DataError`` names a place), or ""."""
+        if self.file is None:
+            return ""
+        return str(DataError(self.file, "", self.row, column)).removesuffix(": ")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -76,8 +102,69 @@ def load(path: Path) -> dict[str, list[dict[str, Any]]]:
                 raise ParamsError(
                     f"{path}: {name}, parameter set {position}: expected name: value pairs, got {values!r}"[:300]
                 )
-        out[str(name)] = sets
+        out[str(name)] = [row for values in sets for row in _expand(values, path, f"{name}")]
     return out
+
+
+def _expand(values: dict[str, Any], path: Path, where: str) -> list[dict[str, Any]]:
+    """A parameter set as written, or one set per row of the table it names (``each_row_of``)."""
+    if TABLE_KEY not in values:
+        return [values]
+    table = values[TABLE_KEY]
+    if not isinstance(table, str) or not table.strip():
+        raise ParamsError(f"{path}: {where}: {TABLE_KEY} must name a CSV file, got {table!r}"[:300])
+    shared = {k: v for k, v in values.items() if k != TABLE_KEY}
+    return read_table(path.parent / table, shared)
+
+
+def read_table(path: Path, shared: dict[str, Any] | None = None) -> list[ParamSet]:
+    """One parameter set per data row of the CSV ``path``: ``shared`` plus the row's non-empty cells, each
+    read as a YAML value. Errors name the file, the row and the column."""
+    shared = shared or {}
+    try:
+        text = read_text(path)
+    except (TextEncodingError, OSError) as exc:
+        raise ParamsError(
+            " ".join(str(exc).split()) if isinstance(exc, TextEncodingError) else f"{path}: {exc.strerror or exc}"
+        ) from None
+    records = [r for r in csv.reader(text.splitlines()) if any(cell.strip() for cell in r)]
+    if not records:
+        raise ParamsError(f"{path}: the table has no header row")
+    header = [h.strip() for h in records[0]]
+    for position, name in enumerate(header):
+        if not name:
+            raise ParamsError(str(DataError(path, f"column {position + 1} has no name (a parameter name)")))
+        if header.count(name) > 1:
+            raise ParamsError(str(DataError(path, "the column is given twice", column=name)))
+        if name in shared:
+            raise ParamsError(
+                str(
+                    DataError(
+                        path,
+                        f"the column is also set for every row in params.yaml ({name}: {shared[name]!r}); keep one",
+                        column=name,
+                    )
+                )[:400]
+            )
+    if len(records) == 1:
+        raise ParamsError(f"{path}: the table has a header but no rows")
+    sets = []
+    for row, cells in enumerate(records[1:], start=1):
+        if len(cells) != len(header):
+            raise ParamsError(str(DataError(path, f"{len(cells)} fields, but the header has {len(header)}", row)))
+        values = dict(shared)
+        for name, cell in zip(header, cells):
+            if cell.strip():
+                values[name] = _cell_value(path, row, name, cell)
+        sets.append(ParamSet(values, path, row))
+    return sets
+
+
+def _cell_value(path: Path, row: int, column: str, cell: str) -> Any:
+    try:
+        return yaml.load(unicodedata.normalize("NFC", cell), Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        raise ParamsError(str(DataError(path, f"{quote(cell)}: {_yaml_message(exc)}", row, column))[:400]) from None
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -20,8 +20,8 @@ import os
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from antt import paths
 from antt.pipeline import inputs, parameters, printing, publish
 from antt.pipeline.console import Progress
 from antt.pipeline.notebooks import NotebookSpec, describe, discover
-from antt.pipeline.paramsfile import ParamsError, describe_override
+from antt.pipeline.paramsfile import ParamsError, ParamSet, describe_override
 from antt.pipeline.paramsfile import load as _load_params
 from antt.pipeline.paramsfile import parse_override as _parse_override
 from antt.pipeline.publish import Outputs, Stage
@@ -96,6 +96,10 @@ def plan(
         applied = {k: v for k, v in overrides.items() if k in spec.parameters}
         given = params.get(spec.name, [{}])
         for position, values in enumerate(given, start=1):
+            if isinstance(values, ParamSet) and values.file is not None:  # a row of a table: name row and column
+                for name, value in values.items():
+                    _check(spec, {name: value}, values.where(name))
+                continue
             _check(
                 spec,
                 values,
@@ -232,6 +236,7 @@ def run(
     only: list[str] | None = None,
     jobs_limit: int | None = None,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> list[str]:
     """Run what changed; publish what succeeded. Returns the names of the jobs that ran.
     Raises RunError (one line) on the first failure, after publishing what it did not affect."""
@@ -249,10 +254,10 @@ def run(
     workers = max(1, jobs_limit or os.cpu_count() or 1)
     if not printing.available() and not printing.switched_off():
         print("warning: no browser (make browser, or set ANTT_BROWSER): no PDFs are printed", file=sys.stderr)
-    with printing.printer() as printer:  # one browser for the run's PDFs, started when the first is printed
+    with printing.printer() as printer:  # the one-page summaries; the jobs print on their workers
         try:
             with publish.run_folder(outputs) as folder:
-                ran = _Run(jobs, outputs, folder, force, progress, workers, printer).execute()
+                ran = _Run(jobs, outputs, folder, force, progress, workers, scheduler).execute()
         finally:
             if outputs.canonical:
                 publish.prune(outputs, {j.name for j in everything})
@@ -286,10 +291,10 @@ class _Run:
         force: bool,
         progress: Progress,
         workers: int,
-        printer: printing.Printer | None = None,
+        scheduler: str | None = None,
     ):
         self.jobs, self.outputs, self.folder, self.force = jobs, outputs, folder, force
-        self.progress, self.workers, self.printer = progress, workers, printer
+        self.progress, self.workers = progress, workers
         with publish.locked(outputs):
             self.manifest = publish.load_manifest(outputs)
         self.state = {j.name: "waiting" for j in jobs}
@@ -305,6 +310,10 @@ class _Run:
         self.failure: str | None = None
         self.ran: list[str] = []
         self.candidates: set[str] = set()
+        self.scheduler = scheduler  # --scheduler; else DASK_SCHEDULER_ADDRESS; else a local cluster
+        self.run_id = uuid.uuid4().hex  # task keys unique on a cluster shared by several runs and users
+        self.futures: dict[str, Any] = {}  # job name → its task (kept: later jobs may depend on it)
+        self.scattered: dict[Path, Any] = {}  # processed folder → its files, sent to the cluster
 
     # -- decisions ------------------------------------------------------------------------------
     def _read_dir(self, job: Job) -> Path:
@@ -369,35 +378,29 @@ class _Run:
                 self.state[job.name] = "cached"
                 self.progress.finish("cached", job.name)
             return []
-        from antt.pipeline.kernels import KernelPool
+        from distributed import wait as wait_for
 
-        pool = KernelPool(
-            [j.spec.kernel_name for j in candidates],
-            paths.NOTEBOOKS,
-            ahead=min(self.workers, len(candidates)),
-            preload=inputs.preload_modules(sorted({j.spec.path for j in candidates})),
-        )
-        running: dict[Future, Job] = {}
+        from antt.pipeline import cluster
+
+        running: dict[Any, Job] = {}
         try:
-            from antt.pipeline.execute import execute_job  # the heavy imports overlap with the kernels' warm-up
-
-            with ThreadPoolExecutor(max_workers=self.workers) as threads:
+            address = cluster.scheduler_address(self.scheduler)
+            with cluster.connect(address, min(self.workers, len(candidates))) as client:
                 try:
                     while True:
-                        self._start_ready(threads, running, pool, execute_job)
+                        self._start_ready(client, running)
                         self._publish_ready()
                         if not running:
                             break
-                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                        finished = wait_for(list(running), return_when="FIRST_COMPLETED").done
                         _check_interrupted()
-                        for future in finished:
+                        for future in sorted(finished, key=lambda f: running[f].name):
                             self._finished(running.pop(future), future)
                 finally:
-                    # Inside the ``with``, so before the executor waits for its threads: shutting the kernels
-                    # down ends any notebook still running (Ctrl-C, failure), and its outputs are never published.
-                    pool.close()
-        finally:
-            pool.close()  # also when the import or the executor failed (closing twice is harmless)
+                    for future in running:  # Ctrl-C or a failure: what still runs is never published
+                        future.cancel()
+        except cluster.ClusterError as exc:
+            raise RunError(str(exc)) from None
         for job in self.jobs:
             if self.state[job.name] == "waiting":
                 upstream_failed = any(self.state[d] in ("failed", "skipped") for d in self._ancestors(job.name))
@@ -418,8 +421,12 @@ class _Run:
             raise RunError(self.failure + note)
         return self.ran
 
-    def _start_ready(self, threads: ThreadPoolExecutor, running: dict, pool, execute_job) -> None:
-        """Mark ready jobs cached, or submit them; repeat while cached jobs make others ready."""
+    def _start_ready(self, client, running: dict) -> None:
+        """Mark ready jobs cached, or submit them as tasks; repeat while cached jobs make others ready. A job
+        that reads processed data written in this run depends on that job's task; any other gets the files
+        of the folder it reads (sent to the cluster once)."""
+        from antt.pipeline.worker import JobRequest, digest, run_job
+
         progressed = True
         while progressed and not self.failure:
             progressed = False
@@ -427,34 +434,48 @@ class _Run:
                 if self._is_cached(job):
                     self.state[job.name] = "cached"
                     self.progress.finish("cached", job.name)
-                    if job.name in self.candidates:  # a kernel was planned for it
-                        pool.cancel(job.spec.kernel_name)
                     progressed = True
-                else:
-                    self.state[job.name] = "running"
-                    running[threads.submit(self._one, execute_job, pool, job, self._read_dir(job))] = job
+                    continue
+                self.state[job.name] = "running"
+                request = JobRequest(job, digest(job.spec.path.read_bytes()))
+                future = client.submit(
+                    run_job,
+                    request,
+                    self._processed_input(client, job),
+                    key=f"antt-{job.name}-{self.run_id}",
+                    pure=False,
+                )
+                self.futures[job.name] = future
+                running[future] = job
+                self.progress.start(job.name)
 
-    def _one(self, execute_job, pool, job: Job, read_dir: Path) -> dict[str, Any]:
-        from antt.pipeline.kernels import KernelStartError
+    def _processed_input(self, client, job: Job):
+        if job.spec.writes_processed:
+            return {}
+        for name in self._ancestors(job.name):
+            if self.by_name[name].spec.writes_processed and self.state[name] == "done":
+                return self.futures[name]
+        folder = self._read_dir(job)
+        if folder not in self.scattered:
+            files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+            self.scattered[folder] = client.scatter(files, hash=False)
+        return self.scattered[folder]
 
+    def _finished(self, job: Job, future) -> None:
         try:
-            km = pool.acquire(job.spec.kernel_name)
-        except KernelStartError as exc:
-            raise RuntimeError(f"notebook {job.name}: {exc}") from None
-        self.progress.start(job.name)
-        try:
-            entry = execute_job(job, km, self.stages[job.name], read_dir, self.outputs.root / "failed", self.printer)
-        finally:
-            pool.release(km)
-        entry["key"] = inputs.key(job.spec.path, job.params, entry["reads"], read_dir)
-        return entry
-
-    def _finished(self, job: Job, future: Future) -> None:
-        try:
-            self.entries[job.name] = future.result()
+            result = future.result()
+            if result.error:
+                failed = self.outputs.root / "failed" / f"{job.name}.ipynb"
+                if result.failed_notebook:
+                    failed.parent.mkdir(parents=True, exist_ok=True)
+                    failed.write_bytes(result.failed_notebook)
+                raise RuntimeError(result.error)
+            self.entries[job.name] = self._stage(job, result)
         except BaseException as exc:
             self.state[job.name] = "failed"
             message = " ".join(str(exc).split()) or type(exc).__name__
+            if type(exc).__name__ == "KilledWorker":
+                message = f"notebook {job.name}: the workers running it died ({message})"
             if job.overrides:
                 message += f" [with override {' '.join(job.overrides)}]"
             self.progress.finish("failed", job.name, message if not self.failure else "")
@@ -465,6 +486,27 @@ class _Run:
         self.state[job.name] = "done"
         self.ran.append(job.name)
         self.progress.finish("done", job.name)
+
+    def _stage(self, job: Job, result) -> dict[str, Any]:
+        """Write a job's returned files into its staging folder; its manifest entry, with the cache key of this
+        checkout. Refuses a result whose worker read other files than this checkout has."""
+        stage = self.stages[job.name]
+        for relative, content in result.files.items():
+            target = stage.folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        read_dir = self._read_dir(job)
+        entry = dict(result.entry)
+        mine = inputs.digests(entry["reads"], read_dir)
+        differ = sorted(n for n, d in result.digests.items() if mine.get(n) != d)
+        if differ:
+            raise RuntimeError(
+                f"notebook {job.name}: the worker {result.worker} read another {differ[0]} than this checkout has; "
+                f"the workers need the same project checkout and environment (docs/cluster.md)"
+            )
+        entry["key"] = inputs.key(job.spec.path, job.params, entry["reads"], read_dir)
+        (self.outputs.root / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
+        return entry
 
     def _publish_ready(self) -> None:
         """Publish, in dependency order, every job that succeeded along with all that depends on it."""
