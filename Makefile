@@ -54,9 +54,10 @@ lab: $(STAMP) ## Start JupyterLab at notebooks/ with the "antt (project)" kernel
 	@test -f $(VENV)/share/jupyter/kernels/antt/kernel.json || $(PY) -m ipykernel install --sys-prefix --name antt --display-name "antt (project)" >/dev/null
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-bench: $(STAMP) ## Benchmarks: pipeline timings, the marginal cost of a report in a 100-commune sweep (local and on a dask cluster), the extractor's scores
+bench: $(STAMP) ## Benchmarks: pipeline timings, marginal cost per report of a 100-commune sweep (local, dask cluster), antt clean on 1M rows, extractor scores
 	$(PY) benchmarks/bench_pipeline.py; status=$$?; \
 	$(PY) benchmarks/bench_sweep.py --cluster || status=1; \
+	$(PY) benchmarks/bench_clean.py || status=1; \
 	$(PY) benchmarks/bench_extract.py || status=1; exit $$status
 
 bench-kernels: $(STAMP) ## 200 kernel starts, 8 at a time, with every core busy: how many fail (must be 0)

@@ -100,6 +100,11 @@ def main() -> int:
         f"({forced / naive:.2f} x b, {forced / floor:.2f} x a)"
     )
     print(f"(d) antt run, nothing changed:                                    {unchanged:6.2f} s")
+    return verdict(checks)
+
+
+def verdict(checks: list[tuple[str, bool]]) -> int:
+    """Print each target as met (ok) or missed (MISS); the exit status: 1 if any was missed."""
     for name, ok in checks:
         print(f"  {'ok  ' if ok else 'MISS'} {name}")
     return 0 if all(ok for _, ok in checks) else 1

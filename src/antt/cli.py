@@ -19,15 +19,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from antt import paths
     from antt.data import clean
 
+    raw = Path(args.raw) if args.raw else paths.RAW
+    codebook = Path(args.codebook) if args.codebook else paths.CODEBOOK
+    out = Path(args.out) if args.out else paths.PROCESSED
+    # Checked before any work: raw data is never written by code (resolve() follows symlinks, so a
+    # link cannot smuggle the outputs into it).
+    for folder in dict.fromkeys([raw.resolve(), paths.RAW.resolve()]):
+        if out.resolve().is_relative_to(folder):
+            print(
+                f"error: {out}: --out is the raw folder {folder} (or inside it), whose files are never written "
+                f"by code; give another folder",
+                file=sys.stderr,
+            )
+            return 1
     # Errors (DataError, OSError while writing) reach main(), which prints one line; clean()
-    # writes its three files together, so a failure leaves data/processed as it was.
-    result = clean.clean(fail_on_quality_error=not args.allow_failures)
+    # writes its three files together, so a failure leaves the output folder as it was.
+    result = clean.clean(raw, codebook, out, fail_on_quality_error=not args.allow_failures)
     flags = int((result.quality["status"] == "flag").sum())
     print(
-        f"{len(result.indicators)} indicators written; quality: {flags} flag(s), "
-        f"{len(clean.failures(result.quality))} failure(s)"
+        f"{len(result.indicators)} indicators written{f' to {out}' if args.out else ''}; "
+        f"quality: {flags} flag(s), {len(clean.failures(result.quality))} failure(s)"
     )
     return 0
 
@@ -155,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
     cl = sub.add_parser("clean", help="clean the raw figures into data/processed without a notebook")
     cl.add_argument("--allow-failures", action="store_true", help="write the outputs even if a quality check fails")
+    cl.add_argument(
+        "--raw", metavar="DIR", help="folder of sources.csv, figures.csv and exclusions.csv (default: data/raw)"
+    )
+    cl.add_argument("--codebook", metavar="DIR", help="codebook folder (default: data/codebook)")
+    cl.add_argument(
+        "--out", metavar="DIR", help="write the processed files here (default: data/processed); never the raw folder"
+    )
     cl.set_defaults(func=_cmd_clean)
     st = sub.add_parser("strip-notebooks", help="remove outputs and execution counts from notebooks")
     st.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")

@@ -32,6 +32,7 @@ __all__ = [
     "nfc",
     "paragraphs",
     "read_text",
+    "read_utf8",
 ]
 
 
@@ -124,46 +125,177 @@ def read_text(path: str | Path) -> str:
     a binary file, UTF-16, bytes that are not UTF-8 (legacy encodings), UTF-8 mojibake of
     Vietnamese, or VNI-encoded text shown as Latin-1.
     """
+    return read_utf8(path).decode("utf-8")
+
+
+# Files are checked and normalised this many bytes at a time (cut after a line end), so a large file
+# needs its bytes plus one piece of text in memory, not the whole text (two to four bytes a character).
+CHUNK_BYTES = 1 << 24
+
+
+def read_utf8(path: str | Path, chunk_bytes: int = CHUNK_BYTES) -> bytes:
+    """The text of :func:`read_text` encoded as UTF-8 (same checks, same errors, same normal form).
+
+    For large files (a CSV parser reads bytes): the text is checked and normalised piece by piece,
+    pieces cut after a ``\\n``, where neither a character, a line end, NFC nor a word can be split;
+    a file already in normal form is returned as read (no copy).
+    """
     check_regular_file(path)
     data = Path(path).read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise TextEncodingError(path, f"is UTF-16, not UTF-8; {_RESAVE}")
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if not data.strip():
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or data.isspace():  # bytes.isspace: the ASCII whitespace bytes.strip() removes
         raise TextEncodingError(path, "file is empty")
-    if b"\x00" in data or sum(b in _CONTROL for b in data) > _MAX_CONTROL_SHARE * len(data):
+    if b"\x00" in data or _control_bytes(data, chunk_bytes) > _MAX_CONTROL_SHARE * len(data):
         raise TextEncodingError(path, "looks like a binary file, not text")
+    scan, pieces, changed, content = _DamageScan(), [], False, False
+    for start, end in _line_pieces(data, chunk_bytes):
+        text = _decoded(path, data, start, end)
+        normal = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        if not unicodedata.is_normalized("NFC", normal):
+            normal = nfc(normal)
+        content = content or not (normal == "" or normal.isspace())  # str.isspace: what str.strip() removes
+        scan.feed(normal)
+        # Unchanged pieces are sliced from ``data`` at the end, and only if another piece changed.
+        pieces.append((start, end) if normal is text else normal.encode("utf-8"))
+        changed = changed or normal is not text
+    if not content:
+        raise TextEncodingError(path, "file is empty")
+    scan.refuse(path, data, chunk_bytes)
+    if not changed:
+        return data
+    return b"".join(data[p[0] : p[1]] if isinstance(p, tuple) else p for p in pieces)
+
+
+def _line_pieces(data: bytes, size: int) -> list[tuple[int, int]]:
+    """(start, end) of pieces of ``data`` of at least ``size`` bytes, each ending after a ``\\n`` (but the last).
+
+    A ``\\n`` byte is never part of a multi-byte UTF-8 character, never composes in NFC, never sits
+    inside a word nor a mojibake sequence, and ends any ``\\r\\n``: pieces can be checked one by one.
+    """
+    pieces, start = [], 0
+    while start < len(data):
+        cut = data.find(b"\n", start + max(size, 1) - 1)
+        end = len(data) if cut < 0 else cut + 1
+        pieces.append((start, end))
+        start = end
+    return pieces
+
+
+def _control_bytes(data: bytes, size: int) -> int:
+    """How many bytes of ``data`` are control bytes (``_CONTROL``), counted in C a piece at a time."""
+    control = bytes(sorted(_CONTROL))
+    return sum(
+        len(piece) - len(piece.translate(None, control))
+        for piece in (data[i : i + size] for i in range(0, len(data), max(size, 1)))
+    )
+
+
+def _decoded(path: str | Path, data: bytes, start: int, end: int) -> str:
     try:
-        text = data.decode("utf-8")
+        return data[start:end].decode("utf-8")
     except UnicodeDecodeError as err:
+        offset = start + err.start  # pieces start after a complete character: the first bad byte of the file
         raise TextEncodingError(
             path,
-            f"is not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); it may be in a "
+            f"is not UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); it may be in a "
             f"legacy Vietnamese encoding (Windows-1258, TCVN3, VNI): convert it and {_RESAVE}",
         ) from None
-    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not text.strip():
-        raise TextEncodingError(path, "file is empty")
-    _refuse_damaged(path, text)
-    return text
 
 
-def _refuse_damaged(path: str | Path, text: str) -> None:
-    bad = _MOJIBAKE_RE.findall(text)
-    if len(bad) >= _MOJIBAKE_MIN:
-        raise TextEncodingError(
-            path,
-            f"looks like mojibake: UTF-8 Vietnamese read as Windows-1252/1258 (e.g. {', '.join(map(quote, bad[:3]))}); "
-            f"undo the wrong conversion (open the original as UTF-8) and {_RESAVE}",
-        )
-    words = _WORD_RE.findall(text)
-    vni = [w for w in words if _VNI_RE.search(w)]
-    if len(vni) >= _VNI_MIN and len(vni) > sum(bool(_VIET_RE.search(w)) for w in words):
-        raise TextEncodingError(
-            path,
-            f"looks like VNI-encoded Vietnamese shown as Latin-1 (e.g. {', '.join(map(quote, vni[:3]))}); convert it "
-            f"from VNI to Unicode (e.g. with Unikey's converter) and {_RESAVE}",
-        )
+# A VNI word is a word (``_WORD_RE``) in which ``_VNI_RE`` finds something: a vowel followed by a VNI
+# tone byte, or ``ñ`` at its start. Both need a character of ``_RARE_RE`` (with every character that
+# ``re.IGNORECASE`` equates to one, U+212B Å included: a test checks the list); so do mojibake sequences
+# (a lead ``_MOJIBAKE_LEADS``, or ``á[º»]``). Genuine Vietnamese text has few of them, so the text is
+# scanned once for them, in C, and only their surroundings are looked at in Python.
+_MOJIBAKE_LEADS = "ÃÄÅÆÌ"
+_VNI_SECONDS = "äåëïøûüùÄÅËÏØÛÜÙ\u212b"
+_RARE_RE = re.compile(f"[{_MOJIBAKE_LEADS}{_VNI_SECONDS}ñÑ]")
+_MOJIBAKE_HINT_RE = re.compile("á[º»]")
+_VNI_VOWEL_RE = re.compile("[aeiouyâêôö]", re.IGNORECASE)
+_ENYE_RE = re.compile("ñ", re.IGNORECASE)
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def _word_start(text: str, position: int) -> int:
+    while position > 0 and _LETTER_RE.match(text, position - 1):
+        position -= 1
+    return position
+
+
+class _DamageScan:
+    """Mojibake and VNI evidence over a text read piece by piece; ``refuse`` decides as for the whole text.
+
+    Refused: at least ``_MOJIBAKE_MIN`` mojibake sequences; or at least ``_VNI_MIN`` VNI words that
+    outnumber the words with a letter only Vietnamese has (``_VIET_RE``). Words are never listed whole
+    (a large file has tens of millions): VNI words are rare, and Vietnamese words are counted only
+    when there are enough VNI words, and only until they are as many.
+    """
+
+    def __init__(self) -> None:
+        self.mojibake: list[str] = []
+        self.mojibake_count = 0
+        self.vni: list[str] = []
+        self.vni_count = 0
+
+    def feed(self, text: str) -> None:
+        mojibake = _MOJIBAKE_HINT_RE.search(text) is not None
+        word_end = -1
+        for match in _RARE_RE.finditer(text):
+            char, position = match.group(), match.start()
+            if char in _MOJIBAKE_LEADS:
+                mojibake = True
+                if char not in _VNI_SECONDS:
+                    continue
+            if position < word_end:
+                continue  # a second candidate in the same word
+            word = _word_start(text, position)
+            if _ENYE_RE.match(char):
+                if word != position:
+                    continue  # ñ inside a word
+            elif not (word < position and _VNI_VOWEL_RE.match(text, position - 1)):
+                continue
+            word_end = _WORD_RE.match(text, position).end()
+            self.vni_count += 1
+            if len(self.vni) < 3:
+                self.vni.append(text[word:word_end])
+        if mojibake:
+            found = _MOJIBAKE_RE.findall(text)
+            self.mojibake_count += len(found)
+            self.mojibake += found[: 3 - len(self.mojibake)]
+
+    def refuse(self, path: str | Path, data: bytes, size: int) -> None:
+        if self.mojibake_count >= _MOJIBAKE_MIN:
+            raise TextEncodingError(
+                path,
+                f"looks like mojibake: UTF-8 Vietnamese read as Windows-1252/1258 "
+                f"(e.g. {', '.join(map(quote, self.mojibake))}); "
+                f"undo the wrong conversion (open the original as UTF-8) and {_RESAVE}",
+            )
+        if self.vni_count >= _VNI_MIN and self.vni_count > _vietnamese_words(data, size, self.vni_count):
+            raise TextEncodingError(
+                path,
+                f"looks like VNI-encoded Vietnamese shown as Latin-1 (e.g. {', '.join(map(quote, self.vni))}); "
+                f"convert it from VNI to Unicode (e.g. with Unikey's converter) and {_RESAVE}",
+            )
+
+
+def _vietnamese_words(data: bytes, size: int, enough: int) -> int:
+    """Words of the (valid UTF-8) ``data`` with a letter only Vietnamese has, counted up to ``enough``."""
+    count = 0
+    for start, end in _line_pieces(data, size):
+        text = nfc(data[start:end].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+        word_end = -1
+        for match in _VIET_RE.finditer(text):
+            if match.start() < word_end:
+                continue
+            word_end = _WORD_RE.match(text, match.start()).end()
+            count += 1
+            if count >= enough:
+                return count
+    return count
 
 
 # A word: a run of letters and digits (with combining marks, should the text be NFD), possibly joined

@@ -24,14 +24,13 @@ Reuse, in two lines of pandas::
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from antt import __version__, paths
 from antt.data import codebook, schemas
-from antt.data.io import read_csv_text, validate, write_json_atomic
+from antt.data.io import FileFacts, read_csv_text, validate, write_json_atomic
 
 NAME = "antt-ha-nam-community-security-statistics"
 TITLE = "Community security and order (ANTT) statistics from a Báo Hà Nam article, Hà Nam province"
@@ -107,12 +106,12 @@ def _fields(columns, table: str) -> list[dict[str, Any]]:
     return [_field(table, row) for row in rows.itertuples(index=False)]
 
 
-def _file_facts(content: bytes | str) -> dict[str, Any]:
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+def _file_facts(content: bytes | str | FileFacts) -> dict[str, Any]:
+    facts = content if isinstance(content, FileFacts) else FileFacts.of(content)
+    return {"bytes": facts.size, "hash": "sha256:" + facts.sha256}
 
 
-def _csv_resource(name: str, content: bytes | str, columns) -> dict[str, Any]:
+def _csv_resource(name: str, content: bytes | str | FileFacts, columns) -> dict[str, Any]:
     filename = TABLES[name]
     resource = {
         "name": name,
@@ -180,9 +179,12 @@ def build_descriptor(root: str | Path | None = None) -> dict[str, Any]:
     return describe(contents, data / "codebook", data / "raw")
 
 
-def describe(contents: Mapping[str, bytes | str], codebook_dir: str | Path, raw_dir: str | Path) -> dict[str, Any]:
-    """The descriptor of a processed folder whose CSV files have ``contents`` (file name → bytes, or
-    text written as UTF-8), with the codebook and sources of ``codebook_dir`` and ``raw_dir``."""
+def describe(
+    contents: Mapping[str, bytes | str | FileFacts], codebook_dir: str | Path, raw_dir: str | Path
+) -> dict[str, Any]:
+    """The descriptor of a processed folder whose CSV files have ``contents`` (file name → bytes, text
+    written as UTF-8, or the size and hash of a file already written), with the codebook and sources of
+    ``codebook_dir`` and ``raw_dir``."""
     codebook_dir, raw = Path(codebook_dir), Path(raw_dir)
     columns = codebook.load_columns(codebook_dir)
     indicators = _csv_resource("indicators", contents[TABLES["indicators"]], columns)

@@ -5,7 +5,12 @@ then every cell is kept as a string exactly as written; schemas (``antt.data.sch
 Every record must have as many fields as the header: a short or long row is an error, never
 padded or shifted. Writes go to a temporary file in the target folder and are moved into place
 with ``os.replace``, so a failed run never leaves a half-written output; ``write_files_atomic``
-writes a set of files that belong together (all are replaced, or none).
+(and ``AtomicFiles``, which streams large tables) writes a set of files that belong together
+(all are replaced, or none).
+
+Scale: a CSV of a million rows is judged by the csv module (strict) in one streaming pass that keeps
+no records, and the table is then built by pandas' C parser from the same bytes; CSV output is
+streamed to its temporary file and hashed on the way (``AtomicFiles.write_csv``).
 """
 
 from __future__ import annotations
@@ -13,18 +18,24 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import hashlib
 import io
+import itertools
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from antt.errors import DataError, quote
-from antt.text import TextEncodingError, read_text
+from antt.text import TextEncodingError, read_utf8
 
 
 def read_csv_text(path: str | Path, columns: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -35,20 +46,96 @@ def read_csv_text(path: str | Path, columns: list[str], optional: tuple[str, ...
     """
     path = Path(path)
     try:
-        text = read_text(path)
+        data = read_utf8(path)
     except FileNotFoundError:
         raise DataError(path, "file not found") from None
     except TextEncodingError as exc:
         raise DataError(path, str(exc).removeprefix(f"{path}: ")) from None
-    records = _records(path, text)
-    if not records:
+    scan = _scan_records(path, data)
+    if scan.header is None:
         raise DataError(path, "file is empty")
-    header, rows = records[0], records[1:]
-    _check_header(path, header, list(columns), list(columns) + list(optional))
-    _check_field_counts(path, header, rows)
-    if not rows:
+    _check_header(path, scan.header, list(columns), list(columns) + list(optional))
+    if scan.wrong_count is not None:
+        _field_count_error(path, scan.header, *scan.wrong_count)
+    if not scan.rows:
         raise DataError(path, "the table has a header but no rows")
-    return pd.DataFrame(rows, columns=header, dtype=str)
+    return _table(path, data, scan)
+
+
+@dataclass
+class _Scan:
+    """What one pass of the csv module over a file found (no records are kept)."""
+
+    header: list[str] | None = None
+    rows: int = 0  # data records, blank ones not counted
+    wrong_count: tuple[int, int] | None = None  # (row, field count) of the first row whose count differs
+    blank_records: bool = False  # a blank record other than an empty line (pandas' reading would differ)
+
+
+def _text_lines(data: bytes, piece: int = 1 << 24) -> Iterator[str]:
+    """The lines of UTF-8 ``data`` (``\\n`` line ends) as ``io.StringIO(text, newline="")`` gives them,
+    decoded a piece of about ``piece`` bytes at a time (cut after a ``\\n``: no character is split)."""
+
+    def pieces() -> Iterator[io.StringIO]:
+        start = 0
+        while start < len(data):
+            cut = data.find(b"\n", start + piece)
+            end = len(data) if cut < 0 else cut + 1
+            yield io.StringIO(data[start:end].decode("utf-8"), newline="")
+            start = end
+
+    # chain: the lines go straight from each StringIO to the csv reader, without a Python frame per line.
+    return itertools.chain.from_iterable(pieces())
+
+
+def _scan_records(path: Path, data: bytes) -> _Scan:
+    """Judge ``data`` as the csv module does (strict), keeping counts only.
+
+    Blank records (``_blank``) are skipped as pandas skips blank lines. The csv module is the judge
+    rather than ``pandas.read_csv`` because pandas pads a short row with empty cells, turns the extra
+    field of a long first row into an index, and accepts a stray quote, silently.
+    """
+    scan, records = _Scan(), 0
+    with _field_size_limit(len(data)):
+        try:
+            for record in csv.reader(_text_lines(data), strict=True):
+                if _blank(record):
+                    scan.blank_records = scan.blank_records or record != []
+                    continue
+                records += 1
+                if scan.header is None:
+                    scan.header = record
+                    continue
+                scan.rows += 1
+                if scan.wrong_count is None and len(record) != len(scan.header):
+                    scan.wrong_count = (scan.rows, len(record))
+        except csv.Error as exc:
+            # The failing record is the one after the last read: data row ``records`` (header = 0).
+            raise DataError(path, f"not a well-formed CSV file: {exc}", row=records or None) from None
+    return scan
+
+
+def _table(path: Path, data: bytes, scan: _Scan) -> pd.DataFrame:
+    """The table of a file ``_scan_records`` accepted: pandas' C parser, strings as written.
+
+    Blank records other than empty lines (a line of spaces, ``""``) are rare, and pandas reads some of
+    them as rows (``""``): such a file is read record by record instead, as is any file on which the two
+    readers would disagree in shape (a safeguard: none is known).
+    """
+    if not scan.blank_records:
+        table = pd.read_csv(
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            index_col=False,
+            engine="c",
+        )
+        if list(table.columns) == scan.header and table.shape == (scan.rows, len(scan.header)):
+            return table
+    rows = _records(path, data)[1:]
+    return pd.DataFrame(rows, columns=scan.header, dtype=str)
 
 
 @contextlib.contextmanager
@@ -67,20 +154,15 @@ def _blank(record: list[str]) -> bool:
     return len(record) <= 1 and not "".join(record).strip()
 
 
-def _records(path: Path, text: str) -> list[list[str]]:
-    """The CSV records of ``text`` (header first), blank lines skipped as pandas skips them.
-
-    The csv module is used rather than ``pandas.read_csv`` because pandas pads a short row with
-    empty cells and turns the extra field of a long first row into an index, silently.
-    """
+def _records(path: Path, data: bytes) -> list[list[str]]:
+    """The CSV records of ``data`` (header first), blank ones skipped as pandas skips blank lines."""
     records: list[list[str]] = []
-    with _field_size_limit(len(text)):
+    with _field_size_limit(len(data)):
         try:
-            for record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            for record in csv.reader(_text_lines(data), strict=True):
                 if not _blank(record):
                     records.append(record)
         except csv.Error as exc:
-            # The failing record is the one after the last read: data row len(records) (header = 0).
             raise DataError(path, f"not a well-formed CSV file: {exc}", row=len(records) or None) from None
     return records
 
@@ -101,13 +183,9 @@ def _check_header(path: Path, header: list[str], columns: list[str], allowed: li
         raise DataError(path, "the column appears more than once in the header", column=repeated[0])
 
 
-def _check_field_counts(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    """Every row has exactly as many fields as the header (row numbers are 1-based data rows)."""
-    counts = pd.Series([len(r) for r in rows], index=pd.RangeIndex(1, len(rows) + 1), dtype=int)
-    wrong = counts[counts != len(header)]
-    if wrong.empty:
-        return
-    row, count, expected = int(wrong.index[0]), int(wrong.iloc[0]), len(header)
+def _field_count_error(path: Path, header: list[str], row: int, count: int) -> None:
+    """Raise for data row ``row`` (1-based), which has ``count`` fields where the header has more or fewer."""
+    expected = len(header)
     if count < expected:
         raise DataError(
             path,
@@ -124,10 +202,16 @@ def _check_field_counts(path: Path, header: list[str], rows: list[list[str]]) ->
     )
 
 
-def validate(table: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) -> pd.DataFrame:
-    """Validate with a pandera schema; the first failure becomes a DataError naming row and column."""
+def validate(
+    table: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path, *, inplace: bool = False
+) -> pd.DataFrame:
+    """Validate with a pandera schema; the first failure becomes a DataError naming row and column.
+
+    ``inplace=True`` when the caller hands ``table`` over (its coerced columns may be replaced): pandera
+    then works on it rather than on a copy (a table of a million rows: a copy is a hundred megabytes).
+    """
     try:
-        return schema.validate(table, lazy=True)
+        return schema.validate(table, lazy=True, inplace=inplace)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.sort_values(["index", "column"], na_position="first", kind="stable")
         first = cases.iloc[0]
@@ -141,8 +225,8 @@ def validate(table: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) 
         raise DataError(path, f"value {value} fails check {first['check']}{more}", row=row, column=column) from None
 
 
-def _write_temporary(path: Path, content: bytes) -> Path:
-    """``content`` in a new temporary file beside ``path`` (removed again if writing fails).
+def _write_temporary(path: Path, fill: Callable[[BinaryIO], None]) -> Path:
+    """A new temporary file beside ``path``, written by ``fill(handle)`` (removed again if writing fails).
 
     An OSError names ``path``: a failed ``write`` has no file name of its own, and the temporary
     name would mean nothing to the user.
@@ -155,7 +239,7 @@ def _write_temporary(path: Path, content: bytes) -> Path:
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
+            fill(handle)
         os.chmod(tmp, 0o644)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -175,28 +259,131 @@ def _encoded(content: bytes | str) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
+@dataclass(frozen=True)
+class FileFacts:
+    """Size (bytes) and SHA-256 (hex digest) of a file's content, as written."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, content: bytes | str) -> FileFacts:
+        data = _encoded(content)
+        return cls(len(data), hashlib.sha256(data).hexdigest())
+
+
+class _HashingWriter:
+    """A text stream for CSV writers: writes what it is given as UTF-8 to ``handle``, counting and
+    hashing the bytes on the way. Small writes (pandas writes line by line) are gathered first."""
+
+    _GATHER = 1 << 20  # characters
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.size, self.hash = handle, 0, hashlib.sha256()
+        self.pending: list[str] = []
+        self.pending_length = 0
+
+    def write(self, text: str) -> int:
+        self.pending.append(text)
+        self.pending_length += len(text)
+        if self.pending_length >= self._GATHER:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        data = "".join(self.pending).encode("utf-8")
+        self.pending, self.pending_length = [], 0
+        self.handle.write(data)
+        self.hash.update(data)
+        self.size += len(data)
+
+    def facts(self) -> FileFacts:
+        return FileFacts(self.size, self.hash.hexdigest())
+
+
+class AtomicFiles:
+    """Files that belong together: each is written in full to a temporary file beside its target, and
+    ``commit`` moves them all into place; leaving the ``with`` block without ``commit`` (an error, an
+    interrupt) removes every temporary, and no target has changed.
+
+    Writes report the :class:`FileFacts` of what they wrote, so a descriptor can record the size and hash
+    of a table streamed to disk (``write_csv``) without holding its text in memory.
+    """
+
+    def __init__(self) -> None:
+        self._temporaries: dict[Path, Path] = {}
+
+    def __enter__(self) -> AtomicFiles:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for tmp in self._temporaries.values():
+            tmp.unlink(missing_ok=True)
+        self._temporaries.clear()
+
+    def _add(self, path: Path, fill: Callable[[BinaryIO], None]) -> None:
+        path = Path(path)
+        previous = self._temporaries.pop(path, None)
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+        self._temporaries[path] = _write_temporary(path, fill)
+
+    def write(self, path: Path, content: bytes | str) -> FileFacts:
+        """Write ``content`` (text as UTF-8, as given: use ``\\n`` line ends)."""
+        data = _encoded(content)
+        self._add(path, lambda handle: handle.write(data))
+        return FileFacts.of(data)
+
+    def write_json(self, path: Path, data: object) -> FileFacts:
+        """Stream :func:`json_text` of ``data`` (the same bytes) without building the text in memory."""
+        writers: list[_HashingWriter] = []
+
+        def fill(handle: BinaryIO) -> None:
+            writers.append(_HashingWriter(handle))
+            json.dump(data, writers[-1], **_JSON_OPTIONS)
+            writers[-1].write("\n")
+            writers[-1].flush()
+
+        self._add(path, fill)
+        return writers[-1].facts()
+
+    def write_csv(self, path: Path, table: pd.DataFrame) -> FileFacts:
+        """Stream ``table`` as :func:`csv_text` would give it (the same bytes), hashing on the way."""
+        writers: list[_HashingWriter] = []
+
+        def fill(handle: BinaryIO) -> None:
+            writers.append(_HashingWriter(handle))
+            _to_csv(table, writers[-1])
+            writers[-1].flush()
+
+        self._add(path, fill)
+        return writers[-1].facts()
+
+    def commit(self) -> list[Path]:
+        """Move every temporary onto its target with ``os.replace``: a rename within a folder allocates
+        no data, so a full disk or a size limit cannot stop the renames part-way."""
+        targets = list(self._temporaries)
+        for path in targets:
+            try:
+                os.replace(self._temporaries[path], path)
+            except OSError as exc:  # e.g. the target is a folder
+                raise _naming(exc, path) from exc
+            del self._temporaries[path]
+        return targets
+
+
 def write_files_atomic(files: Mapping[Path, bytes | str]) -> list[Path]:
     """Write files that belong together so that either all are replaced or none is.
 
     Every file is first written in full to a temporary file beside its target (text as UTF-8,
     as given: use ``\\n`` line ends); if any write fails (disk full, file-size limit, interrupt),
     every temporary is removed and the error raised, and no target has changed. Only then are the
-    temporaries renamed onto their targets with ``os.replace``: a rename within a folder allocates
-    no data, so a full disk or a size limit cannot stop the renames part-way.
+    temporaries renamed onto their targets with ``os.replace`` (:class:`AtomicFiles`).
     """
-    temporaries: dict[Path, Path] = {}
-    try:
+    with AtomicFiles() as out:
         for path, content in files.items():
-            temporaries[Path(path)] = _write_temporary(Path(path), _encoded(content))
-        for path, tmp in list(temporaries.items()):
-            try:
-                os.replace(tmp, path)
-            except OSError as exc:  # e.g. the target is a folder
-                raise _naming(exc, path) from exc
-            del temporaries[path]
-    finally:
-        for tmp in temporaries.values():
-            tmp.unlink(missing_ok=True)
+            out.write(Path(path), content)
+        out.commit()
     return [Path(p) for p in files]
 
 
@@ -212,7 +399,70 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
 def csv_text(table: pd.DataFrame) -> str:
     """Deterministic CSV text: ``\\n`` line ends, no index, floats in shortest round-trip form
     (whole numbers in full: ``1630``, never ``1.63e+03``)."""
-    return table.to_csv(index=False, lineterminator="\n", float_format=_format_float)
+    out = io.StringIO()
+    _to_csv(table, out)
+    return out.getvalue()
+
+
+# Rows written per piece: each piece is one string of a few megabytes.
+_CSV_ROWS = 1 << 15
+# Only a cell with one of these can need quotes (QUOTE_MINIMAL, ``\\n`` line ends); the csv module decides.
+_CSV_SPECIAL = re.compile('[,"\r\n]')
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as the csv module writes it in a row of more than one field."""
+    if not _CSV_SPECIAL.search(value):
+        return value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([value, ""])
+    return out.getvalue()[: -len(",\n")]
+
+
+def _cell_format(column: pd.Series) -> Callable[[Any], str] | None:
+    """How ``DataFrame.to_csv(float_format=_format_float)`` writes a (non-missing) value of ``column``,
+    for the types the processed tables use; None for any other type (pandas then writes the table)."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        pd.api.types.is_object_dtype(dtype) and all(isinstance(v, str) for v in column.dropna())
+    ):
+        return _csv_field
+    if dtype == np.float64:
+        return _format_float
+    if dtype == np.int64 or dtype == np.bool_ or isinstance(dtype, pd.Int64Dtype):
+        return str
+    return None
+
+
+def _to_csv(table: pd.DataFrame, stream) -> None:
+    """Write ``table`` as ``table.to_csv(stream, index=False, lineterminator="\\n", float_format=_format_float)``
+    does, byte for byte, in pieces of ``_CSV_ROWS`` rows.
+
+    pandas formats and writes a million rows cell by cell and line by line (seconds per table); here each
+    distinct value of a piece's column is formatted once (``_csv_field``: quotes exactly where the csv
+    module puts them) and the piece's lines are joined in C. Tables of other types, of one column (where
+    the csv module quotes a lone empty cell) or with unusual column labels are left to pandas.
+    """
+    formats = [_cell_format(column) for _, column in table.items()]
+    labels = list(table.columns)
+    if (
+        len(labels) < 2
+        or None in formats
+        or not all(isinstance(c, str) for c in labels)
+        or len(set(labels)) < len(labels)
+    ):
+        table.to_csv(stream, index=False, lineterminator="\n", float_format=_format_float)
+        return
+    stream.write(",".join(_csv_field(label) for label in labels) + "\n")
+    for start in range(0, len(table), _CSV_ROWS):
+        piece = table.iloc[start : start + _CSV_ROWS]
+        cells = []
+        for (_, column), format_cell in zip(piece.items(), formats):
+            codes, distinct = pd.factorize(column, use_na_sentinel=True)
+            # Code -1 (a missing value) takes the last entry: the empty cell.
+            distinct = np.asarray(distinct, dtype=object)  # iterating a pandas array boxes cell by cell
+            cells.append(np.array([*map(format_cell, distinct), ""], dtype=object)[codes])
+        stream.write("\n".join(map(",".join, zip(*cells))) + "\n")
 
 
 # Whole numbers up to 2**53 are exact in a float: write them digit for digit.
@@ -223,12 +473,16 @@ def _format_float(value: float) -> str:
     if value.is_integer() and abs(value) <= _EXACT_WHOLE:
         return str(int(value))
     text = f"{value:.15g}"
-    return text if float(text) == value else repr(value)
+    # float(): the repr of a numpy float is «np.float64(0.30000000000000004)», not a number.
+    return text if float(text) == value else repr(float(value))
+
+
+_JSON_OPTIONS: dict[str, Any] = {"ensure_ascii": False, "indent": 2, "sort_keys": True, "allow_nan": False}
 
 
 def json_text(data: object) -> str:
     """JSON with sorted keys, indent 2 and a trailing newline (identical text for equal data)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return json.dumps(data, **_JSON_OPTIONS) + "\n"
 
 
 def write_json_atomic(data: object, path: str | Path) -> Path:
