@@ -20,7 +20,8 @@ What is wrapped (the routines the fits in ``antt.models`` go through; checked by
 
 * ``numpy.dot``: statsmodels' linear predictor and cross-products inside IRLS (BLAS gemv/gemm);
 * ``numpy.linalg``: ``lstsq`` (statsmodels' IRLS/WLS steps), ``svd`` (statsmodels' ``pinv_extended``,
-  i.e. the normalised covariance of GLM/WLS/OLS), ``solve`` (``antt.models.power.poisson_irls``),
+  i.e. the normalised covariance of GLM/WLS/OLS), ``solve`` (the variance step of
+  ``antt.models.power``; its IRLS solves its small systems itself, vectorised, in ``_solve_normal``),
   ``inv`` (HAC sandwich), ``eigh`` (negative binomial Hessian check), ``norm`` (scipy's BFGS), and
   the rest of the public dense routines for completeness (``pinv``, ``qr``, ``cholesky``, ``eig*``,
   ``det``, ``slogdet`` (its sign is left alone), ``multi_dot``, ...);

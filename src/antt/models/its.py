@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +207,7 @@ def _level_slope(prep: _Prepared) -> list[tuple[str, str, str]]:
     ]
 
 
-def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
+def _open_sides(prep: _Prepared, columns: Sequence[str] | None = None) -> dict[str, tuple[bool, bool]]:
     """Coefficients without a finite maximum-likelihood estimate: {column: (runs to −inf, runs to +inf)}.
 
     The Poisson likelihood never decreases along a direction d of the coefficients iff X d = 0 on the rows
@@ -215,7 +215,8 @@ def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
     MLE is on the boundary (some fitted means are 0: separation, e.g. no events after a step); then IRLS
     stops at an arbitrary large coefficient whose sign and standard error mean nothing. Coefficient j can
     run off to −inf (+inf) iff some such d has d_j < 0 (> 0): each question is a small linear programme.
-    Coefficients with a finite MLE are absent from the result.
+    Coefficients with a finite MLE are absent from the result. ``columns`` (default: all) limits the
+    questions to those coefficients; each answer is its own programme, so it does not depend on the others.
     """
     zero = prep.endog == 0
     if not zero.any():
@@ -240,6 +241,8 @@ def _open_sides(prep: _Prepared) -> dict[str, tuple[bool, bool]]:
         return {}
     out = {}
     for j, col in enumerate(prep.exog.columns):
+        if columns is not None and col not in columns:
+            continue
         unit = np.eye(x.shape[1])[j]
         sides = (lowest(unit) < -_LP_TOL, lowest(-unit) < -_LP_TOL)
         if any(sides):

@@ -200,17 +200,29 @@ def _check_design(design: Design) -> None:
         )
 
 
+#: ``_prepare``'s answers per design key: a table asks for the same design in every cell.
+_PREPARED: dict[tuple, its._Prepared] = {}
+
+
 def _prepare(design: Design) -> its._Prepared:
-    """``its._prepare`` on a dummy all-zero series of the design's years (the code ``fit_its`` runs)."""
-    years = np.arange(design.first_year, design.last_year + 1)
-    dummy = pd.DataFrame({"year": years, "count": np.zeros(len(years), dtype=int)})
-    return its._prepare(dummy, design.interventions, design.slopes, 0, None, "count")
+    """``its._prepare`` on a dummy all-zero series of the design's years (the code ``fit_its`` runs).
+
+    Memoised per ``design.key()`` (which holds everything ``its._prepare`` reads): callers must not modify it.
+    """
+    key = design.key()
+    if key not in _PREPARED:
+        if len(_PREPARED) > 1_000:
+            _PREPARED.clear()
+        years = np.arange(design.first_year, design.last_year + 1)
+        dummy = pd.DataFrame({"year": years, "count": np.zeros(len(years), dtype=int)})
+        _PREPARED[key] = its._prepare(dummy, design.interventions, design.slopes, 0, None, "count")
+    return _PREPARED[key]
 
 
 def design_matrix(design: Design) -> pd.DataFrame:
     """The design matrix ``fit_its`` fits for these years and interventions (columns intercept, time in
     years since ``first_year``, then ``level_<name>`` and, with slopes, ``slope_<name>`` per intervention)."""
-    return _prepare(design).exog
+    return _prepare(design).exog.copy()
 
 
 def _target(design: Design, intervention: str | None) -> str:
@@ -336,6 +348,16 @@ def simulate_counts(
     parameters (see the module docstring); ``common_drop=True`` uses the same random numbers whatever the
     drop, so that counts never increase with the drop.
     """
+    undropped, uniforms = _draw_counts(design, scenario, n_sim, seed, intervention, common_drop)
+    return _thin(undropped, uniforms, design, _target(design, intervention), scenario.relative_drop)
+
+
+def _draw_counts(
+    design: Design, scenario: Scenario, n_sim: int, seed: int, intervention: str | None, common_drop: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The random numbers of ``simulate_counts``: the counts before the target's drop, (n_sim, n_years), and
+    one uniform number per event from the target's start on (in row-major order of those cells). With
+    ``common_drop`` neither depends on the drop, so one draw serves every drop of a search."""
     n_sim = _check_n_sim(n_sim)
     target = _target(design, intervention)
     rng = np.random.default_rng(
@@ -357,13 +379,21 @@ def simulate_counts(
         k = scenario.dispersion
         lam = lam * rng.gamma(shape=1.0 / k, scale=k, size=shape)
     counts = rng.poisson(lam).astype(np.int64)
-    # Thinning: each event from the target's start on survives with probability 1 - drop, decided by its own
-    # uniform number (a thinned Poisson, or gamma–Poisson given lam, count keeps its form with mean scaled).
+    post = design.years >= design.interventions[target]
+    return counts, rng.random(int(counts[:, post].sum()))
+
+
+def _thin(undropped: np.ndarray, uniforms: np.ndarray, design: Design, target: str, drop: float) -> np.ndarray:
+    """Thinning: each event from the target's start on survives with probability 1 - drop, decided by its own
+    uniform number (a thinned Poisson, or gamma–Poisson given lam, count keeps its form with mean scaled)."""
+    counts = undropped.copy()
     post = design.years >= design.interventions[target]
     after = counts[:, post].ravel()
-    kept = rng.random(int(after.sum())) < 1.0 - scenario.relative_drop
-    cell = np.repeat(np.arange(after.size), after)
-    counts[:, post] = np.bincount(cell[kept], minlength=after.size).reshape(n_sim, int(post.sum()))
+    # The uniforms come cell by cell (row-major): a cell's survivors are the kept ones in its segment. A False
+    # appended at the end keeps every segment start a valid index; empty segments are set to 0 afterwards.
+    kept = np.append(uniforms < 1.0 - drop, False).view(np.uint8)
+    survivors = np.add.reduceat(kept, np.cumsum(after) - after, dtype=np.int64)
+    counts[:, post] = np.where(after > 0, survivors, 0).reshape(len(counts), int(post.sum()))
     return counts
 
 
@@ -395,36 +425,45 @@ def poisson_irls(
     fitted means). Linear predictors are floored at −30 so that separated fits (a segment of zeros) converge
     in deviance while their coefficient heads to −infinity, as in statsmodels. Starts from
     ``mu = (y + mean(y)) / 2`` (at least 0.01), as statsmodels; a series stops iterating once its deviance
-    changes by at most ``tol * (|deviance| + 0.1)``.
+    changes by at most ``tol * (|deviance| + 0.1)``. Each step solves ``(X' W X + 1e-12 I) b = X' W z`` for
+    all the series still iterating at once (``_irls_step``).
     """
     x = np.asarray(exog, dtype=float)
     y = np.atleast_2d(np.asarray(endog, dtype=float))
     n_series, p = y.shape[0], x.shape[1]
-    off = np.zeros_like(y) if offset is None else np.broadcast_to(np.asarray(offset, dtype=float), y.shape)
+    off = None if offset is None else np.broadcast_to(np.asarray(offset, dtype=float), y.shape)
     mu = np.maximum((y + y.mean(axis=1, keepdims=True)) / 2, 1e-2)
     eta = np.log(mu)
     beta = np.zeros((n_series, p))
     dev = _deviance(y, mu)
-    dev_old = np.full(n_series, np.inf)
     converged = np.zeros(n_series, dtype=bool)
-    active = np.arange(n_series)
-    ridge = 1e-12 * np.eye(p)
     outer = (x[:, :, None] * x[:, None, :]).reshape(len(x), p * p)  # row i: x_i x_i'; mu @ outer = X' diag(mu) X
+    # The series still iterating (``rows``) are kept packed in their own arrays, dropped as they converge.
+    rows, ya, offa, etaa, mua, b, deva = np.arange(n_series), y, off, eta, mu, beta, dev
+    dev_old = np.full(n_series, np.inf)
     for _ in range(max_iter):
-        ya, mua, etaa, offa = y[active], mu[active], eta[active], off[active]
-        z = etaa - offa + (ya - mua) / mua
-        xtwx = (mua @ outer).reshape(-1, p, p) + ridge
-        b = np.linalg.solve(xtwx, ((mua * z) @ x)[..., None])[..., 0]
-        etaa = np.maximum(b @ x.T + offa, _ETA_MIN)
+        z = (ya - mua) / mua
+        z += etaa if offa is None else etaa - offa  # working response eta - offset + (y - mu) / mu
+        b = _irls_step(x, outer, mua, z, ridge=1e-12)
+        etaa = b @ x.T
+        if offa is not None:
+            etaa += offa
+        np.maximum(etaa, _ETA_MIN, out=etaa)
         mua = np.exp(etaa)
         deva = _deviance(ya, mua)
-        beta[active], eta[active], mu[active], dev[active] = b, etaa, mua, deva
-        done = np.abs(deva - dev_old[active]) <= tol * (np.abs(deva) + 0.1)
-        dev_old[active] = deva
-        converged[active[done]] = True
-        active = active[~done]
-        if active.size == 0:
+        done = np.abs(deva - dev_old) <= tol * (np.abs(deva) + 0.1)
+        dev_old = deva
+        if done.any():
+            finished = rows[done]
+            beta[finished], eta[finished], mu[finished], dev[finished] = b[done], etaa[done], mua[done], deva[done]
+            converged[finished] = True
+            keep = np.flatnonzero(~done)
+            rows, ya, etaa, mua, b, deva = (a.take(keep, axis=0) for a in (rows, ya, etaa, mua, b, deva))
+            offa = None if offa is None else offa.take(keep, axis=0)
+            dev_old = deva
+        if rows.size == 0:
             break
+    beta[rows], eta[rows], mu[rows], dev[rows] = b, etaa, mua, deva  # not converged: the last iterate
     xtwx = (mu @ outer).reshape(-1, p, p)
     return {
         "params": beta,
@@ -437,10 +476,68 @@ def poisson_irls(
     }
 
 
+def _irls_step(x: np.ndarray, outer: np.ndarray, mu: np.ndarray, z: np.ndarray, ridge: float) -> np.ndarray:
+    """The IRLS update of each series (rows of ``mu`` and ``z``, (B, n)): the coefficients b solving
+    ``(X' W X + ridge I) b = X' W z`` with W = diag(mu); ``outer`` is (n, p * p), row i holding x_i x_i'.
+    Returns b, (B, p).
+
+    By the vectorised ``_solve_normal``. The rare series whose matrix is singular to working precision (a
+    pivot that is not positive: far-out separation in a badly scaled design) take the minimum-norm solution
+    (pseudo-inverse: nothing along the directions the data cannot determine); NaN input stays NaN.
+    """
+    # Coefficient-major (one series per column), as the vectorised solve reads them.
+    b = _solve_normal(outer.T @ mu.T, x.T @ (mu * z).T, ridge)
+    failed = np.flatnonzero(np.isnan(b[:, 0]))
+    if failed.size:
+        p = x.shape[1]
+        xtwx = (mu[failed] @ outer).reshape(-1, p, p) + ridge * np.eye(p)
+        rhs = (mu[failed] * z[failed]) @ x
+        finite = np.isfinite(xtwx).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1)
+        b[failed[finite]] = (np.linalg.pinv(xtwx[finite], hermitian=True) @ rhs[finite, :, None])[..., 0]
+    return b
+
+
+def _solve_normal(xtwx: np.ndarray, rhs: np.ndarray, ridge: float = 0.0) -> np.ndarray:
+    """Solve ``(X' W X + ridge I) b = rhs`` for B series at once, coefficient-major: ``xtwx`` (p * p, B) holds
+    the symmetric positive definite matrices X' W X flattened row-major, one series per column; ``rhs`` is
+    (p, B). Returns b as (B, p), NaN for a series whose elimination meets a pivot that is not positive (its
+    matrix is not positive definite to working precision). Both inputs are overwritten.
+
+    Gaussian elimination without pivoting on the upper triangle (LDL', stable for positive definite matrices),
+    vectorised over the series: with a few coefficients and many series this is several times faster than
+    ``numpy.linalg.solve``, which calls LAPACK once per series. It agrees with LAPACK's LU to rounding.
+    """
+    p = rhs.shape[0]
+    a = xtwx.reshape(p, p, -1)  # a[i, j]: entry (i, j) of every series, contiguous
+    diagonal = np.arange(p)
+    a[diagonal, diagonal] += ridge
+    b = rhs
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero pivot is caught below
+        for k in range(p - 1):
+            ratio = a[k, k + 1 :] / a[k, k]  # the pivot column, read from the pivot row (the matrix is symmetric)
+            for i in range(k + 1, p):
+                a[i, i:] -= ratio[i - k - 1] * a[k, i:]
+            b[k + 1 :] -= ratio * b[k]
+        for k in range(p - 1, -1, -1):
+            b[k] -= (a[k, k + 1 :] * b[k + 1 :]).sum(axis=0)
+            b[k] /= a[k, k]
+    positive = (a.diagonal() > 0).all(axis=1)  # the pivots; NaN is not positive
+    if not positive.all():
+        b[:, ~positive] = np.nan
+    return np.ascontiguousarray(b.T)
+
+
 def _deviance(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Poisson deviance of each row, ``2 sum(y log(y / mu) - (y - mu))`` with ``0 log 0 = 0``."""
+    ratio = y / mu
+    # Where y = 0 the ratio is 0 and becomes 1 (positive ratios are unchanged by adding 0): log(1) * 0 = 0 gives
+    # 0 log 0 without taking log(0), which numpy computes several times more slowly.
+    ratio += y == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return 2 * (term - (y - mu)).sum(axis=1)
+        term = np.log(ratio, out=ratio)
+    term *= y
+    term -= y - mu
+    return 2 * term.sum(axis=1)
 
 
 #: Open sides of the target column for a set of rows fitted as 0, memoised per (design, column, rows).
@@ -455,8 +552,8 @@ def _target_sides(prep: its._Prepared, key: tuple, column: str, separated_rows: 
     X d = 0 on the other rows and X d <= 0 on ``separated_rows``; they span the null space N of the other
     rows. If no vector of N moves ``column``, its MLE is finite. If N is a line, that line (oriented so that
     X d < 0 on ``separated_rows``) gives the side. Otherwise, or if the line contradicts the pattern, the
-    linear programmes of ``its._open_sides`` (the code ``fit_its`` runs) decide, on a series that is 0
-    exactly on ``separated_rows``.
+    linear programmes of ``its._open_sides`` (the code ``fit_its`` runs, asked about ``column`` only) decide,
+    on a series that is 0 exactly on ``separated_rows``.
     """
     cache_key = (key, column, separated_rows.tobytes())
     if cache_key in _SIDES_CACHE:
@@ -479,7 +576,7 @@ def _target_sides(prep: its._Prepared, key: tuple, column: str, separated_rows: 
             sides = (bool(v[j] < 0), bool(v[j] > 0))
     if sides is None:
         endog = np.where(separated_rows, 0.0, 1.0)
-        sides = its._open_sides(dataclasses.replace(prep, endog=endog)).get(column, (False, False))
+        sides = its._open_sides(dataclasses.replace(prep, endog=endog), [column]).get(column, (False, False))
     _SIDES_CACHE[cache_key] = sides
     return sides
 
@@ -504,6 +601,11 @@ def detect_drops(
       p-value (computed for the other rows only, else NaN); ``p_headline``: the one the headline uses;
     * ``detected``: ``p_headline < alpha`` and the rate ratio below 1.
     """
+    return pd.DataFrame(_decisions(counts, design, intervention, alpha))
+
+
+def _decisions(counts: np.ndarray, design: Design, intervention: str | None, alpha: float) -> dict[str, np.ndarray]:
+    """The columns of ``detect_drops`` as arrays: the power tables count two of them, without a DataFrame."""
     alpha = check_alpha(alpha)
     target = _target(design, intervention)
     prep = _prepare(design)
@@ -535,9 +637,9 @@ def detect_drops(
         sides = np.zeros((len(yy), 2), dtype=bool)
         rows = np.flatnonzero(separated.any(axis=1))
         if rows.size:
-            patterns, which = np.unique(separated[rows], axis=0, return_inverse=True)
+            patterns, which = _unique_rows(separated[rows])
             key = design.key()
-            sides[rows] = np.array([_target_sides(prep, key, column, pattern) for pattern in patterns])[which.ravel()]
+            sides[rows] = np.array([_target_sides(prep, key, column, pattern) for pattern in patterns])[which]
         st = np.where(sides.all(axis=1), NOT_IDENTIFIED, np.where(sides.any(axis=1), BOUNDARY, ESTIMATED))
         b = full["params"][:, j]
         c = np.where(st == ESTIMATED, b, np.where(st == BOUNDARY, np.where(sides[:, 0], -np.inf, np.inf), np.nan))
@@ -558,18 +660,28 @@ def detect_drops(
         wald_p[has_events], lr_p[has_events] = wp, lp
     p_head = np.where(status == ESTIMATED, wald_p, lr_p)
     detected = (p_head < alpha) & (coef < 0)
-    return pd.DataFrame(
-        {
-            "events": y.sum(axis=1).astype(np.int64),
-            "status": status,
-            "coef": coef,
-            "scale": scale,
-            "p_value": wald_p,
-            "lr_p_value": lr_p,
-            "p_headline": p_head,
-            "detected": detected,
-        }
-    )
+    return {
+        "events": y.sum(axis=1).astype(np.int64),
+        "status": status,
+        "coef": coef,
+        "scale": scale,
+        "p_value": wald_p,
+        "lr_p_value": lr_p,
+        "p_headline": p_head,
+        "detected": detected,
+    }
+
+
+def _unique_rows(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean (R, n) array and, for each row, the index of its distinct row.
+
+    As ``numpy.unique(flags, axis=0, return_inverse=True)`` up to the order of the distinct rows, but sorting
+    one packed byte string per row instead of the rows themselves, which is much faster.
+    """
+    packed = np.packbits(flags, axis=1)
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    return flags[first], which.ravel()
 
 
 def _lr_p(drop: np.ndarray, scale: np.ndarray, quasi: bool, reference: str, df_resid: float) -> np.ndarray:
@@ -616,9 +728,10 @@ class PowerResult:
 def _power_from_counts(
     counts: np.ndarray, design: Design, target: str, scenario: Scenario, alpha: float, seed: int
 ) -> PowerResult:
-    decisions = detect_drops(counts, design, target, alpha)
-    n_sim = len(decisions)
+    decisions = _decisions(counts, design, target, alpha)
+    n_sim = len(decisions["detected"])
     detected = int(decisions["detected"].sum())
+    statuses, how_many = np.unique(decisions["status"].astype(str), return_counts=True)
     p = detected / n_sim
     return PowerResult(
         design=design,
@@ -630,7 +743,7 @@ def _power_from_counts(
         n_sim=n_sim,
         detected=detected,
         seed=seed,
-        statuses={str(k): int(v) for k, v in decisions["status"].value_counts().sort_index().items()},
+        statuses={str(k): int(v) for k, v in zip(statuses, how_many)},
     )
 
 
@@ -821,11 +934,16 @@ def minimum_detectable_drop(
     seed = _check_seed(seed)
     cache: dict[int, PowerResult] = {}
 
+    def scenario(drop: float) -> Scenario:
+        return Scenario(baseline_rate, drop, trend, dispersion, ar1_rho, ar1_sd, other_effects or {})
+
+    # Common random numbers: the draw does not depend on the drop, so it is made once and thinned per drop.
+    undropped, uniforms = _draw_counts(design, scenario(grid[-1]), n_sim, seed, target, common_drop=True)
+
     def at(k: int) -> PowerResult:
         if k not in cache:
-            scenario = Scenario(baseline_rate, grid[k], trend, dispersion, ar1_rho, ar1_sd, other_effects or {})
-            counts = simulate_counts(design, scenario, n_sim, seed, target, common_drop=True)
-            cache[k] = _power_from_counts(counts, design, target, scenario, alpha, seed)
+            counts = _thin(undropped, uniforms, design, target, grid[k])
+            cache[k] = _power_from_counts(counts, design, target, scenario(grid[k]), alpha, seed)
         return cache[k]
 
     lo, hi = -1, len(grid) - 1  # power(lo) < target (virtual), power(hi) >= target once checked
