@@ -136,6 +136,33 @@ def test_abandoned_staging_folders_are_removed(tmp_path):
     assert not folder.exists()
 
 
+def test_a_folder_being_made_is_not_taken_for_abandoned_unless_it_is_old(tmp_path):
+    outputs = _outputs(tmp_path)
+    base = outputs.root / publish.STAGING
+    fresh, old = base / f"{publish.NEW_RUN}fresh", base / f"{publish.NEW_RUN}old"
+    for folder in (fresh, old):
+        folder.mkdir(parents=True)
+    os.utime(old, (1, 1))
+    with publish.run_folder(outputs) as folder:
+        assert folder.name.startswith("run-") and (folder / ".lock").exists()
+        assert fresh.exists() and not old.exists()
+
+
+def _runs_in_a_row(root: str, times: int) -> int:
+    outputs = publish.Outputs(Path(root), Path(root) / "processed", "")
+    for _ in range(times):
+        with publish.run_folder(outputs) as folder:
+            (folder / "x").write_text("x", encoding="utf-8")
+    return times
+
+
+def test_runs_starting_at_the_same_time_each_keep_their_folder(tmp_path):
+    """Two runs making and cleaning up staging folders at the same moments: none removes the other's (this
+    failed once: a run took the folder another had just made, before its lock, for an abandoned one)."""
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        assert pool.starmap(_runs_in_a_row, [(str(tmp_path / "reports"), 200)] * 2) == [200, 200]
+
+
 def test_logical_names_do_not_depend_on_where_the_files_are(tmp_path):
     from antt import paths
 

@@ -27,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -237,14 +238,13 @@ def run_folder(outputs: Outputs) -> Iterator[Path]:
     """A private staging folder for one run (removed at the end, whatever happens).
 
     Each run holds a lock on its folder; folders left by runs that were killed (lock free) are
-    removed when the next run starts.
+    removed when the next run starts. A folder is locked before it takes its ``run-`` name, so a run
+    starting at the same moment never takes another's new folder for an abandoned one.
     """
     base = outputs.root / STAGING
-    base.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(base)
-    folder = Path(tempfile.mkdtemp(prefix="run-", dir=base))
-    with open(folder / ".lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    folder, handle = _new_locked_folder(base)
+    with handle:
         try:
             yield folder
         finally:
@@ -253,16 +253,46 @@ def run_folder(outputs: Outputs) -> Iterator[Path]:
                 base.rmdir()  # only when no other run is using it
 
 
-def _remove_abandoned(base: Path) -> None:
-    for folder in base.glob("run-*"):
+def _new_locked_folder(base: Path, tries: int = 10):
+    """A new ``run-…`` folder under ``base`` and the open, locked handle of its ``.lock``."""
+    for _ in range(tries):
         try:
-            with open(folder / ".lock", "a+b") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            base.mkdir(parents=True, exist_ok=True)
+            new = Path(tempfile.mkdtemp(prefix=NEW_RUN, dir=base))
+        except (FileNotFoundError, FileExistsError):  # another run removed the empty base folder in between
+            continue
+        handle = open(new / ".lock", "a+b")  # noqa: SIM115 — held for the whole run by the caller
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        folder = new.with_name("run-" + new.name.removeprefix(NEW_RUN))
+        os.rename(new, folder)
+        return folder, handle
+    raise OSError(errno.ENOENT, "could not create a staging folder", str(base))
+
+
+NEW_RUN = "new-"
+#: A folder still named ``new-…`` after this long belongs to a run killed while it was being made.
+NEW_RUN_SECONDS = 60
+
+
+def _remove_abandoned(base: Path) -> None:
+    try:
+        folders = sorted(base.iterdir())
+    except FileNotFoundError:  # none yet, or another run just removed the empty folder
+        return
+    for folder in folders:
+        if folder.name.startswith("run-"):
+            try:
+                with open(folder / ".lock", "rb") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    shutil.rmtree(folder, ignore_errors=True)
+            except BlockingIOError:
+                continue  # a live run
+            except OSError:
                 shutil.rmtree(folder, ignore_errors=True)
-        except BlockingIOError:
-            continue  # a live run
-        except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
+        elif folder.name.startswith(NEW_RUN):
+            with contextlib.suppress(OSError):
+                if time.time() - folder.stat().st_mtime > NEW_RUN_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) -> dict[str, Any]:
