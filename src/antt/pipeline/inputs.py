@@ -238,8 +238,7 @@ def key(notebook: Path, params: dict[str, Any], recorded: list[str], processed_d
     digest.update(notebook.read_bytes())
     digest.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
     for name in sorted(set(recorded) | set(render_inputs()) | set(ALWAYS)):
-        digest.update(name.encode() + b"\0")
-        digest.update(_content_digest(resolve(name.removeprefix(LISTING), processed_dir), name.startswith(LISTING)))
+        digest.update(name.encode() + b"\0" + _named_digest(name, processed_dir))
     for name, value in sorted(params.items()):
         if name.endswith(("_path", "_dir")) and value:
             path = (Path(str(value)) if Path(str(value)).is_absolute() else paths.ROOT / str(value)).resolve()
@@ -251,10 +250,12 @@ def key(notebook: Path, params: dict[str, Any], recorded: list[str], processed_d
 def digests(recorded: list[str], processed_dir: Path) -> dict[str, str]:
     """Logical name → SHA-256 (hex) of what it means here and now: a worker's record of what it read, which the
     client compares with its own files (the workers must run the same checkout)."""
-    return {
-        name: _content_digest(resolve(name.removeprefix(LISTING), processed_dir), name.startswith(LISTING)).hex()
-        for name in recorded
-    }
+    return {name: _named_digest(name, processed_dir).hex() for name in recorded}
+
+
+def _named_digest(name: str, processed_dir: Path) -> bytes:
+    """The digest of what the logical ``name`` (a file, or a ``listing:`` of a folder) means now."""
+    return _content_digest(resolve(name.removeprefix(LISTING), processed_dir), name.startswith(LISTING))
 
 
 def _content_digest(path: Path, listing: bool) -> bytes:

@@ -309,7 +309,6 @@ class _Run:
         self.by_name = {j.name: j for j in jobs}
         self.failure: str | None = None
         self.ran: list[str] = []
-        self.candidates: set[str] = set()
         self.scheduler = scheduler  # --scheduler; else DASK_SCHEDULER_ADDRESS; else a local cluster
         self.run_id = uuid.uuid4().hex  # task keys unique on a cluster shared by several runs and users
         self.futures: dict[str, Any] = {}  # job name → its task (kept: later jobs may depend on it)
@@ -372,7 +371,6 @@ class _Run:
     # -- execution ------------------------------------------------------------------------------
     def execute(self) -> list[str]:
         candidates = self._will_run()
-        self.candidates = {j.name for j in candidates}
         if not candidates:
             for job in self.jobs:
                 self.state[job.name] = "cached"
