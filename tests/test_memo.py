@@ -3,6 +3,7 @@ jobs running at the same time compute a result once; a power plan is the same fr
 
 import multiprocessing
 import pickle
+from pathlib import Path
 
 import pandas as pd
 
@@ -101,3 +102,50 @@ def test_the_power_plan_key_covers_all_the_code_it_runs():
     closure = {f for f in inputs.import_closure(["antt.models.power"]) if not f.endswith("__init__.py")}
     listed = {path.relative_to(inputs.PACKAGE).as_posix() for path in intervention.MODEL_CODE}
     assert listed == closure
+
+
+def test_a_shared_power_figure_is_the_one_drawn_for_each_commune(tmp_path, monkeypatch):
+    """Two communes with the same design share one drawing of the power heatmap (it depends on the design
+    only); the files written from the cache are byte-identical to a fresh drawing, and the commune's own
+    figures are still drawn for each commune."""
+    from antt.analyses import intervention
+    from antt.data import clean, codebook
+
+    code_book = codebook.load_indicators()
+    interventions = {"Ba không với ma túy": 2022}
+    plan = intervention.power_plan(interventions, [[2012, 2025]], [5.0], [0.5], n_sim=20, seed=3)
+
+    def draw(commune: str, folder: Path) -> dict:
+        figures_table = intervention.commune_figures(clean.load_indicators(), commune)
+        series = intervention.series_from_indicators(figures_table, "new_drug_addicts")
+        analysis = intervention.analyse(series, interventions, "new addicts", 0.05)
+        return intervention.make_figures(
+            figures_table, interventions, analysis, plan, code_book, "Source", "en", folder, "c"
+        )
+
+    monkeypatch.setenv("ANTT_SHARED_CACHE", "none")
+    fresh = draw("Ngọc Lũ", tmp_path / "fresh")
+    monkeypatch.setenv("ANTT_SHARED_CACHE", str(tmp_path / "cache"))
+    first = draw("Ngọc Lũ", tmp_path / "first")
+    drawn = []
+    monkeypatch.setattr(intervention, "_power_figure", lambda *args: drawn.append(args))  # must not be called
+    second = draw("Công Lý", tmp_path / "second")
+    assert drawn == [] and set(first) == set(fresh) and "power" in second
+    for ext in ("png", "svg"):
+        assert first["power"][ext].read_bytes() == fresh["power"][ext].read_bytes()
+        assert second["power"][ext].read_bytes() == fresh["power"][ext].read_bytes()
+        assert first["timeline"][ext].read_bytes() == fresh["timeline"][ext].read_bytes()
+    assert (first["power"]["title"], first["power"]["caption"]) == (fresh["power"]["title"], fresh["power"]["caption"])
+
+
+def test_the_power_figure_key_covers_all_the_code_it_runs():
+    """FIGURE_CODE is the import closure of the module that draws the power figure and of the figures module
+    (the package's __init__ files aside), and the catalogue its words come from."""
+    from antt import paths
+    from antt.analyses import intervention
+    from antt.pipeline import inputs
+
+    closure = inputs.import_closure(["antt.analyses.intervention", "antt.reporting.figures"])
+    code = {f for f in closure if not f.endswith("__init__.py")}
+    listed = {path.relative_to(inputs.PACKAGE).as_posix() for path in intervention.FIGURE_CODE[:-1]}
+    assert listed == code and intervention.FIGURE_CODE[-1] == paths.CODEBOOK / "labels.csv"

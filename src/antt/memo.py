@@ -41,24 +41,32 @@ def folder() -> Path | None:
     return Path(setting) if setting else DEFAULT
 
 
-def key(name: str, arguments: dict, code: tuple[Path, ...]) -> str:
-    """SHA-256 of the name, the arguments (as sorted JSON), the code's source files and the library versions."""
+def key(name: str, arguments: dict, code: tuple[Path, ...], libraries: tuple[str, ...] = LIBRARIES) -> str:
+    """SHA-256 of the name, the arguments (as sorted JSON), the code's source files and the versions of
+    ``libraries``."""
     digest = hashlib.sha256(name.encode() + b"\0")
     digest.update(json.dumps(arguments, sort_keys=True, ensure_ascii=False, default=repr).encode() + b"\0")
     for file in sorted(code):
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    for library in LIBRARIES:
+    for library in libraries:
         digest.update(f"{library}={metadata.version(library)}\0".encode())
     return digest.hexdigest()
 
 
-def shared(name: str, arguments: dict, code: tuple[Path, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, or the result it gave before for the same name, arguments and code (see the module)."""
+def shared(
+    name: str,
+    arguments: dict,
+    code: tuple[Path, ...],
+    compute: Callable[[], T],
+    libraries: tuple[str, ...] = LIBRARIES,
+) -> T:
+    """``compute()``, or the result it gave before for the same name, arguments, code and versions of
+    ``libraries`` (see the module)."""
     where = folder()
     if where is None:
         return compute()
     where.mkdir(parents=True, exist_ok=True)
-    target = where / f"{key(name, arguments, code)}.pickle"
+    target = where / f"{key(name, arguments, code, libraries)}.pickle"
     with open(target.with_suffix(".lock"), "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a job computing this result holds it; the others wait, then read
         with contextlib.suppress(FileNotFoundError, EOFError, pickle.UnpicklingError), open(target, "rb") as handle:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from antt import jsonable as jsonable_module
-from antt import memo
+from antt import memo, paths
 from antt.data import series
 from antt.data.series import LoadedSeries
 from antt.models import _common as common_module
@@ -182,6 +182,39 @@ MODEL_CODE = tuple(
     Path(module.__file__)
     for module in (power_module, its_module, sufficiency_module, common_module, notes_module, jsonable_module)
 )
+
+#: The code and words a shared figure depends on (part of the key of its shared result): this module and
+#: ``antt.reporting.figures`` with the ``antt`` modules they import, at any depth (a test keeps the list
+#: complete), and the catalogue of words.
+FIGURE_CODE = tuple(
+    Path(jsonable_module.__file__).parent / name
+    for name in (
+        "analyses/intervention.py",
+        "data/clean.py",
+        "data/codebook.py",
+        "data/datapackage.py",
+        "data/io.py",
+        "data/schemas.py",
+        "data/series.py",
+        "errors.py",
+        "jsonable.py",
+        "memo.py",
+        "models/_common.py",
+        "models/counts.py",
+        "models/its.py",
+        "models/notes.py",
+        "models/power.py",
+        "models/sufficiency.py",
+        "numerals.py",
+        "paths.py",
+        "reporting/display.py",
+        "reporting/estimates.py",
+        "reporting/figures.py",
+        "reporting/language.py",
+        "reporting/provenance.py",
+        "text.py",
+    )
+) + (paths.CODEBOOK / "labels.csv",)
 
 
 def power_plan(
@@ -434,9 +467,22 @@ def make_figures(
     if analysis.fitted:
         ylabel = outcome_label[:1].upper() + outcome_label[1:] if outcome_label else None
         out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang, ylabel)
+    drawn = {name: figures.render(fig) for name, fig in out.items()}
     if not plan.table.empty:
-        out["power"] = _power_figure(plan, interventions, lang)
-    return {name: figures.export(fig, figures.stem(prefix, name, lang), out_dir) for name, fig in out.items()}
+        # Depends on the design only, not on the commune: drawn once for a sweep (antt.memo).
+        drawn["power"] = memo.shared(
+            "intervention.power_figure",
+            {
+                "table": plan.table.to_csv(index=False, float_format="%.17g"),
+                "target": plan.target,
+                "interventions": interventions,
+                "lang": lang,
+            },
+            FIGURE_CODE,
+            lambda: figures.render(_power_figure(plan, interventions, lang)),
+            libraries=memo.LIBRARIES + ("matplotlib", "seaborn", "Babel"),
+        )
+    return {name: figures.write(data, figures.stem(prefix, name, lang), out_dir) for name, data in drawn.items()}
 
 
 # ---------------------------------------------------------------- findings

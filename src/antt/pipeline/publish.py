@@ -248,9 +248,9 @@ def run_folder(outputs: Outputs) -> Iterator[Path]:
         try:
             yield folder
         finally:
+            # The (git-ignored) base folder stays: removing it when empty let two runs starting in a loop
+            # remove it under each other's feet until one gave up (make test caught it under load).
             shutil.rmtree(folder, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                base.rmdir()  # only when no other run is using it
 
 
 def _new_locked_folder(base: Path, tries: int = 10):
@@ -259,7 +259,7 @@ def _new_locked_folder(base: Path, tries: int = 10):
         try:
             base.mkdir(parents=True, exist_ok=True)
             new = Path(tempfile.mkdtemp(prefix=NEW_RUN, dir=base))
-        except (FileNotFoundError, FileExistsError):  # another run removed the empty base folder in between
+        except (FileNotFoundError, FileExistsError):  # someone removed the base folder in between (make clean)
             continue
         handle = open(new / ".lock", "a+b")  # noqa: SIM115 — held for the whole run by the caller
         fcntl.flock(handle, fcntl.LOCK_EX)

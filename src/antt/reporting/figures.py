@@ -126,36 +126,59 @@ def stem(prefix: str, name: str, lang: str) -> str:
     return f"{prefix}_{name}.{lang}"
 
 
-def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Any]:
-    """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``. Returns
-    the two paths ("png", "svg") and the figure's words as drawn, for the page's alt text and caption:
+def render(fig: Figure, dpi: int = 200) -> dict[str, Any]:
+    """``fig`` drawn as PNG and SVG bytes (the same bytes on every run and machine), then closed. Returns
+    "png" and "svg" (bytes) and the figure's words as drawn, for the page's alt text and caption:
     "title" (its title) and "caption" (its source and method line), each on one line."""
     if dpi < MIN_DPI:
         raise ValueError(f"dpi={dpi} is below the minimum {MIN_DPI}")
+    try:
+        drawn: dict[str, Any] = {}
+        with _clean_rc({**theme_rc(), **EXPORT_RC}):
+            # Lay the figure out once for both formats (constrained layout is half the cost of a save).
+            fig.draw_without_rendering()
+            fig.set_layout_engine("none")
+            for ext, meta in METADATA.items():
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=ext, dpi=dpi, metadata=meta)
+                drawn[ext] = stable_svg(buffer.getvalue()) if ext == "svg" else buffer.getvalue()
+        return {**drawn, **_words(fig)}
+    finally:
+        plt.close(fig)
+
+
+def write(rendered: Mapping[str, Any], name: str, out_dir: str | os.PathLike) -> dict[str, Any]:
+    """Write a ``render`` result as ``name.png`` and ``name.svg`` in ``out_dir`` (both staged, then both
+    replaced). Returns the two paths ("png", "svg") and the figure's words ("title", "caption")."""
     if not name or name.startswith(".") or Path(name).name != name:
         raise ValueError(f"figure name {name!r} must be a plain file stem (no folders, no leading dot)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staged: dict[str, Path] = {}
     try:
-        with _clean_rc({**theme_rc(), **EXPORT_RC}):
-            for ext, meta in METADATA.items():  # stage both, then replace both
-                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}.tmp", dir=out)
-                staged[ext] = Path(tmp)
-                buffer = io.BytesIO()
-                fig.savefig(buffer, format=ext, dpi=dpi, metadata=meta)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(stable_svg(buffer.getvalue()) if ext == "svg" else buffer.getvalue())
-                os.chmod(tmp, 0o644)
+        for ext in METADATA:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=f".{ext}.tmp", dir=out)
+            staged[ext] = Path(tmp)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(rendered[ext])
+            os.chmod(tmp, 0o644)
         paths: dict[str, Any] = {}
         for ext, tmp in staged.items():
             paths[ext] = out / f"{name}.{ext}"
             os.replace(tmp, paths[ext])
-        return {**paths, **_words(fig)}
+        return {**paths, "title": rendered["title"], "caption": rendered["caption"]}
     finally:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
+
+
+def export(fig: Figure, name: str, out_dir: str | os.PathLike, dpi: int = 200) -> dict[str, Any]:
+    """Write ``name.png`` and ``name.svg`` (byte-identical on rerun, atomically) and close ``fig``. Returns
+    the two paths ("png", "svg") and the figure's words as drawn ("title", "caption"; see ``render``)."""
+    if not name or name.startswith(".") or Path(name).name != name:
         plt.close(fig)
+        raise ValueError(f"figure name {name!r} must be a plain file stem (no folders, no leading dot)")
+    return write(render(fig, dpi), name, out_dir)
 
 
 # Ids matplotlib derives from a hash of full-precision coordinates (clip paths, glyphs), and any
