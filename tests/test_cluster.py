@@ -120,3 +120,17 @@ def test_an_unreachable_scheduler_is_one_error_line(toy_project):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in errors[0]
+
+
+def test_a_helper_thread_that_fails_in_a_worker_is_one_warning_line(capsys, monkeypatch):
+    """A kernel client's helper thread that dies (once: a heartbeat thread's socket under load) must not
+    print a traceback on the run's console; the job's result does not depend on it."""
+    import threading
+
+    from antt.pipeline import worker
+
+    monkeypatch.setattr(threading, "excepthook", worker._one_line_warning)
+    thread = threading.Thread(target=lambda: 1 / 0, name="heartbeat")
+    thread.start()
+    thread.join()
+    assert capsys.readouterr().err == "warning: worker heartbeat: ZeroDivisionError: division by zero\n"

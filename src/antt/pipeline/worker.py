@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class WorkerState:
     """The zygote, a spare kernel and the printer of one worker process."""
 
     def __init__(self):
+        threading.excepthook = _one_line_warning
         self.lock = threading.Lock()
         self.spare: dict[str, Any] = {}  # kernel name → started kernel (or the exception its start raised)
         self.spare_threads: list[threading.Thread] = []
@@ -117,6 +119,16 @@ class WorkerState:
             self.printer.close()
             self.printer = None
         forking.stop()
+
+
+def _one_line_warning(args: threading.ExceptHookArgs) -> None:
+    """An exception that ends a helper thread of the worker (e.g. a kernel client's heartbeat thread that
+    could not make its socket while its kernel was being stopped; seen once under load) is one warning line
+    on the run's console, not a traceback: the job's result does not depend on it."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    print(f"warning: worker {name}: {args.exc_type.__name__}: {args.exc_value}", file=sys.stderr)
 
 
 _state: WorkerState | None = None
