@@ -36,6 +36,7 @@ def test_data_dictionary_matches_the_schemas():
         "indicators": schemas.INDICATORS,
         "quality": schemas.QUALITY,
         "series": schemas.SERIES,
+        "panel": schemas.PANEL,
     }.items():
         documented = list(columns.loc[columns["table"] == table, "column"])
         assert documented == list(schema.columns), f"data/codebook/columns.csv disagrees with the {table} schema"

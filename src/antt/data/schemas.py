@@ -293,3 +293,20 @@ SERIES = pa.DataFrameSchema(
     },
     strict=True,
 )
+
+# Commune-year counts of a panel of communes (comparison designs); see data/codebook/columns.csv and
+# antt.data.panel. ``adoption_year`` is a required column whose cells may be empty (not adopted).
+PANEL = pa.DataFrameSchema(
+    {
+        "source_id": pa.Column(str, NON_EMPTY),
+        "commune": pa.Column(str, NON_EMPTY),
+        "district": pa.Column(str, NON_EMPTY),
+        "province": pa.Column(str, NON_EMPTY),
+        "indicator": pa.Column(str, pa.Check.str_matches(KEY)),
+        "year": pa.Column(int, pa.Check.in_range(1900, 2100), coerce=True),
+        "count": pa.Column(int, pa.Check.ge(0), coerce=True),
+        "population": pa.Column(float, pa.Check.gt(0), nullable=True, coerce=True, required=False),
+        "adoption_year": pa.Column("Int64", pa.Check.in_range(1900, 2100), nullable=True, coerce=True),
+    },
+    strict=True,
+)
