@@ -57,7 +57,10 @@ def connect(address: str | None, workers: int) -> Iterator[Client]:
                     processes=True,
                     dashboard_address=None,
                     scheduler_port=0,
-                    silence_logs=logging.ERROR,
+                    # A local worker's own errors (e.g. "failed to communicate with scheduler during heartbeat"
+                    # while the run closes the cluster after a failed job) are not the user's to act on: a job's
+                    # failure reaches the console through its result, as one line.
+                    silence_logs=logging.CRITICAL,
                 )
             )
             client = stack.enter_context(Client(cluster, set_as_default=True))
