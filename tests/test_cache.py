@@ -118,6 +118,7 @@ def test_exactly_the_dependent_jobs_rerun(toy_project):
 
 NGOC_LU, CONG_LY = "03_intervention_effect__ngoc-lu", "03_intervention_effect__cong-ly"
 CLEAN, PROVINCE, VALIDATION = "01_clean_source_statistics", "02_province_results", "04_method_validation"
+COMPARE, DEMONSTRATION = "05_compare_communes__ngoc-lu", "05_compare_communes__mo-phong-01"
 # input -> the real jobs whose recorded reads include it (the notebooks' own files aside)
 READ_BY = {
     "README.md": set(),
@@ -126,14 +127,17 @@ READ_BY = {
     "data/processed/indicators.csv": {PROVINCE, NGOC_LU, CONG_LY},
     "data/codebook/ratios.csv": {PROVINCE},
     "antt/analyses/province.py": {PROVINCE},  # 03 reads the source line from antt.reporting.provenance
-    "antt/data/clean.py": {CLEAN, PROVINCE, NGOC_LU, CONG_LY},
+    "antt/data/clean.py": {CLEAN, PROVINCE, NGOC_LU, CONG_LY, COMPARE, DEMONSTRATION},
     "antt/models/validation.py": {VALIDATION},
+    "antt/data/panel.py": {COMPARE, DEMONSTRATION},
+    "data/examples/simulated-panel/panel.csv": {DEMONSTRATION},
+    "data/examples/simulated-panel/truth.csv": {DEMONSTRATION},
 }
 
 
 def test_each_input_is_recorded_for_exactly_the_jobs_that_read_it():
     manifest = json.loads((ROOT / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest) == {CLEAN, PROVINCE, NGOC_LU, CONG_LY, VALIDATION}
+    assert set(manifest) == {CLEAN, PROVINCE, NGOC_LU, CONG_LY, VALIDATION, COMPARE, DEMONSTRATION}
     wrong = {
         name: sorted(job for job, entry in manifest.items() if name in entry["reads"])
         for name, jobs in READ_BY.items()

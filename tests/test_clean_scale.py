@@ -275,6 +275,27 @@ QUALITY_INDICATORS = {
 }
 
 
+def test_one_figure_per_kind_of_place_has_the_row_by_row_types():
+    """Found by hypothesis: a table whose only place is a province (no district) gave a text column where the
+    row-by-row build gives object. One valid figure per place of the pool, alone in its table."""
+    import itertools
+
+    checked = 0
+    for place in PLACES:
+        for raw_text, indicator, year in itertools.product(RAW_TEXTS, INDICATORS, YEARS):
+            row = {"figure_id": "f-0", "source_id": "src-a", "paragraph": "1", "raw_text": raw_text}
+            row |= {"indicator": indicator, "place": place, "period_start": year, "period_end": year}
+            row |= {"period_basis": "stated", "unit": "người"}
+            raw = clean.RawData(SOURCES, pd.DataFrame([row], dtype="str"), pd.DataFrame())
+            if first_error(raw, CODEBOOK) is None:
+                pd.testing.assert_frame_equal(
+                    clean.build_indicators(raw, CODEBOOK), reference_indicators(raw, CODEBOOK)
+                )
+                checked += 1
+                break
+    assert checked >= 3
+
+
 @st.composite
 def indicator_tables(draw) -> pd.DataFrame:
     rows = []

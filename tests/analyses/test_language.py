@@ -73,7 +73,7 @@ def test_an_unknown_language_is_refused():
 
 
 # ---------------------------------------------------------------- the catalogue
-KEY_PREFIX = re.compile(r"(prov|its|clean|val|html|fig|method_name|power)_[a-z0-9_\-]+")
+KEY_PREFIX = re.compile(r"(prov|its|clean|val|html|fig|method_name|power|cmp)_[a-z0-9_\-]+")
 
 
 def _keys_in(path) -> set[str]:
@@ -85,7 +85,12 @@ def _keys_in(path) -> set[str]:
             arg = node.args[0] if node.args else None
             options = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
             keys |= {o.value for o in options if isinstance(o, ast.Constant) and isinstance(o.value, str)}
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY_PREFIX.fullmatch(node.value):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and KEY_PREFIX.fullmatch(node.value)
+            and not node.value.endswith("_")  # "cmp_design_" is the head of an f-string key, built at run time
+        ):
             keys.add(node.value)
     return keys
 
@@ -100,6 +105,25 @@ def _used_keys() -> set[str]:
     keys |= {k for k in _catalogue().index if k.startswith(("val_scenario_", "val_short_"))}
     for path in (SRC / "models").glob("*.py"):
         keys |= set(re.findall(r'Note\("([a-z_]+)"', path.read_text(encoding="utf-8")))
+    # Notebook 05: a word per design, per design check's problem (antt.models.comparison.Problem) and per scale.
+    from antt.models import comparison
+
+    source = (SRC / "models" / "comparison.py").read_text(encoding="utf-8")
+    keys |= {f"cmp_problem_{k}" for k in re.findall(r'Problem\(\s*"([a-z_]+)"', source)} - {
+        "cmp_problem_design_not_identified"
+    }
+    keys |= {f"cmp_{part}_{d}" for part in ("design", "assume", "method") for d in comparison.DESIGNS}
+    keys |= {f"cmp_scale_{s}" for s in (comparison.SCALE_COUNT, comparison.SCALE_RATE)}
+    keys |= {
+        f"cmp_{k}_{v}"
+        for k, v in (
+            ("group", "treated"),
+            ("group", "comparison"),
+            ("side", "before"),
+            ("side", "after"),
+            ("side", "all"),
+        )
+    }
     return keys
 
 

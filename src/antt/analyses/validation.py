@@ -391,6 +391,9 @@ def findings(study, refusal: dict[str, str], thumbnail: dict[str, str]) -> dict[
     plain_words = {lang: plain(study, lang) for lang in LANGS}
     return {
         "simulated": True,
+        # Listed with the demonstrations on simulated data, apart from the findings about the article (the index),
+        # and left out of the one-page summary of those findings.
+        "demonstration": True,
         "n_sim": study.n_sim,
         "true_rate_ratio": study.true_rr,
         "alpha": alpha,

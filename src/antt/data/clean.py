@@ -303,9 +303,9 @@ def build_indicators(raw: RawData, codebook: pd.DataFrame, figures_path: str | P
             "needs_review": pd.Series([p.needs_review for p in parsed], dtype=bool),
         }
     ).take(text_codes)
-    place_table = pd.DataFrame({f: pd.Series([r[f] for r in read], dtype="str") for f in _PLACE_FIELDS}).take(
-        pair_codes
-    )
+    # Inferred, as a row-by-row build infers them: text where any place has the field, object when none has it
+    # (a table of province-level places only has no district); hypothesis found the difference.
+    place_table = pd.DataFrame({f: pd.Series([r[f] for r in read]) for f in _PLACE_FIELDS}).take(pair_codes)
     columns = {
         "figure_id": figures["figure_id"],
         "source_id": figures["source_id"],

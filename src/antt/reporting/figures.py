@@ -31,10 +31,12 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import Collection
 from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -140,11 +142,34 @@ def render(fig: Figure, dpi: int = 200) -> dict[str, Any]:
             fig.set_layout_engine("none")
             for ext, meta in METADATA.items():
                 buffer = io.BytesIO()
-                fig.savefig(buffer, format=ext, dpi=dpi, metadata=meta)
+                with _snapped(fig, ext == "png"):
+                    fig.savefig(buffer, format=ext, dpi=dpi, metadata=meta)
                 drawn[ext] = stable_svg(buffer.getvalue()) if ext == "svg" else buffer.getvalue()
         return {**drawn, **_words(fig)}
     finally:
         plt.close(fig)
+
+
+@contextlib.contextmanager
+def _snapped(fig: Figure, snap: bool) -> Iterator[None]:
+    """With ``snap``, every line, collection and patch of ``fig`` drawn with its vertices snapped to pixel centres.
+
+    The same figure on another CPU computes its display coordinates with other last bits (matplotlib's transforms
+    go through BLAS; tests/perturb), and the PNG's anti-aliasing would show a sub-pixel shift as different bytes.
+    Snapped, a vertex moves only when it lies within that noise of a pixel's edge. The SVG is made stable by rounding
+    its coordinates instead (``stable_svg``), so it is drawn unsnapped."""
+    if not snap:
+        yield
+        return
+    artists = fig.findobj(lambda a: isinstance(a, Line2D | Collection | Patch))
+    before = [artist.get_snap() for artist in artists]
+    for artist in artists:
+        artist.set_snap(True)
+    try:
+        yield
+    finally:
+        for artist, previous in zip(artists, before):
+            artist.set_snap(previous)
 
 
 def write(rendered: Mapping[str, Any], name: str, out_dir: str | os.PathLike) -> dict[str, Any]:

@@ -151,6 +151,23 @@ def _card(report: Report, w: dict[str, str], lang: str) -> str:
     )
 
 
+def _demonstration(report: Report) -> bool:
+    """A report that runs a method on simulated data only (its results say ``"demonstration": true``)."""
+    return bool(report.results.get("demonstration"))
+
+
+def _demonstrations(reports: list[Report], w: dict[str, str], lang: str) -> str:
+    """The demonstrations on simulated data, in their own section after the reports about the article."""
+    shown = [report for report in reports if _demonstration(report)]
+    if not shown:
+        return ""
+    return (
+        f'<section class="demonstrations"><h2>{esc(message("html_demonstrations", lang))}</h2>'
+        f"<p>{esc(message('html_demonstrations_intro', lang))}</p>"
+        f'<div class="cards">{"".join(_card(report, w, lang) for report in shown)}</div></section>'
+    )
+
+
 def index_html(reports: list[Report], lang: str, about: About) -> str:
     """The index page in ``lang`` of a reports folder (the canonical ``reports/`` or an exploratory run's): the
     overall findings and dates, then one card per report with its key findings, a thumbnail and links."""
@@ -160,7 +177,9 @@ def index_html(reports: list[Report], lang: str, about: About) -> str:
         f'<nav class="site">{twin_links(about.twins)}</nav>'
         f'<header class="report"><h1>{esc(w["index_title"])}</h1></header><main>'
         f"{_facts(about, lang)}"
-        f'<section class="cards">{"".join(_card(report, w, lang) for report in reports)}</section>'
+        f'<section class="cards">{"".join(_card(report, w, lang) for report in reports if not _demonstration(report))}'
+        "</section>"
+        f"{_demonstrations(reports, w, lang)}"
         f"<h2>{esc(w['sources'])}</h2>{sources_html(lang)}"
         f"<h2>{esc(w['reproduce'])}</h2><p>{esc(w['reproduce_intro'])}</p><ol>{commands}</ol></main>"
     )
@@ -173,6 +192,7 @@ def summary_html(reports: list[Report], lang: str, about: About) -> str:
     items = [
         f'<article class="brief"><h2>{esc(r.heading)}</h2><ul>{findings_html(r.results, lang, first=1)}</ul></article>'
         for r in reports
+        if not _demonstration(r)  # a demonstration on simulated data is not a finding about the article
     ]
     title = message("html_summary_title", lang)
     index = f'<a href="{esc(about.index_href)}">{esc(message("html_all_reports", lang))}</a>'
