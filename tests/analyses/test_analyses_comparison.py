@@ -55,6 +55,13 @@ def test_the_simulated_report_says_simulated_and_reports_the_placebo_p_value(exa
     assert summary["demonstration"] is True and summary["simulated"] is True
     english = summary["headline"]["en"]
     assert english[0].startswith("Simulated data")
+    assert summary["question"]["en"].startswith("Simulated demonstration")
+    assert summary["question"]["vi"].startswith("Minh hoạ trên dữ liệu mô phỏng")
+    for lang in language.LANGS:  # every table of a simulated panel says so in its heading
+        word = language.message("fig_simulated", lang)
+        tables = [comparison.units_table(inputs, lang), comparison.design_table(analysis.checks, lang)]
+        tables += [comparison.event_study_table(analysis.did, lang), comparison.weights_table(analysis.sc, lang)]
+        assert all(word in comparison._labelled(table, True, lang).columns[0] for table in tables)
     assert any("placebo p-value" in line for line in english)
     assert sum("the interval covers it" in line for line in english) == 3
     for lang in language.LANGS:

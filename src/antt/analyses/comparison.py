@@ -370,17 +370,25 @@ def show_panel(inputs: ComparisonInputs, lang: str):
         return show_text(lambda lg: message("cmp_problem_no_panel", lg), lang)
     if inputs.simulated:
         display(show_text(lambda lg: message("cmp_simulated_panel", lg), lang))
-    return show(lambda lg: units_table(inputs, lg), lang)
+    return show(lambda lg: _labelled(units_table(inputs, lg), inputs.simulated, lg), lang)
 
 
-def show_details(analysis: ComparisonAnalysis, lang: str) -> None:
+def _labelled(table: pd.DataFrame, simulated: bool, lang: str) -> pd.DataFrame:
+    """A table of a simulated panel says so in its first column's heading."""
+    if not simulated or table.empty:
+        return table
+    first = table.columns[0]
+    return table.rename(columns={first: f"{first} ({message('fig_simulated', lang)})"})
+
+
+def show_details(analysis: ComparisonAnalysis, simulated: bool, lang: str) -> None:
     """The event study and the synthetic control's weights, for the designs estimated."""
     from IPython.display import display
 
     if analysis.did is not None:
-        display(show(lambda lg: event_study_table(analysis.did, lg), lang))
+        display(show(lambda lg: _labelled(event_study_table(analysis.did, lg), simulated, lg), lang))
     if analysis.sc is not None:
-        display(show(lambda lg: weights_table(analysis.sc, lg), lang))
+        display(show(lambda lg: _labelled(weights_table(analysis.sc, lg), simulated, lg), lang))
 
 
 def source_line(inputs: ComparisonInputs, lang: str) -> str:
@@ -413,14 +421,14 @@ def citations(inputs: ComparisonInputs, lang: str) -> list[str]:
     return citation_lines(panel_data.used_sources(inputs.loaded), lang)
 
 
-def show_designs(checks: dict[str, DesignCheck], lang: str):
-    return show(lambda lg: design_table(checks, lg), lang)
+def show_designs(checks: dict[str, DesignCheck], simulated: bool, lang: str):
+    return show(lambda lg: _labelled(design_table(checks, lg), simulated, lg), lang)
 
 
 def show_estimates(analysis: ComparisonAnalysis, simulated: bool, lang: str):
     if not analysis.estimated:
         return show_text(lambda lg: message("cmp_none_estimated", lg), lang)
-    return show(lambda lg: estimates_table(analysis, lg, simulated), lang)
+    return show(lambda lg: _labelled(estimates_table(analysis, lg, simulated), simulated, lg), lang)
 
 
 # ---------------------------------------------------------------- findings
@@ -585,7 +593,14 @@ def findings(
         },
         "sources": [] if loaded is None else list(loaded.source_ids),
         "citations": each_lang(lambda lg: citations(inputs, lg)),
-        "question": each_lang(lambda lg: message("cmp_question", lg, model=model, outcome=outcome_label[lg])),
+        "question": each_lang(
+            lambda lg: message(
+                "cmp_question_simulated" if inputs.simulated else "cmp_question",
+                lg,
+                model=model,
+                outcome=outcome_label[lg],
+            )
+        ),
         "headline": each_lang(headline),
         "limitations": each_lang(limitations),
         "thumbnail": thumbnail,
