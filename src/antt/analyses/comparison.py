@@ -32,6 +32,7 @@ from antt.reporting.language import (
     format_decimal,
     format_level,
     format_p,
+    format_p_clause,
     message,
     translator,
 )
@@ -131,8 +132,7 @@ def analyse(
     did = sc = cits = None
     if checks["staggered_did"].ok:
         did = designs.staggered_did(inputs.frame, alpha, treated, comparison)
-    sc_check = checks["synthetic_control"]
-    if unit is not None and (sc_check.ok or len(treated or []) != 1):
+    if unit is not None:  # a synthetic control is for one commune: the one asked about
         one = designs.check_designs(inputs.frame, [unit], comparison, alpha=alpha)["synthetic_control"]
         checks = {**checks, "synthetic_control": one}
         if one.ok:
@@ -160,12 +160,6 @@ def _new_warnings(analysis: ComparisonAnalysis, design: str) -> list[Problem]:
 
 def _needs_one_year(check: DesignCheck) -> bool:
     return any(problem.key == "several_adoption_years" for problem in check.problems)
-
-
-def _p_clause(p: float, lang: str) -> str:
-    """ "p = 0.04", or "p < 0.001" below the smallest p-value written."""
-    text = format_p(p, lang)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def _truths(inputs: ComparisonInputs, did, sc, cits) -> dict[str, float]:
@@ -268,9 +262,7 @@ def units_table(inputs: ComparisonInputs, lang: str) -> pd.DataFrame:
 
 
 def _number(value: float, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return MISSING
-    return format_decimal(value, lang, 2)
+    return format_decimal(value, lang, 2)  # "–" when missing, "∞" when unbounded
 
 
 def _interval(low: float, high: float, lang: str, ratio: bool = False) -> str:
@@ -480,7 +472,7 @@ def result_lines(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> li
                 level=level,
                 low=_number(o.low, lang),
                 high=_number(o.high, lang),
-                p=_p_clause(o.p, lang),
+                p=format_p_clause(o.p, lang),
                 treated=did.n_treated_units,
                 comparison=did.n_comparison_units,
             )
@@ -488,12 +480,13 @@ def result_lines(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> li
         truth_line("staggered_did", o.low, o.high)
         if did.pre_trend.status == "ran":
             lines.append(
-                message("cmp_pretrend_sentence", lang, df_num=did.pre_trend.df_num, p=_p_clause(did.pre_trend.p, lang))
+                message(
+                    "cmp_pretrend_sentence", lang, df_num=did.pre_trend.df_num, p=format_p_clause(did.pre_trend.p, lang)
+                )
             )
     if analysis.sc is not None:
         sc = analysis.sc
         interval = _sc_interval(sc)
-        bounded = interval.status == "ran"
         lines.append(
             message(
                 "cmp_sc_sentence",
@@ -502,8 +495,8 @@ def result_lines(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> li
                 estimate=_number(sc.att, lang),
                 scale=scale,
                 level=level,
-                low=_number(interval.low, lang) if bounded else "−∞",
-                high=_number(interval.high, lang) if bounded else "∞",
+                low=_number(interval.low, lang),  # an unbounded side reads ∞
+                high=_number(interval.high, lang),
                 p=format_p(sc.placebo_p, lang),
                 smallest=format_p(sc.smallest_attainable_p, lang),
                 ratio=format_decimal(sc.rmspe_ratio, lang, 2),
@@ -533,7 +526,7 @@ def result_lines(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> li
                 level=level,
                 low=format_ratio(cits.level.low, lang),
                 high=format_ratio(cits.level.high, lang),
-                p=_p_clause(cits.level.p, lang),
+                p=format_p_clause(cits.level.p, lang),
             )
         )
         truth_line("controlled_its", cits.level.low, cits.level.high, ratio=True)
@@ -626,8 +619,8 @@ def _sc_dict(sc: SynthResult) -> dict[str, Any]:
         "treated_unit": sc.treated_unit,
         "att": sc.att,
         "interval": {
-            "low": _finite(interval.low),
-            "high": _finite(interval.high),
+            "low": interval.low,
+            "high": interval.high,
             "method": interval.method,
             "status": interval.status,
         },
@@ -649,26 +642,7 @@ def _cits_dict(cits: CitsResult) -> dict[str, Any]:
     }
 
 
-def _finite(value: float) -> float | None:
-    """JSON has no infinity: an unbounded side is null (its status says "unbounded")."""
-    return None if value is None or pd.isna(value) or abs(value) == float("inf") else float(value)
-
-
 # ---------------------------------------------------------------- figures
-#: Significant digits of the numbers a figure is drawn from: the fits' last bits differ between CPUs (see
-#: tests/perturb), and a PNG's anti-aliasing would show it; six digits are far below a pixel and far above that noise.
-FIGURE_DIGITS = 6
-
-
-def _stable(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every float rounded to ``FIGURE_DIGITS`` significant digits (the same on every machine)."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = [v if pd.isna(v) else float(f"{v:.{FIGURE_DIGITS}g}") for v in out[column]]
-    return out
-
-
 def make_figures(
     analysis: ComparisonAnalysis, simulated: bool, source: str, lang: str, out_dir, prefix: str
 ) -> dict[str, dict]:
@@ -687,7 +661,7 @@ def make_figures(
     out = {}
     if analysis.did is not None:
         out["event_study"] = draw.event_study_figure(
-            _stable(analysis.did.event_study),
+            analysis.did.event_study,
             message("fig_cmp_event_title", lang),
             caption("staggered_did", analysis.did.df),
             lang,
@@ -697,8 +671,8 @@ def make_figures(
     if analysis.sc is not None:
         sc = analysis.sc
         out["synthetic_control"] = draw.synthetic_control_figure(
-            _stable(sc.path),
-            _stable(sc.placebos),
+            sc.path,
+            sc.placebos,
             sc.adoption_year,
             message("fig_cmp_sc_title", lang),
             caption("synthetic_control"),
@@ -711,7 +685,7 @@ def make_figures(
         cits = analysis.cits
         per_commune = analysis.scale == designs.SCALE_COUNT  # summed counts shown per commune; rates as they are
         out["controlled_its"] = draw.controlled_its_figure(
-            _stable(cits.series),
+            cits.series,
             cits.adoption_year,
             message("fig_cmp_cits_title", lang),
             caption("controlled_its", cits.df_resid),

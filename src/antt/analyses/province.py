@@ -24,6 +24,7 @@ from antt.reporting.language import (
     format_level,
     format_number,
     format_p,
+    format_p_clause,
     format_percent,
     message,
     translator,
@@ -363,7 +364,7 @@ def headline(
             method=message(f"method_name_{lowest.method}", lang),
             **share(lowest),
         ),
-        message(exact, lang, claim=claim, p=format_p(homogeneity.exact.p_value, lang)),
+        message(exact, lang, claim=claim, p=format_p_clause(homogeneity.exact.p_value, lang)),
         message("prov_finding_mediation", lang, level=level, **share(mediation)),
         message(
             "prov_finding_members",

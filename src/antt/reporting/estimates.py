@@ -25,7 +25,15 @@ from typing import Any
 
 import pandas as pd
 
-from antt.reporting.language import format_decimal, format_level, format_p, format_significant, message, translator
+from antt.reporting.language import (
+    format_decimal,
+    format_level,
+    format_p,
+    format_p_clause,
+    format_significant,
+    message,
+    translator,
+)
 
 RATIO_DIGITS = 3  # significant digits of a rate ratio and its bounds, wherever they are shown
 
@@ -170,9 +178,9 @@ def headline_p(row: Any, lang: str) -> str:
     t = translator(lang)
     p, lr_p = _get(row, "p_value"), _get(row, "lr_p_value")
     if not _missing(p):
-        return f"p = {format_p(float(p), lang)}"
+        return format_p_clause(float(p), lang)
     if not _missing(lr_p):
-        return t("lr_p_short").format(p=format_p(float(lr_p), lang))
+        return t("lr_p_short").format(p=format_p_clause(float(lr_p), lang))
     return ""
 
 

@@ -157,6 +157,12 @@ def format_p(p: float | None, lang: str) -> str:
     return format_decimal(p, lang, 3)
 
 
+def format_p_clause(p: float | None, lang: str) -> str:
+    """ "p = 0.034", or "p < 0.001" below ``P_FLOOR`` (never "p = < 0.001"); "p = –" when missing."""
+    text = format_p(p, lang)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def format_significant(value: float | None, lang: str, digits: int) -> str:
     """``value`` with ``digits`` significant digits: (0.5446, 3) → '0.545' ('0,545'), 12.34 → '12.3', 1 → '1.00';
     0 → '0'; infinity → '∞'; None or NaN → '–'. Not grouped (1234.5 → '1234'), as a rate ratio has always read."""
