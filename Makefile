@@ -8,18 +8,22 @@ PY := $(VENV)/bin/python
 PIP_VERSION := 26.3
 SETUPTOOLS_VERSION := 84.2.1
 STAMP := $(VENV)/.installed
+# Wheels that ship the golden tests' published data sets: downloaded, never installed (tests/golden/wheels.txt).
+GOLDEN_WHEELS := $(VENV)/golden-wheels
 
 .PHONY: help setup browser reports lint format test test-fast lab bench bench-extract bench-kernels stress strip clean
 
 help: ## List the targets with a one-line description
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml tests/golden/wheels.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION) setuptools==$(SETUPTOOLS_VERSION)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name antt --display-name "antt (project)" >/dev/null
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: --require-hashes \
+	  -r tests/golden/wheels.txt -d $(GOLDEN_WHEELS)
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv with the pinned dependencies and the project installed (editable)

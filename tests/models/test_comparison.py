@@ -372,6 +372,24 @@ def test_no_events_after_adoption_is_refused():
     assert Problem("no_events", {"group": "treated", "side": "after"}) in check.problems
 
 
+def test_controlled_its_slope_change_can_be_forced_either_way():
+    sim = simulate_panel({2018: 3}, 12, YEARS, effect_ratio=0.7, seed=0)
+    assert controlled_its(sim.panel, slope_change=False).slope is None
+    short = simulate_panel({2016: 3}, 12, range(2010, 2021), seed=0)
+    forced = controlled_its(short.panel, slope_change=True)
+    assert forced.slope_change and forced.slope is not None and forced.df_resid == 11 - 4
+    with pytest.raises(ValueError, match="slope_change"):
+        controlled_its(sim.panel, slope_change="no")
+
+
+def test_a_panel_with_repeated_index_labels_gives_the_same_results():
+    """A panel made with pd.concat repeats index labels (it crashed in the whole-number check)."""
+    sim = simulate_panel({2018: 3}, 12, YEARS, effect_ratio=0.7, seed=0)
+    repeated = sim.panel.set_axis(np.arange(len(sim.panel)) % 5)
+    _same(controlled_its(repeated), controlled_its(sim.panel))
+    _same(staggered_did(repeated), staggered_did(sim.panel))
+
+
 def _same(a, b) -> None:
     assert a.to_dict() == b.to_dict()
     for name in ("group_time", "event_study", "path", "placebos", "in_time", "series", "coefficients"):

@@ -369,7 +369,7 @@ class CitsResult:
     * ``level``: rate ratio of the treated series' level change at the adoption year, relative to its own trend
       projected and net of the year effects shared with the comparison series.
     * ``slope``: rate ratio per year of the change of the treated series' trend (None when not fitted: fewer than
-      ``CITS_SLOPE_MIN_YEARS`` years).
+      ``CITS_SLOPE_MIN_YEARS`` years, or ``slope_change=False``).
     * ``dispersion``: Pearson X2 / df_resid of the Poisson fit; ``quasi_scale`` = max(1, dispersion).
     * ``series``: year, post (bool), treated_count, comparison_count, [treated_population,
       comparison_population], observed (treated outcome: count, or rate per 10,000), fitted, counterfactual
@@ -421,9 +421,10 @@ def _whole(values: pd.Series, name: str, allow_na: bool = False) -> pd.Series:
     numeric = pd.to_numeric(present, errors="coerce").astype(float)
     if numeric.isna().any() or not np.all(np.isfinite(numeric)) or not np.all(numeric == np.round(numeric)):
         raise ValueError(f"column {name!r} must hold whole numbers")
-    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    out.loc[present.index] = numeric.astype(np.int64).to_numpy()
-    return out
+    # Positional, not by label: a panel built with pd.concat can repeat index labels.
+    out = pd.array([pd.NA] * len(values), dtype="Int64")
+    out[values.notna().to_numpy()] = numeric.astype(np.int64).to_numpy()
+    return pd.Series(out, index=values.index)
 
 
 def outcome_values(panel: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -871,31 +872,16 @@ def _pre_trend(es: Any, n_clusters: int) -> PreTrendTest:
     return PreTrendTest(wald, k, df_den, float(stats.f.sf(f_stat, k, df_den)), bonferroni, "ran")
 
 
-def staggered_did(
-    panel: pd.DataFrame,
-    alpha: float = 0.05,
-    treated: list[str] | None = None,
-    comparison: list[str] | None = None,
-) -> DidResult:
-    """Callaway–Sant'Anna group-time ATTs, their simple and event-study aggregations and a pre-trend test.
+def callaway_santanna_fit(data: pd.DataFrame, alpha: float) -> tuple[Any, Any, list[warnings.WarningMessage]]:
+    """diff-diff's Callaway–Sant'Anna fit as ``staggered_did`` configures it (never-adopting comparison, "reg",
+    universal base period, errors clustered by unit, no bootstrap): the results, their event-study aggregation and
+    the warnings caught while fitting.
 
-    ``treated``/``comparison`` as ``check_designs`` (window: the panel's years); units in neither list are left
-    out. Comparison: never-adopting units only (``control_group="never_treated"``). Estimates are in outcome units
-    (counts or rates per 10,000, per unit-year). Raises ``DesignRefused`` when ``check_designs`` refuses.
-    """
+    ``data``: columns unit, year (int), outcome (float, any scale) and first_treat (int; 0 = never adopts). The
+    seam the golden test (``tests/models/test_comparison_golden.py``) uses to run the same configuration on a
+    published continuous outcome."""
     import diff_diff as dd
 
-    alpha = check_alpha(alpha)
-    df, scale = _prepared(panel, "staggered_did")
-    first, last = _window(None, None, df)
-    sel = _select(df, treated, comparison, first, last)
-    check = _check_cs(sel)
-    if not check.ok:
-        raise DesignRefused(check)
-    data = sel.frame[sel.frame["unit"].isin(sel.treated + sel.comparison)].copy()
-    treated_set = set(sel.treated)
-    data["first_treat"] = [sel.adoption[u] if u in treated_set else 0 for u in data["unit"]]
-    data["first_treat"] = data["first_treat"].astype(np.int64)
     est = dd.CallawaySantAnna(
         control_group="never_treated",
         estimation_method="reg",
@@ -908,6 +894,33 @@ def staggered_did(
         warnings.simplefilter("always")
         res = est.fit(data, outcome="outcome", unit="unit", time="year", first_treat="first_treat")
         es = res.aggregate("event_study")
+    return res, es, caught
+
+
+def staggered_did(
+    panel: pd.DataFrame,
+    alpha: float = 0.05,
+    treated: list[str] | None = None,
+    comparison: list[str] | None = None,
+) -> DidResult:
+    """Callaway–Sant'Anna group-time ATTs, their simple and event-study aggregations and a pre-trend test.
+
+    ``treated``/``comparison`` as ``check_designs`` (window: the panel's years); units in neither list are left
+    out. Comparison: never-adopting units only (``control_group="never_treated"``). Estimates are in outcome units
+    (counts or rates per 10,000, per unit-year). Raises ``DesignRefused`` when ``check_designs`` refuses.
+    """
+    alpha = check_alpha(alpha)
+    df, scale = _prepared(panel, "staggered_did")
+    first, last = _window(None, None, df)
+    sel = _select(df, treated, comparison, first, last)
+    check = _check_cs(sel)
+    if not check.ok:
+        raise DesignRefused(check)
+    data = sel.frame[sel.frame["unit"].isin(sel.treated + sel.comparison)].copy()
+    treated_set = set(sel.treated)
+    data["first_treat"] = [sel.adoption[u] if u in treated_set else 0 for u in data["unit"]]
+    data["first_treat"] = data["first_treat"].astype(np.int64)
+    res, es, caught = callaway_santanna_fit(data, alpha)
     df_t = math.nan if res.df_inference is None else float(res.df_inference)
     lo, hi = res.overall_conf_int
     overall = Estimate(float(res.overall_att), float(res.overall_se), float(lo), float(hi), float(res.overall_p_value))
@@ -1275,12 +1288,17 @@ def controlled_its(
     treated: list[str] | None = None,
     comparison: list[str] | None = None,
     alpha: float = 0.05,
+    slope_change: bool | None = None,
 ) -> CitsResult:
     """Controlled interrupted time series of the summed treated units against the summed comparison units (model
     in the module docstring). ``treated``/``comparison`` as ``check_designs``; the treated units must share one
-    adoption year. Raises ``DesignRefused`` when ``check_designs`` refuses, and when the design left after dropping
-    years without events is rank deficient or leaves no residual degree of freedom."""
+    adoption year. ``slope_change``: fit the change of the treated series' trend too (None: from
+    ``CITS_SLOPE_MIN_YEARS`` years on, as ``antt.models.its``). Raises ``DesignRefused`` when ``check_designs``
+    refuses, and when the design left after dropping years without events is rank deficient or leaves no residual
+    degree of freedom."""
     alpha = check_alpha(alpha)
+    if slope_change is not None and not isinstance(slope_change, bool):
+        raise ValueError(f"slope_change must be True, False or None, got {slope_change!r}")
     df, scale = _prepared(panel, "controlled_its")
     has_pop = scale == SCALE_RATE
     first, last = _window(None, None, df)
@@ -1292,7 +1310,7 @@ def controlled_its(
     empty = (series["treated_count"] == 0) & (series["comparison_count"] == 0)
     dropped_years = tuple(int(y) for y in series.loc[empty, "year"])
     series = series[~empty].reset_index(drop=True)
-    slope = len(plan.years) >= CITS_SLOPE_MIN_YEARS
+    slope = len(plan.years) >= CITS_SLOPE_MIN_YEARS if slope_change is None else slope_change
     exog, endog, offset = _cits_design(series, plan.adoption, slope, has_pop)
     n, p = exog.shape
     if np.linalg.matrix_rank(exog.to_numpy()) < p or n - p < 1:
