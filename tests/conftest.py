@@ -477,3 +477,16 @@ def register_series_source(directory: Path, source_id: str, series_file: str) ->
         writer.writeheader()
         writer.writerow(row)
     return path
+
+
+@pytest.fixture(scope="module")
+def example():
+    """The SIMULATED example panel analysed as notebook 05's demonstration report does: (inputs, analysis)."""
+    from antt.analyses import comparison
+
+    inputs = comparison.load(
+        comparison.EXAMPLE / "panel.csv", "new_drug_addicts", truth_path=comparison.EXAMPLE / "truth.csv"
+    )
+    unit, chosen = comparison.treated_unit(inputs, "Mô Phỏng 01", [])
+    checks, pool = comparison.check(inputs, chosen, [], 0.05)
+    return inputs, comparison.analyse(inputs, checks, unit, chosen, pool, 0.05, 20261205)

@@ -128,7 +128,8 @@ READ_BY = {
     "data/codebook/ratios.csv": {PROVINCE},
     "antt/analyses/province.py": {PROVINCE},  # 03 reads the source line from antt.reporting.provenance
     "antt/data/clean.py": {CLEAN, PROVINCE, NGOC_LU, CONG_LY, COMPARE, DEMONSTRATION},
-    "antt/models/validation.py": {VALIDATION},
+    "antt/models/validation.py": {VALIDATION, COMPARE, DEMONSTRATION},  # 05's simulation study: its MC rates
+    "antt/models/comparison_validation.py": {COMPARE, DEMONSTRATION},
     "antt/data/panel.py": {COMPARE, DEMONSTRATION},
     "data/examples/simulated-panel/panel.csv": {DEMONSTRATION},
     "data/examples/simulated-panel/truth.csv": {DEMONSTRATION},

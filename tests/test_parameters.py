@@ -24,7 +24,14 @@ BY_NAME = {spec.name: spec for spec in SPECS}
         ("alpha", 0.0, "alpha must be a number between 0 and 1, got 0.0"),
         ("alpha", True, "alpha must be a number between 0 and 1, got True"),
         ("alpha", "0.1", "alpha must be a number between 0 and 1, got '0.1'"),
-        ("commune", "fr", None),  # rules go by name: only lang and alpha have value rules
+        ("commune", "fr", None),  # rules go by name: only lang, alpha and the study's have value rules
+        ("study_replicates", 0, None),
+        ("study_replicates", -1, "study_replicates must be a whole number >= 0, got -1"),
+        ("study_intervals", 2.5, "study_intervals must be a whole number >= 0, got 2.5"),
+        ("study_intervals", True, "study_intervals must be a whole number >= 0, got True"),
+        ("study_effect", 0.6, None),
+        ("study_effect", 0, "study_effect must be a rate ratio > 0, got 0"),
+        ("study_effect", float("nan"), "study_effect must be a rate ratio > 0, got nan"),
     ],
 )
 def test_value_rules(name, value, problem):

@@ -12,16 +12,6 @@ from antt.analyses import comparison
 from antt.reporting import language
 
 
-@pytest.fixture(scope="module")
-def example():
-    inputs = comparison.load(
-        comparison.EXAMPLE / "panel.csv", "new_drug_addicts", truth_path=comparison.EXAMPLE / "truth.csv"
-    )
-    unit, chosen = comparison.treated_unit(inputs, "Mô Phỏng 01", [])
-    checks, pool = comparison.check(inputs, chosen, [], 0.05)
-    return inputs, comparison.analyse(inputs, checks, unit, chosen, pool, 0.05, 20261205)
-
-
 def test_with_the_articles_data_alone_every_design_refuses_and_says_which_panel_to_collect():
     inputs = comparison.load(None, "new_drug_addicts")
     checks, _ = comparison.check(inputs, None, [], 0.05)
@@ -61,7 +51,7 @@ def test_the_simulated_report_says_simulated_and_reports_the_placebo_p_value(exa
         word = language.message("fig_simulated", lang)
         tables = [comparison.units_table(inputs, lang), comparison.design_table(analysis.checks, lang)]
         tables += [comparison.event_study_table(analysis.did, lang), comparison.weights_table(analysis.sc, lang)]
-        assert all(word in comparison._labelled(table, True, lang).columns[0] for table in tables)
+        assert all(word in comparison.labelled(table, True, lang).columns[0] for table in tables)
     assert any("placebo p-value" in line for line in english)
     assert sum("the interval covers it" in line for line in english) == 3
     for lang in language.LANGS:

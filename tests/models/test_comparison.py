@@ -296,6 +296,20 @@ def test_synthetic_control_without_effect_covers_zero():
     assert res.in_time["placebo_year"].tolist() == [2015]
 
 
+def test_synthetic_control_without_intervals_is_the_same_fit():
+    sim = simulate_panel({2018: 1}, 8, YEARS, effect_ratio=0.6, seed=4)
+    unit = sim.panel["unit"].iloc[0]
+    full, quick = synthetic_control(sim.panel, unit), synthetic_control(sim.panel, unit, intervals=False)
+    assert (quick.att, quick.placebo_p, quick.pre_rmspe) == (full.att, full.placebo_p, full.pre_rmspe)
+    pd.testing.assert_series_equal(quick.weights, full.weights, check_exact=True)
+    pd.testing.assert_frame_equal(quick.in_time, full.in_time, check_exact=True)
+    for interval in (quick.att_interval, quick.constant_effect_interval):
+        assert interval.status == "not_computed" and math.isnan(interval.low) and math.isnan(interval.high)
+    assert full.constant_effect_interval.status != "not_computed"
+    with pytest.raises(ValueError, match="intervals"):
+        synthetic_control(sim.panel, unit, intervals=1)
+
+
 def test_in_time_year_must_be_a_pre_adoption_year():
     sim = simulate_panel({2018: 1}, 6, YEARS, seed=1)
     with pytest.raises(ValueError, match="in_time_year"):

@@ -13,7 +13,7 @@ from antt.models.comparison import DESIGNS, DesignCheck, DesignRefused, Problem
 
 @pytest.fixture(scope="module")
 def small():
-    """Three replicates, the synthetic control (about 1.6 s a fit) on the first one only."""
+    """Three replicates, the synthetic control's intervals (about 1.6 s a fit) on the first one only."""
     return cv.comparison_draws(n_sim=3, n_sc=1)
 
 
@@ -23,9 +23,15 @@ def test_the_table_has_one_row_per_design_scenario_and_measure(small):
     assert len(table) == len(DESIGNS) * len(cv.SCENARIOS) * len(cv.MEASURES) == 18
     expected = [(d, s, m) for d in DESIGNS for s in cv.SCENARIOS for m in cv.MEASURES]
     assert list(table[["design", "scenario", "measure"]].itertuples(index=False, name=None)) == expected
-    n = table.set_index(["design", "measure", "scenario"])["n"]
+    n = table.set_index(["design", "measure", "scenario"])["n"].sort_index()
     assert (n.loc["staggered_did"] == 3).all() and (n.loc["controlled_its"] == 3).all()
-    assert (n.loc["synthetic_control"] == 1).all()  # n says on how many replicates the synthetic control ran
+    # The synthetic control ran on every replicate; its coverage's n says on how many its intervals were computed.
+    assert (n.loc[("synthetic_control", "coverage")] == 1).all()
+    assert (n.loc[("synthetic_control", ["bias", "rejection_rate"])] == 3).all()
+    sc = small[small["design"] == "synthetic_control"]
+    assert sc["interval_computed"].tolist() == [True, True, False, False, False, False]
+    assert sc.loc[~sc["interval_computed"], ["low", "high"]].isna().all().all()
+    assert small.loc[small["design"] != "synthetic_control", "interval_computed"].all()
     assert (table["n_failed"] == 0).all()
     scales = table.set_index(["design", "measure"])["scale"]
     assert set(scales.loc[["staggered_did", "synthetic_control"], "bias"]) == {"count"}
@@ -38,7 +44,8 @@ def test_the_estimands_are_the_simulated_truths(small):
     assert (ran.loc["null", "truth"] == 0).all()
     assert np.allclose(ran.loc[("effect", "controlled_its"), "truth"], math.log(0.6))
     sc = ran.loc[("effect", "synthetic_control")]
-    assert sc["interval_method"] in ("conformal_cwz2021", "conformal_cwz2021_constant_effect_iid")
+    assert sc["interval_method"].iloc[0] in ("conformal_cwz2021", "conformal_cwz2021_constant_effect_iid")
+    assert (sc["interval_method"].iloc[1:] == "").all()
     assert (ran.loc[("effect", "staggered_did"), "truth"] < 0).all()
 
 
@@ -68,6 +75,11 @@ def test_shares_and_their_monte_carlo_standard_errors(small):
     n = shares["n"].to_numpy(float)
     p = shares["value"].to_numpy(float)
     np.testing.assert_allclose(shares["mc_se"], np.sqrt(p * (1 - p) / n))
+    # Wilson intervals: inside [0, 1], around the share, and not empty at a share of 0 or 1.
+    assert (shares["mc_low"] <= shares["value"]).all() and (shares["value"] <= shares["mc_high"]).all()
+    assert (shares["mc_high"] - shares["mc_low"] > 0).all() and shares["mc_low"].ge(0).all()
+    bias = table[table["measure"] == "bias"]
+    np.testing.assert_allclose(bias["mc_high"] - bias["value"], 1.959963984540054 * bias["mc_se"])
     for (design, scenario), part in small.groupby(["design", "scenario"]):
         row = table.set_index(["design", "scenario", "measure"]).loc[(design, scenario, "bias")]
         errors = part["estimate"] - part["truth"]
@@ -83,7 +95,12 @@ def test_under_the_null_did_and_cits_rarely_reject():
         assert table.loc[(design, "null", "coverage"), "value"] >= 0.7
         assert table.loc[(design, "effect", "rejection_rate"), "value"] >= 0.5  # rate ratio 0.6: power
     sc = table.loc["synthetic_control"]
-    assert (sc["n"] == 0).all() and sc["value"].isna().all()
+    assert (sc.loc[(slice(None), "coverage"), "n"] == 0).all() and sc.loc[
+        (slice(None), "coverage"), "value"
+    ].isna().all()
+    assert (sc.loc[(slice(None), ["bias", "rejection_rate"]), "n"] == 20).all()
+    # Placebo p-values are at least 1/21 with 20 donors: without an effect the test seldom rejects.
+    assert sc.loc[("null", "rejection_rate"), "value"] <= 0.3
 
 
 def test_a_refused_replicate_is_counted_not_dropped(monkeypatch):

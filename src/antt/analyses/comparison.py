@@ -362,10 +362,10 @@ def show_panel(inputs: ComparisonInputs, lang: str):
         return show_text(lambda lg: message("cmp_problem_no_panel", lg), lang)
     if inputs.simulated:
         display(show_text(lambda lg: message("cmp_simulated_panel", lg), lang))
-    return show(lambda lg: _labelled(units_table(inputs, lg), inputs.simulated, lg), lang)
+    return show(lambda lg: labelled(units_table(inputs, lg), inputs.simulated, lg), lang)
 
 
-def _labelled(table: pd.DataFrame, simulated: bool, lang: str) -> pd.DataFrame:
+def labelled(table: pd.DataFrame, simulated: bool, lang: str) -> pd.DataFrame:
     """A table of a simulated panel says so in its first column's heading."""
     if not simulated or table.empty:
         return table
@@ -378,9 +378,9 @@ def show_details(analysis: ComparisonAnalysis, simulated: bool, lang: str) -> No
     from IPython.display import display
 
     if analysis.did is not None:
-        display(show(lambda lg: _labelled(event_study_table(analysis.did, lg), simulated, lg), lang))
+        display(show(lambda lg: labelled(event_study_table(analysis.did, lg), simulated, lg), lang))
     if analysis.sc is not None:
-        display(show(lambda lg: _labelled(weights_table(analysis.sc, lg), simulated, lg), lang))
+        display(show(lambda lg: labelled(weights_table(analysis.sc, lg), simulated, lg), lang))
 
 
 def source_line(inputs: ComparisonInputs, lang: str) -> str:
@@ -414,13 +414,13 @@ def citations(inputs: ComparisonInputs, lang: str) -> list[str]:
 
 
 def show_designs(checks: dict[str, DesignCheck], simulated: bool, lang: str):
-    return show(lambda lg: _labelled(design_table(checks, lg), simulated, lg), lang)
+    return show(lambda lg: labelled(design_table(checks, lg), simulated, lg), lang)
 
 
 def show_estimates(analysis: ComparisonAnalysis, simulated: bool, lang: str):
     if not analysis.estimated:
         return show_text(lambda lg: message("cmp_none_estimated", lg), lang)
-    return show(lambda lg: _labelled(estimates_table(analysis, lg, simulated), simulated, lg), lang)
+    return show(lambda lg: labelled(estimates_table(analysis, lg, simulated), simulated, lg), lang)
 
 
 # ---------------------------------------------------------------- findings

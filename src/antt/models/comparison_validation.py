@@ -9,11 +9,11 @@ wherever these numbers are shown).
   (the simple aggregation's mean effect over treated unit-years, in outcome units, conditional on the drawn unit
   rates and year shocks). Interval: ``overall.low``/``overall.high``; test: ``overall.p``.
 * ``synthetic_control`` for the first unit (by name) of the first cohort, with every never-adopting unit as a
-  donor. Estimand: ``true_sc_att(unit)``. Interval: ``att_interval`` when its status is "ran", else
-  ``constant_effect_interval`` (with the default design the unit has fewer pre- than post-adoption years, so the
-  average-effect interval is "not_computable" and the constant-effect one is used every time; the draws say which
-  in ``interval_method``). Test: the in-space placebo p-value ``placebo_p`` (with 20 donors its smallest value is
-  1/21 < 0.05).
+  donor. Estimand: ``true_sc_att(unit)``. Interval (first ``n_sc`` replicates only, see Speed): ``att_interval``
+  when its status is "ran", else ``constant_effect_interval`` (with the default design the unit has fewer pre-
+  than post-adoption years, so the average-effect interval is "not_computable" and the constant-effect one is used
+  every time; the draws say which in ``interval_method``). Test: the in-space placebo p-value ``placebo_p`` (with
+  20 donors its smallest value is 1/21 < 0.05).
 * ``controlled_its`` of the first cohort's units (summed) against the never-adopting units. Estimand: the rate
   ratio ``effect_ratio`` of the level change; bias is that of the LOG rate ratio (``level.coef -
   log(effect_ratio)``, scale key "log_rate_ratio"); coverage: ``level.low <= effect_ratio <= level.high``; test:
@@ -24,24 +24,27 @@ Measures, one row per (design, scenario, measure) in ``COLUMNS``:
 * "bias": mean of estimate - estimand over the replicates fitted; ``mc_se`` = sd / sqrt(n) (sd with ddof 1).
   ``scale``: the panel's outcome scale key ("count", or "rate_per_10000" when the design has ``population``) for
   the difference in differences and the synthetic control, "log_rate_ratio" for the controlled ITS.
-* "coverage": share of the 1 - alpha intervals containing the estimand (bounds NaN, e.g. an "empty" conformal
-  set: not covered; an unbounded side covers); ``scale`` "share".
+* "coverage": share of the 1 - alpha intervals containing the estimand, over the replicates whose interval was
+  computed (``interval_computed``; bounds NaN, e.g. an "empty" conformal set: not covered; an unbounded side
+  covers); ``scale`` "share".
 * "rejection_rate": share with p <= alpha (a NaN p-value does not reject); under "null" the false-positive rate,
   under "effect" the power. ``scale`` "share".
 
-For a share r, ``mc_se`` = sqrt(r (1 - r) / n) (``antt.models.validation.mc_rate``). ``n``: replicates fitted
+For a share r, ``mc_se`` = sqrt(r (1 - r) / n) and ``mc_low``/``mc_high`` its 95% Wilson interval
+(``antt.models.validation.mc_rate``; unlike the standard error it is not 0 at a share of 0 or 1); for the bias,
+mean -/+ 1.96 ``mc_se``. ``n``: replicates fitted
 (the share's or the mean's denominator); ``n_failed``: replicates where the design was attempted and refused
 (``DesignRefused``), raised a numerical error (ValueError, ArithmeticError, RuntimeError) or gave a non-finite
 estimate. Failed replicates are left out of every measure of that design and scenario, and counted, never dropped
 silently (``comparison_draws`` keeps their failure key).
 
 Speed (CPU time on one core): a replicate (both scenarios) takes about 0.09 s for the simulation, the difference in
-differences and the controlled ITS, and about 3.0 s for the synthetic control, 95% of which is its constant-effect
-conformal interval (about 61 permutation tests of 10,000 draws each; without it a fit takes 0.085 s), and
-``synthetic_control`` has no way to skip that interval. So the synthetic control is fitted on the first ``n_sc``
-replicates only (default ``min(n_sim, SC_DEFAULT_REPLICATES)``; all three of its measures use those replicates and
-its ``n`` says so), the other two designs on all ``n_sim``. The default study (200 replicates, synthetic control on
-10) takes about 50 s.
+differences and the controlled ITS, and about 3.0 s for the synthetic control with its intervals, 95% of which is
+the constant-effect conformal interval (about 61 permutation tests of 10,000 draws each). So the synthetic control
+is fitted on every replicate without its intervals (``intervals=False``: its bias and placebo rejection rate use all
+``n_sim``), and its intervals are computed on the first ``n_sc`` replicates only (default ``min(n_sim,
+SC_DEFAULT_REPLICATES)``; the coverage row's ``n`` says how many). The default study (200 replicates, intervals on
+10) takes about 1.5 min.
 
 Reproducibility: replicate i, scenario j (0 "effect", 1 "null") uses ``numpy.random.SeedSequence(seed,
 spawn_key=(i, j))``; its first two 32-bit words seed the panel and the synthetic control's permutations. So the
@@ -75,7 +78,7 @@ from antt.models.validation import mc_rate
 SCENARIOS = ("effect", "null")
 MEASURES = ("bias", "coverage", "rejection_rate")
 #: Columns of ``comparison_study``, in order.
-COLUMNS = ("design", "scenario", "measure", "value", "mc_se", "n", "n_failed", "scale")
+COLUMNS = ("design", "scenario", "measure", "value", "mc_se", "mc_low", "mc_high", "n", "n_failed", "scale")
 #: Columns of ``comparison_draws``, in order (one row per replicate, scenario and design attempted).
 DRAW_COLUMNS = (
     "replicate",
@@ -93,6 +96,7 @@ DRAW_COLUMNS = (
     "covered",
     "rejected",
     "interval_method",
+    "interval_computed",
 )
 RAN = "ran"
 FAILED = "failed"
@@ -103,6 +107,8 @@ SC_DEFAULT_REPLICATES = 10
 #: Errors that count a replicate as failed (``DesignRefused`` is a ValueError, as numpy's LinAlgError).
 _FAILURES = (ValueError, ArithmeticError, RuntimeError)
 _RESERVED = ("effect_ratio", "seed")
+#: Normal quantile of the Monte Carlo intervals of the bias (95%).
+_Z95 = 1.959963984540054
 
 
 def default_design() -> dict[str, Any]:
@@ -152,6 +158,7 @@ def _row(replicate: int, scenario: str, design: str, scale: str, **values: Any) 
         "covered": False,
         "rejected": False,
         "interval_method": "",
+        "interval_computed": False,
     }
     row.update(values)
     return row
@@ -183,20 +190,23 @@ def _attempt(
 def _fit_did(sim: SimulatedPanel, alpha: float) -> dict[str, Any]:
     res = staggered_did(sim.panel, alpha=alpha)
     o = res.overall
-    return {"estimate": o.estimate, "truth": sim.true_att_simple, "low": o.low, "high": o.high, "p": o.p}
-
-
-def _fit_sc(sim: SimulatedPanel, unit: str, alpha: float, seed: int) -> dict[str, Any]:
-    res = synthetic_control(sim.panel, unit, alpha=alpha, seed=seed)
-    interval = res.att_interval if res.att_interval.status == "ran" else res.constant_effect_interval
     return {
-        "estimate": res.att,
-        "truth": sim.true_sc_att(unit),
-        "low": interval.low,
-        "high": interval.high,
-        "p": res.placebo_p,
-        "interval_method": interval.method,
+        "estimate": o.estimate,
+        "truth": sim.true_att_simple,
+        "low": o.low,
+        "high": o.high,
+        "p": o.p,
+        "interval_computed": True,
     }
+
+
+def _fit_sc(sim: SimulatedPanel, unit: str, alpha: float, seed: int, intervals: bool) -> dict[str, Any]:
+    res = synthetic_control(sim.panel, unit, alpha=alpha, seed=seed, intervals=intervals)
+    values = {"estimate": res.att, "truth": sim.true_sc_att(unit), "p": res.placebo_p}
+    if intervals:
+        interval = res.att_interval if res.att_interval.status == "ran" else res.constant_effect_interval
+        values.update(low=interval.low, high=interval.high, interval_method=interval.method, interval_computed=True)
+    return values
 
 
 def _fit_cits(sim: SimulatedPanel, treated: list[str], alpha: float) -> dict[str, Any]:
@@ -204,7 +214,8 @@ def _fit_cits(sim: SimulatedPanel, treated: list[str], alpha: float) -> dict[str
     lv = res.level
     with np.errstate(divide="ignore"):
         low, high = float(np.log(lv.low)), float(np.log(lv.high))
-    return {"estimate": lv.coef, "truth": math.log(sim.true_cits_ratio), "low": low, "high": high, "p": lv.p}
+    truth = math.log(sim.true_cits_ratio)
+    return {"estimate": lv.coef, "truth": truth, "low": low, "high": high, "p": lv.p, "interval_computed": True}
 
 
 def _arguments(
@@ -240,7 +251,8 @@ def comparison_draws(
     ``DRAW_COLUMNS`` order. estimate, truth, low and high are on the row's ``scale`` (the controlled ITS: log rate
     ratio); status "ran" or "failed" (failure: "design_refused" with the problem keys in ``detail``, the
     exception's class name with its message, or "non_finite_estimate"). ``design`` overrides keys of
-    ``default_design()``. The synthetic control is attempted on replicates 0 .. n_sc - 1 only."""
+    ``default_design()``. The synthetic control's intervals are computed on replicates 0 .. n_sc - 1 only
+    (``interval_computed``)."""
     alpha = check_alpha(alpha)
     n_sim, seed, arguments, effect_ratio, n_sc = _arguments(n_sim, seed, design, effect_ratio, n_sc)
     ratios = {"effect": effect_ratio, "null": 1.0}
@@ -251,24 +263,23 @@ def comparison_draws(
             sim = simulate_panel(**arguments, effect_ratio=ratios[scenario], seed=panel_seed)
             unit, cohort = _first_cohort(sim)
             rows.append(_attempt(partial(_fit_did, sim, alpha), i, scenario, DESIGNS[0], sim.scale, alpha))
-            if i < n_sc:
-                fit_sc = partial(_fit_sc, sim, unit, alpha, sc_seed)
-                rows.append(_attempt(fit_sc, i, scenario, DESIGNS[1], sim.scale, alpha))
+            fit_sc = partial(_fit_sc, sim, unit, alpha, sc_seed, i < n_sc)
+            rows.append(_attempt(fit_sc, i, scenario, DESIGNS[1], sim.scale, alpha))
             fit_cits = partial(_fit_cits, sim, cohort, alpha)
             rows.append(_attempt(fit_cits, i, scenario, DESIGNS[2], SCALE_LOG_RATE_RATIO, alpha))
     out = pd.DataFrame(rows, columns=list(DRAW_COLUMNS))
     out["replicate"] = out["replicate"].astype(np.int64)
     for column in ("estimate", "truth", "low", "high", "p"):
         out[column] = out[column].astype(float)
-    for column in ("covered", "rejected"):
+    for column in ("covered", "rejected", "interval_computed"):
         out[column] = out[column].astype(bool)
     return out
 
 
 def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
     """``comparison_study``'s table from ``comparison_draws``' rows: every (design, scenario, measure) in
-    ``DESIGNS`` x ``SCENARIOS`` x ``MEASURES`` order, columns ``COLUMNS``. A design without any fitted replicate
-    (e.g. ``n_sc`` 0) has value and mc_se NaN and n 0."""
+    ``DESIGNS`` x ``SCENARIOS`` x ``MEASURES`` order, columns ``COLUMNS``. A measure without any fitted replicate
+    (e.g. the synthetic control's coverage with ``n_sc`` 0) has value and mc_se NaN and n 0."""
     rows = []
     for design in DESIGNS:
         for scenario in SCENARIOS:
@@ -281,12 +292,24 @@ def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
             bias = float(np.mean(errors)) if n else math.nan
             bias_se = float(np.std(errors, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
             common = {"design": design, "scenario": scenario, "n": n, "n_failed": n_failed}
-            rows.append({**common, "measure": "bias", "value": bias, "mc_se": bias_se, "scale": bias_scale})
-            for measure, column in (("coverage", "covered"), ("rejection_rate", "rejected")):
-                rate = mc_rate(int(ran[column].sum()), n)
-                rows.append(
-                    {**common, "measure": measure, "value": rate["rate"], "mc_se": rate["mc_se"], "scale": SCALE_SHARE}
-                )
+            half = _Z95 * bias_se
+            bias_row = {"value": bias, "mc_se": bias_se, "mc_low": bias - half, "mc_high": bias + half}
+            rows.append({**common, "measure": "bias", **bias_row, "scale": bias_scale})
+            with_interval = ran[ran["interval_computed"]]
+            for measure, judged, column in (
+                ("coverage", with_interval, "covered"),
+                ("rejection_rate", ran, "rejected"),
+            ):
+                rate = mc_rate(int(judged[column].sum()), len(judged))
+                value = {
+                    "value": rate["rate"],
+                    "mc_se": rate["mc_se"],
+                    "mc_low": rate["lower"],
+                    "mc_high": rate["upper"],
+                    "scale": SCALE_SHARE,
+                    "n": len(judged),
+                }
+                rows.append({**common, "measure": measure, **value})
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["n"] = out["n"].astype(np.int64)
     out["n_failed"] = out["n_failed"].astype(np.int64)

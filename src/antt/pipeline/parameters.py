@@ -33,12 +33,18 @@ def _normalise(value: Any) -> Any:
 
 def value_problem(name: str, value: Any) -> str | None:
     """What is wrong with ``value`` for a parameter called ``name`` (rules by name, whatever the notebook), or
-    None: ``lang`` is one of the report languages; ``alpha`` is a number strictly between 0 and 1."""
+    None: ``lang`` is one of the report languages; ``alpha`` is a number strictly between 0 and 1; the simulation
+    study's ``study_replicates`` and ``study_intervals`` are whole numbers >= 0 and ``study_effect`` a ratio > 0."""
     if name == "lang" and value not in LANGUAGES:
         return f"lang must be one of {', '.join(LANGUAGES)}, got {value!r}"
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if name == "alpha" and not (number and 0 < value < 1):
         return f"alpha must be a number between 0 and 1, got {value!r}"
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if name in ("study_replicates", "study_intervals") and not (whole and value >= 0):
+        return f"{name} must be a whole number >= 0, got {value!r}"
+    if name == "study_effect" and not (number and 0 < value < float("inf")):
+        return f"study_effect must be a rate ratio > 0, got {value!r}"
     return None
 
 
