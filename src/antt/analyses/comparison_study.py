@@ -16,7 +16,7 @@ import pandas as pd
 
 from antt.analyses.comparison import DESIGN_ORDER, ComparisonAnalysis, ComparisonInputs, design_name, labelled
 from antt.models import comparison_validation as validation
-from antt.models.comparison import SCALE_RATE
+from antt.models.comparison import RATE_PER, SCALE_RATE
 from antt.reporting.display import show, show_text
 from antt.reporting.estimates import format_ratio
 from antt.reporting.language import MISSING, and_list, each_lang, format_decimal, format_level, message, translator
@@ -29,8 +29,8 @@ MIN_RATE = 0.5
 @dataclass(frozen=True)
 class Study:
     """The study's table (``antt.models.comparison_validation.COLUMNS``) and how it was made: ``shape`` holds
-    ``simulate_panel``'s arguments (years as first and last), ``replicates`` panels per scenario, the synthetic
-    control's intervals on the first ``intervals`` of them, the effect's rate ratio and the seed."""
+    ``simulate_panel``'s arguments (``panel_shape``), ``replicates`` panels per scenario, the synthetic control's
+    intervals on the first ``intervals`` of them, the effect's rate ratio, alpha and the seed."""
 
     table: pd.DataFrame
     shape: dict[str, Any]
@@ -44,8 +44,10 @@ class Study:
 def panel_shape(inputs: ComparisonInputs, analysis: ComparisonAnalysis) -> dict[str, Any] | None:
     """``simulate_panel``'s arguments for panels shaped like the analysed one: the adopting communes per adoption
     year (those of the difference in differences), the never-adopting comparison communes, the years, and the range
-    of the communes' mean yearly outcome (before adoption for adopting communes). None without a panel or without
-    a difference-in-differences fit (the shape of the cohorts comes from it)."""
+    of the communes' mean yearly outcome (before adoption for adopting communes). With a population column the
+    outcome is a rate per 10,000 and the simulated populations are ``simulate_panel``'s (5,000-50,000), not the
+    panel's. None without a panel or without a difference-in-differences fit (the shape of the cohorts comes from
+    it)."""
     if inputs.frame is None or analysis.did is None:
         return None
     did = analysis.did
@@ -56,7 +58,7 @@ def panel_shape(inputs: ComparisonInputs, analysis: ComparisonAnalysis) -> dict[
     has_population = "population" in frame
     outcome = frame["count"].astype(float)
     if has_population:
-        outcome = outcome / frame["population"].astype(float) * 10_000
+        outcome = outcome / frame["population"].astype(float) * RATE_PER
     before = frame["adoption_year"].isna() | (frame["year"] < frame["adoption_year"].fillna(last + 1))
     used = frame["unit"].isin(list(did.treated_units) + list(did.comparison_units)) & before
     means = outcome[used].groupby(frame.loc[used, "unit"]).mean()

@@ -44,7 +44,7 @@ the constant-effect conformal interval (about 61 permutation tests of 10,000 dra
 is fitted on every replicate without its intervals (``intervals=False``: its bias and placebo rejection rate use all
 ``n_sim``), and its intervals are computed on the first ``n_sc`` replicates only (default ``min(n_sim,
 SC_DEFAULT_REPLICATES)``; the coverage row's ``n`` says how many). The default study (200 replicates, intervals on
-10) takes about 1.5 min.
+10) takes about 100 s.
 
 Reproducibility: replicate i, scenario j (0 "effect", 1 "null") uses ``numpy.random.SeedSequence(seed,
 spawn_key=(i, j))``; its first two 32-bit words seed the panel and the synthetic control's permutations. So the
@@ -102,7 +102,8 @@ RAN = "ran"
 FAILED = "failed"
 SCALE_SHARE = "share"
 SCALE_LOG_RATE_RATIO = "log_rate_ratio"
-#: Replicates on which the synthetic control is fitted by default (``min(n_sim, this)``): about 3.2 s each.
+#: Replicates on which the synthetic control's intervals are computed by default (``min(n_sim, this)``): about 3 s
+#: each.
 SC_DEFAULT_REPLICATES = 10
 #: Errors that count a replicate as failed (``DesignRefused`` is a ValueError, as numpy's LinAlgError).
 _FAILURES = (ValueError, ArithmeticError, RuntimeError)
