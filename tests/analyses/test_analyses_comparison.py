@@ -32,7 +32,7 @@ def test_the_simulated_example_estimates_every_design_and_each_interval_covers_t
     did, sc, cits = analysis.did, analysis.sc, analysis.cits
     truths = analysis.truths
     assert did.overall.low <= truths["staggered_did"] <= did.overall.high
-    interval = comparison._sc_interval(sc)
+    interval = sc.interval
     assert interval.low <= truths["synthetic_control"] <= interval.high
     assert cits.level.low <= truths["controlled_its"] <= cits.level.high
     assert truths["controlled_its"] == pytest.approx(comparison.EXAMPLE_DESIGN["effect_ratio"])

@@ -272,12 +272,6 @@ def _interval(low: float, high: float, lang: str, ratio: bool = False) -> str:
     return f"{show_number(low, lang)} – {show_number(high, lang)}"
 
 
-def _sc_interval(sc: SynthResult):
-    """The synthetic control's interval: the conformal interval of the average effect when bounded, else that of a
-    constant effect (bounded on short panels; module docstring of antt.models.comparison)."""
-    return sc.att_interval if sc.att_interval.status == "ran" else sc.constant_effect_interval
-
-
 def estimates_table(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> pd.DataFrame:
     """One row per estimated design: estimate, interval, p-value (placebo p for the synthetic control), method, and
     for a simulated panel the true value and whether the interval covers it."""
@@ -292,7 +286,7 @@ def estimates_table(analysis: ComparisonAnalysis, lang: str, simulated: bool) ->
             method = message("cmp_method_staggered_did", lang, df=format_decimal(result.df, lang, 0))
             low, high = o.low, o.high
         elif design == "synthetic_control":
-            interval = _sc_interval(result)
+            interval = result.interval
             row = (
                 _number(result.att, lang) + f" {scale}",
                 _interval(interval.low, interval.high, lang),
@@ -486,7 +480,7 @@ def result_lines(analysis: ComparisonAnalysis, lang: str, simulated: bool) -> li
             )
     if analysis.sc is not None:
         sc = analysis.sc
-        interval = _sc_interval(sc)
+        interval = sc.interval
         lines.append(
             message(
                 "cmp_sc_sentence",
@@ -613,7 +607,7 @@ def _did_dict(did: DidResult) -> dict[str, Any]:
 
 
 def _sc_dict(sc: SynthResult) -> dict[str, Any]:
-    interval = _sc_interval(sc)
+    interval = sc.interval
     return {
         "method": sc.method,
         "treated_unit": sc.treated_unit,

@@ -24,6 +24,9 @@ from antt.reporting.language import MISSING, and_list, each_lang, format_decimal
 #: A commune's yearly rate in the simulation is drawn between the smallest and largest commune means of the panel,
 #: but not below this (a commune without any case would make a design's counts all zero).
 MIN_RATE = 0.5
+#: Standard deviation of the yearly shock common to all communes, on the log scale: assumed (a panel's own is not
+#: estimated), as ``simulate_panel``'s default; the report states it.
+YEAR_SD = 0.1
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def panel_shape(inputs: ComparisonInputs, analysis: ComparisonAnalysis) -> dict[
         "n_never": len(did.comparison_units),
         "years": range(first, last + 1),
         "rate_range": (round(low, 2), round(high, 2)),
+        "year_sd": YEAR_SD,
         "population": has_population,
     }
 
@@ -156,6 +160,7 @@ def intro_text(study: Study, lang: str) -> str:
         low=format_decimal(shape["rate_range"][0], lang, 2, trim=True),
         high=format_decimal(shape["rate_range"][1], lang, 2, trim=True),
         scale=scale,
+        year_sd=format_decimal(shape["year_sd"], lang, 2, trim=True),
         ratio=format_ratio(study.effect_ratio, lang),
         intervals=study.intervals,
         alpha=format_decimal(study.alpha, lang, 2, trim=True),

@@ -59,6 +59,7 @@ from antt.data.series import (
     _unknown_indicator,
     _whole,
     clean_sources,
+    requested_count_indicator,
 )
 from antt.errors import DataError, one_line, quote
 from antt.text import format_characters, key
@@ -438,29 +439,11 @@ def _check_units(path: Path, table: pd.DataFrame) -> tuple[pd.DataFrame, dict[st
     return table, units
 
 
-def _check_file(path: Path, codebook_dir: str | Path | None) -> _Checked:
-    indicators = codebook.load_indicators(codebook_dir)
+def _check_file(path: Path, indicators: pd.DataFrame) -> _Checked:
     kinds = dict(zip(indicators["indicator"], indicators["kind"]))
     table, has_population = _check_cells(path, _read(path), kinds)
     table, units = _check_units(path, table)
     return _Checked(table, units, has_population)
-
-
-def _requested_indicator(path: Path, indicator, codebook_dir: str | Path | None) -> str:
-    indicators = codebook.load_indicators(codebook_dir)
-    known = list(indicators["indicator"])
-    name = key(indicator) if isinstance(indicator, str) else indicator
-    if not isinstance(name, str) or name not in known:
-        raise DataError(path, f"the requested {_unknown_indicator(str(indicator), known)}", column="indicator")
-    kind = dict(zip(indicators["indicator"], indicators["kind"]))[name]
-    if kind != "count":
-        raise DataError(
-            path,
-            f"indicator {quote(name)} is a {kind} in data/codebook/indicators.csv; a panel holds counts: "
-            f"choose a count indicator",
-            column="indicator",
-        )
-    return name
 
 
 def _check_sources(path: Path, rows: pd.DataFrame, sources: pd.DataFrame) -> None:
@@ -498,8 +481,9 @@ def load_panel(
     file) when the file has no rows for ``indicator``. Never writes anything.
     """
     path = Path(path)
-    indicator = _requested_indicator(path, indicator, codebook_dir)
-    checked = _check_file(path, codebook_dir)
+    indicators = codebook.load_indicators(codebook_dir)
+    indicator = requested_count_indicator(path, indicator, indicators, "a panel")
+    checked = _check_file(path, indicators)
     table = checked.table
     chosen = table[table["indicator"] == indicator]
     if chosen.empty:
@@ -554,7 +538,7 @@ def load_panel(
 def indicators_in_panel(path: str | Path, codebook_dir: str | Path | None = None) -> set[str]:
     """The indicators a panel file has counts for (the whole file checked as :func:`load_panel` checks it,
     sources aside)."""
-    return set(_check_file(Path(path), codebook_dir).table["indicator"])
+    return set(_check_file(Path(path), codebook.load_indicators(codebook_dir)).table["indicator"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -438,6 +438,24 @@ def _check_sources(path: Path, rows: pd.DataFrame, sources) -> None:
             )
 
 
+def requested_count_indicator(path: Path, indicator, indicators: pd.DataFrame, holder: str) -> str:
+    """The indicator asked for, as a key of ``indicators`` (``codebook.load_indicators``), which must be a count;
+    a DataError naming ``path`` and the column otherwise (``holder``: "a series", "a panel": what holds counts)."""
+    known = list(indicators["indicator"])
+    name = key(indicator) if isinstance(indicator, str) else indicator
+    if not isinstance(name, str) or name not in known:
+        raise DataError(path, f"the requested {_unknown_indicator(str(indicator), known)}", column="indicator")
+    kind = dict(zip(indicators["indicator"], indicators["kind"]))[name]
+    if kind != "count":
+        raise DataError(
+            path,
+            f"indicator {quote(name)} is a {kind} in data/codebook/indicators.csv; {holder} holds counts: "
+            f"choose a count indicator",
+            column="indicator",
+        )
+    return name
+
+
 def load_series(
     path: str | Path,
     place: str,
@@ -459,17 +477,7 @@ def load_series(
     path = Path(path)
     indicators = codebook.load_indicators(codebook_dir)
     known = list(indicators["indicator"])
-    indicator = key(indicator) if isinstance(indicator, str) else indicator
-    if not isinstance(indicator, str) or indicator not in known:
-        raise DataError(path, f"the requested {_unknown_indicator(str(indicator), known)}", column="indicator")
-    kind = dict(zip(indicators["indicator"], indicators["kind"]))[indicator]
-    if kind != "count":
-        raise DataError(
-            path,
-            f"indicator {quote(indicator)} is a {kind} in data/codebook/indicators.csv; a series "
-            f"holds counts: choose a count indicator",
-            column="indicator",
-        )
+    indicator = requested_count_indicator(path, indicator, indicators, "a series")
     if not isinstance(place, str):
         raise DataError(path, f"the place must be text, got {quote(place)}", column="place")
 

@@ -344,6 +344,12 @@ class SynthResult:
     warnings: tuple[Problem, ...] = ()
     library_warnings: tuple[str, ...] = ()
 
+    @property
+    def interval(self) -> EffectInterval:
+        """The interval to report: the average effect's when bounded ("ran"), else the constant effect's (bounded
+        on short panels, where the average effect's is not)."""
+        return self.att_interval if self.att_interval.status == "ran" else self.constant_effect_interval
+
     def to_dict(self) -> dict[str, Any]:
         return dataclass_to_dict(self)
 

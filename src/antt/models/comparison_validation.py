@@ -205,7 +205,7 @@ def _fit_sc(sim: SimulatedPanel, unit: str, alpha: float, seed: int, intervals: 
     res = synthetic_control(sim.panel, unit, alpha=alpha, seed=seed, intervals=intervals)
     values = {"estimate": res.att, "truth": sim.true_sc_att(unit), "p": res.placebo_p}
     if intervals:
-        interval = res.att_interval if res.att_interval.status == "ran" else res.constant_effect_interval
+        interval = res.interval
         values.update(low=interval.low, high=interval.high, interval_method=interval.method, interval_computed=True)
     return values
 
