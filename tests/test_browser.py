@@ -23,7 +23,22 @@ def _open(browser, path: Path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
     page.goto(path.as_uri(), wait_until="load")
+    _scroll_to_every_image(page)
     return page, errors, outside
+
+
+def _scroll_to_every_image(page) -> None:
+    """The index loads its thumbnails as they come into view (``loading="lazy"``): scroll to each picture, as a
+    reader would, and wait until it has loaded or failed; then back to the top."""
+    page.evaluate(
+        """async () => {
+            for (const image of document.images) {
+                image.scrollIntoView();
+                if (!image.complete) await new Promise(done => { image.onload = image.onerror = done; });
+            }
+            window.scrollTo(0, 0);
+        }"""
+    )
 
 
 def test_there_are_reports():

@@ -464,3 +464,22 @@ def test_the_descriptor_is_written_for_the_folder_being_written(tmp_path):
     clean.clean(processed_dir=tmp_path)
     for name in ("indicators.csv", "quality.csv", "datapackage.json"):
         assert (tmp_path / name).read_bytes() == (ROOT / "data" / "processed" / name).read_bytes()
+
+
+def test_a_reference_table_checked_once_is_checked_again_when_its_file_changes(tmp_path):
+    """``io.read_checked`` keeps a validated table per file content: a later edit that breaks the file is an
+    error, not the table checked before; and a caller that changes its copy does not change the next one."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    good = (ROOT / "data" / "raw" / "sources.csv").read_text(encoding="utf-8")
+    (raw / "sources.csv").write_text(good, encoding="utf-8")
+    first = clean.load_sources(raw)
+    first.loc[0, "title"] = "changed by the caller"
+    assert clean.load_sources(raw).loc[0, "title"] != "changed by the caller"
+    rows = _rows(raw, "sources.csv")
+    rows[1][rows[0].index("access_date")] = "not a date"
+    with open(raw / "sources.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(DataError) as caught:
+        clean.load_sources(raw)
+    assert "access_date" in str(caught.value) and "row 1" in str(caught.value), caught.value

@@ -1,5 +1,6 @@
 """Printing pages to PDF: what is removed so that a PDF does not depend on where or when it was printed."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -73,3 +74,42 @@ def test_a_browser_that_fails_publishes_nothing(toy_project):
     assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "PDF" in errors[0], errors
     assert _published(toy_project) == before
+
+
+def _chromium() -> str:
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("ANTT_REQUIRE_BROWSER"):
+            pytest.fail(f"ANTT_REQUIRE_BROWSER is set but {CHROMIUM} is missing (make browser)")
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    return CHROMIUM
+
+
+def _print_each(executable: str, pages: list[Path], out: Path) -> list[bytes]:
+    printer = printing.Printer(executable)
+    try:
+        for index, page in enumerate(pages):
+            printer.print_pdf(page, out / f"{index}.pdf")
+    finally:
+        printer.close()
+    return [(out / f"{index}.pdf").read_bytes() for index in range(len(pages))]
+
+
+@pytest.mark.browser
+def test_pages_printed_one_after_another_in_one_tab_are_the_bytes_of_a_fresh_browser(tmp_path):
+    """The printer navigates one tab from page to page: nothing of a page may carry over into the next PDF."""
+    executable = _chromium()
+    short = tmp_path / "short.html"
+    short.write_text('<!DOCTYPE html><html lang="vi"><body><h1>Ngọc Lũ</h1><p>Một trang.</p></body></html>')
+    long = tmp_path / "long.html"
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80"><rect width="200" height="80"/></svg>'
+    long.write_text(
+        '<!DOCTYPE html><html lang="en"><head><style>@page { size: A4; margin: 2cm }</style></head><body>'
+        + "".join(f"<h2>Section {i}</h2><p>{'Text of the section. ' * 40}</p>{svg}" for i in range(12))
+        + "</body></html>"
+    )
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir(), (tmp_path / "c").mkdir()
+    in_turn = _print_each(executable, [short, long, short, long], tmp_path / "a")
+    fresh_short = _print_each(executable, [short], tmp_path / "b")[0]
+    fresh_long = _print_each(executable, [long], tmp_path / "c")[0]
+    assert in_turn[0] != in_turn[1]
+    assert in_turn == [fresh_short, fresh_long, fresh_short, fresh_long]

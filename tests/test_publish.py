@@ -81,6 +81,43 @@ def test_a_failure_part_way_publishes_nothing(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.rglob(f"*{publish.TEMP_SUFFIX}")]
 
 
+def test_jobs_published_together_each_keep_their_files_and_the_views_are_built_once(tmp_path, monkeypatch):
+    outputs = _outputs(tmp_path)
+    jobs = [
+        (_stage(tmp_path, name, {f"reports/html/{name}.html": name.encode(), f"reports/results/{name}.json": b"{}"}),)
+        + (name, {"key": name})
+        for name in ("a", "b", "c")
+    ]
+    real, builds = publish._place_views, []
+    monkeypatch.setattr(publish, "_place_views", lambda *args: builds.append(1) or real(*args))
+    entries = publish.publish_together(outputs, jobs)
+    assert len(builds) == 1
+    assert [e["files"] for e in entries] == [[f"html/{n}.html", f"results/{n}.json"] for n in "abc"]
+    manifest = json.loads(outputs.manifest.read_text(encoding="utf-8"))
+    assert {n: manifest[n]["key"] for n in "abc"} == {"a": "a", "b": "b", "c": "c"}
+    assert (outputs.root / "html" / "c.html").read_bytes() == b"c"
+
+
+def test_jobs_published_together_are_all_published_or_none(tmp_path, monkeypatch):
+    outputs = _outputs(tmp_path)
+    jobs = [(_stage(tmp_path, n, {f"reports/html/{n}.html": b"new"}), n, {}) for n in ("a", "b")]
+    real, calls = os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:  # the second job's page
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", failing)
+    with pytest.raises(OSError, match="No space left"):
+        publish.publish_together(outputs, jobs)
+    monkeypatch.setattr(publish.os, "replace", real)
+    assert not (outputs.root / "html").exists() or not list((outputs.root / "html").iterdir())
+    assert not outputs.manifest.exists()
+    assert not [p for p in tmp_path.rglob(f"*{publish.TEMP_SUFFIX}")]
+
+
 def _publish_many(root: str, worker: int, count: int) -> None:
     base = Path(root)
     outputs = _outputs(base)

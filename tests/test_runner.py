@@ -234,6 +234,21 @@ def test_failed_cell_publishes_nothing_and_is_named(toy_project):
 
 
 @pytest.mark.slow
+def test_a_kernel_that_dies_mid_notebook_keeps_the_notebook_as_far_as_it_ran(toy_project):
+    """papermill does not save after each cell (``execute.WarmEngine``): a kernel that dies must still leave the
+    executed notebook up to that cell under reports/failed, and publish nothing."""
+    before = _snapshot(toy_project)
+    _add_cell(toy_project, TOY_WRITER, "print('the last words before the kernel dies')")
+    _add_cell(toy_project, TOY_WRITER, "import os\nos._exit(3)")
+    line = _one_error_line(run_antt(toy_project, "run", "--only", "01"))
+    assert TOY_WRITER in line and "DeadKernelError" in line, line
+    failed = nbformat.read(toy_project / "reports" / "failed" / f"{TOY_WRITER}.ipynb", as_version=4)
+    printed = [o.get("text", "") for c in failed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert "the last words before the kernel dies\n" in printed
+    assert _snapshot(toy_project) == before
+
+
+@pytest.mark.slow
 def test_a_later_notebook_failing_withholds_the_processed_data(toy_project):
     """The writer succeeds but a reader of its output fails: the writer's processed data and reports stay
     unpublished."""

@@ -459,15 +459,28 @@ def make_figures(
     events = pd.DataFrame({"label": list(interventions), "year": list(interventions.values())})
     events = events[events["year"].notna()]
     points = _timeline_points(figures_table, codebook, lang)
-    out = {}
+    drawn = {}
     if len(events) or points["year"].notna().any():  # nothing dated: no timeline to draw
-        out["timeline"] = figures.timeline_figure(
-            events, points, message("fig_timeline_title", lang), f"{source}.", lang
+        title, caption = message("fig_timeline_title", lang), f"{source}."
+        # Depends on the interventions and the article's figures about the commune, not on its series: communes
+        # of a sweep that adopted the same models in the same years share one drawing (antt.memo).
+        drawn["timeline"] = memo.shared(
+            "intervention.timeline_figure",
+            {
+                "events": events.to_csv(index=False),
+                "points": points.to_csv(index=False),
+                "title": title,
+                "caption": caption,
+                "lang": lang,
+            },
+            FIGURE_CODE,
+            lambda: figures.render(figures.timeline_figure(events, points, title, caption, lang)),
+            libraries=memo.LIBRARIES + ("matplotlib", "seaborn", "Babel"),
         )
     if analysis.fitted:
         ylabel = outcome_label[:1].upper() + outcome_label[1:] if outcome_label else None
-        out["its"] = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang, ylabel)
-    drawn = {name: figures.render(fig) for name, fig in out.items()}
+        its = its_plot(analysis, interventions, message("fig_its_title", lang), source, lang, ylabel)
+        drawn["its"] = figures.render(its)
     if not plan.table.empty:
         # Depends on the design only, not on the commune: drawn once for a sweep (antt.memo).
         drawn["power"] = memo.shared(

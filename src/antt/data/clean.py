@@ -26,7 +26,7 @@ import pandas as pd
 from antt import paths
 from antt.data import codebook as cb
 from antt.data import datapackage, schemas
-from antt.data.io import AtomicFiles, csv_text, json_text, read_csv_text, validate
+from antt.data.io import AtomicFiles, csv_text, json_text, read_checked, read_csv_text, validate
 from antt.errors import DataError, quote
 from antt.numerals import FigureParseError, ParsedFigure, parse_figure
 from antt.text import canonical_tone
@@ -65,8 +65,8 @@ def _load(path: Path, schema) -> pd.DataFrame:
 
 
 def load_sources(raw_dir: str | Path | None = None) -> pd.DataFrame:
-    """``sources.csv``, validated: citation, dates, checksum and licence of every source."""
-    return _load(Path(raw_dir or paths.RAW) / "sources.csv", schemas.SOURCES)
+    """``sources.csv``, validated: citation, dates, checksum and licence of every source (``read_checked``)."""
+    return read_checked(Path(raw_dir or paths.RAW) / "sources.csv", schemas.SOURCES)
 
 
 def load_raw(raw_dir: str | Path | None = None) -> RawData:

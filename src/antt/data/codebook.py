@@ -10,13 +10,12 @@ import pandera.pandas as pa
 
 from antt import paths
 from antt.data import schemas
-from antt.data.io import read_csv_text, validate
+from antt.data.io import read_checked
 from antt.text import LANGUAGES
 
 
 def _load(name: str, schema, codebook_dir: str | Path | None) -> pd.DataFrame:
-    path = Path(codebook_dir or paths.CODEBOOK) / name
-    return validate(read_csv_text(path, list(schema.columns)), schema, path)
+    return read_checked(Path(codebook_dir or paths.CODEBOOK) / name, schema)
 
 
 def load_indicators(codebook_dir: str | Path | None = None) -> pd.DataFrame:

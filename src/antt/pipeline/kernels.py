@@ -48,8 +48,17 @@ THREAD_SETTINGS = {
     "NUMEXPR_NUM_THREADS": "1",
 }
 START_TRIES = 3
-#: Imported by the forkserver besides the notebooks' own modules: the kernel itself.
-FORK_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline")
+#: Imported by the forkserver besides the notebooks' own modules: the kernel itself, and what the libraries
+#: import only when first used, which every job would otherwise pay again (pandera's first validation imports
+#: its checks and, through them, hypothesis: about 0.08 s; matplotlib's SVG backend; Babel's dates).
+FORK_PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "matplotlib_inline.backend_inline",
+    "pandera.backends.pandas.builtin_checks",
+    "matplotlib.backends.backend_svg",
+    "babel.dates",
+)
 
 
 class KernelStartError(RuntimeError):

@@ -87,7 +87,11 @@ def launch(playwright, executable: str, env: dict[str, str] | None = None):
 class Printer:
     """One browser for a whole run, started on first use on a thread of its own (Playwright's synchronous API
     belongs to the thread that started it); ``print_pdf`` may be called from any thread. Use as a context
-    manager (``printer()``)."""
+    manager (``printer()``).
+
+    Every page is printed in the same tab, navigated from one page to the next: a new tab per page cost about
+    2.5 times the CPU (a renderer set up each time; ``make bench`` measures the sweep) and printed the same
+    bytes. A page that fails to print closes the tab, and the next page gets a new one."""
 
     def __init__(self, executable: str):
         self.executable = executable
@@ -121,9 +125,13 @@ class Printer:
         try:
             with sync_playwright() as playwright:
                 browser = launch(playwright, self.executable, env={**os.environ, **CLEAN_LOCALE})
+                tab = None
                 try:
                     while (pending := self._requests.get()) is not None:
-                        self._print(browser, *pending)
+                        tab = tab if tab is not None and not tab.is_closed() else browser.new_page()
+                        if not self._print(tab, *pending):
+                            tab.close()  # a page that failed may leave the tab in any state: the next gets a new one
+                            tab = None
                         pending = None
                 finally:
                     browser.close()
@@ -137,22 +145,21 @@ class Printer:
                 item[2].set_exception(RuntimeError(f"printing {item[0].name} to PDF failed: {self._failure}"))
 
     @staticmethod
-    def _print(browser, page: Path, target: Path, done: Future) -> None:
+    def _print(tab, page: Path, target: Path, done: Future) -> bool:
+        """Print ``page`` in ``tab``; False when this page failed (``done`` carries why)."""
         with tempfile.TemporaryDirectory(prefix="antt-print-") as folder:
             source = Path(folder) / "page.html"
             source.write_text(printable(page.read_text(encoding="utf-8")), encoding="utf-8")
-            tab = browser.new_page()
             try:
                 tab.goto(source.as_uri(), wait_until="load", timeout=TIMEOUT_MS)
                 pdf = tab.pdf(prefer_css_page_size=True, print_background=True)
             except Exception as exc:  # this page failed; the browser carries on
                 done.set_exception(RuntimeError(f"printing {page.name} to PDF failed: {' '.join(str(exc).split())}"))
-                return
-            finally:
-                tab.close()
+                return False
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(without_timestamps(pdf))
         done.set_result(None)
+        return True
 
 
 @contextlib.contextmanager

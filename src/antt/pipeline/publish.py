@@ -301,19 +301,29 @@ def publish(outputs: Outputs, stage: Stage, name: str, entry: dict[str, Any]) ->
     Returns the manifest entry as written: ``entry`` plus the published files, relative to the
     output folder (``processed/…`` for the processed data).
     """
-    moves = stage.targets(outputs)
+    return publish_together(outputs, [(stage, name, entry)])[0]
+
+
+def publish_together(outputs: Outputs, jobs: list[tuple[Stage, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """``publish`` for several jobs at once: every job's files, the manifest with all their entries, and the
+    index and summary built once (they read every published report, so building them once per job would cost
+    the square of a sweep's size). All of it, or nothing, is published."""
+    each = [stage.targets(outputs) for stage, _, _ in jobs]
+    moves = {source: target for targets in each for source, target in targets.items()}
     with locked(outputs):
         placed = _place(moves)
         try:
             manifest = load_manifest(outputs)
-            entry = {**entry, "files": sorted(_relative(outputs, t) for t in moves.values())}
-            manifest[name] = entry
+            entries = []
+            for (_, name, entry), targets in zip(jobs, each, strict=True):
+                manifest[name] = {**entry, "files": sorted(_relative(outputs, t) for t in targets.values())}
+                entries.append(manifest[name])
             placed += _place_views(outputs, manifest, {target: temporary for temporary, target in placed})
         except BaseException:
             _discard(placed)
             raise
         _commit(placed)
-    return entry
+    return entries
 
 
 def about(outputs: Outputs, lang: str, page_in, build_date: str, data_date: str) -> Any:

@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,6 +202,11 @@ def _discover() -> list[NotebookSpec]:
         raise RunError(" ".join(str(exc).split())) from None
 
 
+#: While jobs still run, finished jobs are published at most this often (seconds), and at most once per
+#: ``PUBLISH_FACTOR`` times the duration of the last publication (``_Run._publish_ready``).
+PUBLISH_EVERY = 1.0
+PUBLISH_FACTOR = 4
+
 #: Set by the SIGINT handler of ``interrupt_guard``: a Ctrl-C is remembered even if a library that was
 #: running in the main thread when it landed caught the KeyboardInterrupt, so nothing is published after it.
 INTERRUPTED = threading.Event()
@@ -313,6 +319,7 @@ class _Run:
         self.run_id = uuid.uuid4().hex  # task keys unique on a cluster shared by several runs and users
         self.futures: dict[str, Any] = {}  # job name → its task (kept: later jobs may depend on it)
         self.scattered: dict[Path, Any] = {}  # processed folder → its files, sent to the cluster
+        self.next_publish = 0.0  # time.monotonic() before which finished jobs wait while others run
 
     # -- decisions ------------------------------------------------------------------------------
     def _read_dir(self, job: Job) -> Path:
@@ -387,10 +394,13 @@ class _Run:
                 try:
                     while True:
                         self._start_ready(client, running)
-                        self._publish_ready()
+                        self._publish_ready(final=not running)
                         if not running:
                             break
-                        finished = wait_for(list(running), return_when="FIRST_COMPLETED").done
+                        try:
+                            finished = wait_for(list(running), self._until_publish(), "FIRST_COMPLETED").done
+                        except TimeoutError:  # finished jobs are due to be published
+                            finished = set()
                         _check_interrupted()
                         for future in sorted(finished, key=lambda f: running[f].name):
                             self._finished(running.pop(future), future)
@@ -506,23 +516,47 @@ class _Run:
         (self.outputs.root / "failed" / f"{job.name}.ipynb").unlink(missing_ok=True)
         return entry
 
-    def _publish_ready(self) -> None:
-        """Publish, in dependency order, every job that succeeded along with all that depends on it."""
+    def _publishable(self) -> list[Job]:
+        """The jobs that succeeded whose dependents all succeeded too, and whose dependencies are published (or
+        cached, or in this list), in dependency order."""
+        chosen: dict[str, Job] = {}
         changed = True
         while changed:
             changed = False
             for job in self.jobs:
-                if self.state[job.name] != "done":
+                if self.state[job.name] != "done" or job.name in chosen:
                     continue
                 downstream_ok = all(
                     self.state[d] in ("done", "cached", "published") for d in self._descendants(job.name)
                 )
-                upstream_ok = all(self.state[d] in ("cached", "published") for d in self.deps[job.name])
+                upstream_ok = all(self.state[d] in ("cached", "published") or d in chosen for d in self.deps[job.name])
                 if downstream_ok and upstream_ok:
-                    _check_interrupted()
-                    publish.publish(self.outputs, self.stages[job.name], job.name, self.entries[job.name])
-                    self.state[job.name] = "published"
+                    chosen[job.name] = job
                     changed = True
+        return list(chosen.values())
+
+    def _until_publish(self) -> float | None:
+        """Seconds until the finished jobs are due to be published (None: none is waiting)."""
+        if not self._publishable():
+            return None
+        return max(0.05, self.next_publish - time.monotonic())
+
+    def _publish_ready(self, final: bool = True) -> None:
+        """Publish every job that ``_publishable`` gives, together. While other jobs still run (``final`` False),
+        publishing waits ``PUBLISH_EVERY`` seconds after the last one, or ``PUBLISH_FACTOR`` times as long as it
+        took: the index and summary it rebuilds grow with the number of reports, so a sweep publishes in
+        batches instead of once per report. A Ctrl-C publishes nothing more (``INTERRUPTED``): the jobs finished
+        since the last publication, at most one such interval's work, run again next time."""
+        batch = self._publishable()
+        if not batch or (not final and time.monotonic() < self.next_publish):
+            return
+        _check_interrupted()
+        started = time.monotonic()
+        publish.publish_together(self.outputs, [(self.stages[j.name], j.name, self.entries[j.name]) for j in batch])
+        for job in batch:
+            self.state[job.name] = "published"
+        finished = time.monotonic()
+        self.next_publish = finished + max(PUBLISH_EVERY, PUBLISH_FACTOR * (finished - started))
 
 
 def list_notebooks() -> str:

@@ -8,7 +8,7 @@ first finding. The pipeline, which owns the folder layout, fills in ``IndexCard`
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,8 +119,18 @@ def _facts(about: About, lang: str) -> str:
     )
 
 
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+_TITLES: dict[tuple[str, str], str] = {}  # (SHA-256 of an executed notebook, language) → its title
+
+
+def _title(executed: Path, lang: str) -> str:
+    """The executed notebook's title in ``lang``, parsed once per content: the index and the summary are
+    rebuilt each time a run publishes, and parsing every notebook again made that grow with the square of
+    the number of reports (a 60-commune sweep spent half its time there)."""
+    data = executed.read_bytes()
+    key = (hashlib.sha256(data).hexdigest(), lang)
+    if key not in _TITLES:
+        _TITLES[key] = title_of(select_language(nbformat.reads(data.decode("utf-8"), as_version=4), lang))
+    return _TITLES[key]
 
 
 def read_reports(cards: list[IndexCard], lang: str) -> list[Report]:
@@ -128,7 +138,7 @@ def read_reports(cards: list[IndexCard], lang: str) -> list[Report]:
     reports = []
     for card in cards:
         results = load_results(card.results)
-        title = title_of(select_language(nbformat.read(card.executed, as_version=4), lang)) or card.name
+        title = _title(card.executed, lang) or card.name
         question = results.get("question", {}).get(lang, "")
         heading = question or (f"{title} ({card.label})" if card.label else title)
         reports.append(Report(card, results, heading, title))
@@ -140,9 +150,10 @@ def _card(report: Report, w: dict[str, str], lang: str) -> str:
     findings = "".join(f"<li>{esc(f)}</li>" for f in results.get("headline", {}).get(lang, []))
     thumb = ""
     pictures = results.get("thumbnail")  # language → path ({} or, from an older run, a path: none)
-    picture = card.locate_figure(pictures[lang]) if isinstance(pictures, dict) and pictures.get(lang) else None
-    if picture is not None and picture.exists():
-        thumb = f'<img src="{_data_uri(picture)}" alt="{esc(heading)}">'
+    picture = pictures.get(lang) if isinstance(pictures, dict) else None
+    if picture and card.locate_figure(picture).exists():
+        # Linked, not embedded: an index of a hundred reports stays small, and loads its pictures as they show.
+        thumb = f'<img src="{esc(picture)}" alt="{esc(heading)}" loading="lazy">'
     subtitle = f'<p class="report-title">{esc(title)}</p>' if heading != title else ""
     return (
         f'<article class="card">{thumb}<h2>{esc(heading)}</h2>{subtitle}<ul>{findings}</ul>'
