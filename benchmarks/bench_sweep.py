@@ -154,6 +154,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100, help="communes in the large sweep (default 100)")
     parser.add_argument("--small", type=int, default=10, help="communes in the small sweep (default 10)")
     parser.add_argument("--cluster", action="store_true", help="also run the sweep on a dask scheduler + 2 workers")
+    parser.add_argument(
+        "--without-pdfs", action="store_true", help="print no PDF (ANTT_BROWSER=none): what the pages alone cost"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="antt-sweep-") as tmp:
         project = copy_project(Path(tmp) / "project")
@@ -164,13 +167,16 @@ def main() -> int:
             "CI": "1",
             "ANTT_SHARED_CACHE": str(Path(tmp) / "shared"),
         }
+        if args.without_pdfs:
+            env["ANTT_BROWSER"] = "none"
         shutil.rmtree(Path(tmp) / "shared", ignore_errors=True)
         small = sweep(project, env, args.small, communes_csv, series)
         shutil.rmtree(Path(tmp) / "shared", ignore_errors=True)  # both sweeps start without shared results
         large = sweep(project, env, args.rows, communes_csv, series)
         local = digests(project / "reports")
         marginal = (large - small) / (args.rows - args.small)
-        print(f"SYNTHETIC commune sweep (simulated data) on {os.cpu_count()} cores, notebook 03, local cluster")
+        pdfs = "without PDFs" if args.without_pdfs else "with PDFs"
+        print(f"SYNTHETIC commune sweep (simulated data) on {os.cpu_count()} cores, notebook 03, {pdfs}, local cluster")
         print(f"  {args.small:4d} reports: {small:7.2f} s")
         print(f"  {args.rows:4d} reports: {large:7.2f} s")
         print(f"  marginal cost: {marginal:.3f} s per report (target <= {TARGET_SECONDS} s)")
