@@ -464,7 +464,7 @@ def make_figures(
         title, caption = message("fig_timeline_title", lang), f"{source}."
         # Depends on the interventions and the article's figures about the commune, not on its series: communes
         # of a sweep that adopted the same models in the same years share one drawing (antt.memo).
-        drawn["timeline"] = memo.shared(
+        drawn["timeline"] = _shared_drawing(
             "intervention.timeline_figure",
             {
                 "events": events.to_csv(index=False),
@@ -473,9 +473,7 @@ def make_figures(
                 "caption": caption,
                 "lang": lang,
             },
-            FIGURE_CODE,
-            lambda: figures.render(figures.timeline_figure(events, points, title, caption, lang)),
-            libraries=memo.LIBRARIES + ("matplotlib", "seaborn", "Babel"),
+            lambda: figures.timeline_figure(events, points, title, caption, lang),
         )
     if analysis.fitted:
         ylabel = outcome_label[:1].upper() + outcome_label[1:] if outcome_label else None
@@ -483,7 +481,7 @@ def make_figures(
         drawn["its"] = figures.render(its)
     if not plan.table.empty:
         # Depends on the design only, not on the commune: drawn once for a sweep (antt.memo).
-        drawn["power"] = memo.shared(
+        drawn["power"] = _shared_drawing(
             "intervention.power_figure",
             {
                 "table": plan.table.to_csv(index=False, float_format="%.17g"),
@@ -491,11 +489,23 @@ def make_figures(
                 "interventions": interventions,
                 "lang": lang,
             },
-            FIGURE_CODE,
-            lambda: figures.render(_power_figure(plan, interventions, lang)),
-            libraries=memo.LIBRARIES + ("matplotlib", "seaborn", "Babel"),
+            lambda: _power_figure(plan, interventions, lang),
         )
     return {name: figures.write(data, figures.stem(prefix, name, lang), out_dir) for name, data in drawn.items()}
+
+
+def _shared_drawing(name: str, arguments: dict, draw) -> dict:
+    """``figures.render(draw())``, drawn once for every job that asks with the same ``arguments`` (``antt.memo``;
+    the key also covers ``FIGURE_CODE`` and the versions of the plotting libraries)."""
+    from antt.reporting import figures
+
+    return memo.shared(
+        name,
+        arguments,
+        FIGURE_CODE,
+        lambda: figures.render(draw()),
+        libraries=memo.LIBRARIES + ("matplotlib", "seaborn", "Babel"),
+    )
 
 
 # ---------------------------------------------------------------- findings
