@@ -4,6 +4,7 @@ Every panel here is simulated (``simulate_panel``) or written by hand; seeds are
 """
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from antt.models.comparison import (
     DesignRefused,
     Problem,
     check_designs,
+    constant_effect_test,
     controlled_its,
     outcome_values,
     simulate_panel,
@@ -308,6 +310,31 @@ def test_synthetic_control_without_intervals_is_the_same_fit():
     assert full.constant_effect_interval.status != "not_computed"
     with pytest.raises(ValueError, match="intervals"):
         synthetic_control(sim.panel, unit, intervals=1)
+
+
+@pytest.mark.parametrize("n_pre_years", [8, 4])
+def test_constant_effect_test_reuses_permutations_with_the_public_calls_p_values(n_pre_years):
+    """The interval's p(c) draws its permutations once; each p-value must equal diff-diff's public
+    ``conformal_test``, which draws them again per call (also with fewer years before than after adoption, where
+    diff-diff warns)."""
+    import diff_diff as dd
+
+    years = range(2018 - n_pre_years, 2023)
+    sim = simulate_panel({2018: 1}, 9, years, rate_range=(10, 40), effect_ratio=0.6, seed=5)
+    data = sim.panel.rename(columns={"count": "outcome"})[["unit", "year", "outcome"]].copy()
+    data["outcome"] = data["outcome"].astype(float)
+    treated = sim.panel["unit"].iloc[0]
+    data["treated"] = ((data["unit"] == treated) & (data["year"] >= 2018)).astype(np.int64)
+    est = dd.SyntheticControl(v_method="custom", custom_v=np.ones(n_pre_years), standardize="none", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = est.fit(data, outcome="outcome", treatment="treated", unit="unit", time="year", treated_unit=treated)
+        p_value = constant_effect_test(res, seed=11)
+        effects = [-12.5, 0.0, -3.25, 40.0, -12.5, 7.0]
+        fast = [p_value(c) for c in effects]
+        public = [float(res.conformal_test(c, q=1, scheme="iid", n_iid=10_000, seed=11)["p_value"]) for c in effects]
+    assert fast == public
+    assert len(set(fast)) > 2  # the effects tested are told apart
 
 
 def test_in_time_year_must_be_a_pre_adoption_year():

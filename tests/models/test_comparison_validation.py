@@ -13,7 +13,7 @@ from antt.models.comparison import DESIGNS, DesignCheck, DesignRefused, Problem
 
 @pytest.fixture(scope="module")
 def small():
-    """Three replicates, the synthetic control's intervals (about 1.6 s a fit) on the first one only."""
+    """Three replicates, the synthetic control's intervals on the first one only."""
     return cv.comparison_draws(n_sim=3, n_sc=1)
 
 
@@ -56,6 +56,16 @@ def test_same_arguments_same_table(small):
     pd.testing.assert_frame_equal(
         cv.comparison_study(n_sim=2, n_sc=0), cv.comparison_study(n_sim=2, n_sc=0), check_exact=True
     )
+
+
+def test_drawn_in_parallel_processes_the_table_is_the_same(small):
+    """Three chunks of one replicate each, drawn by two spawned processes, concatenate to the serial table (the
+    synthetic control's intervals included)."""
+    assert cv._chunks(3, 2) == [range(0, 1), range(1, 2), range(2, 3)]
+    assert cv._chunks(200, 2) == [range(25 * k, 25 * (k + 1)) for k in range(8)]
+    assert cv._chunks(5, 1) == [range(0, 5)]
+    parallel = cv.comparison_draws(n_sim=3, n_sc=1, processes=2)
+    pd.testing.assert_frame_equal(parallel, small, check_exact=True)
 
 
 def test_the_first_replicates_do_not_depend_on_n_sim_and_null_not_on_the_effect():
@@ -154,7 +164,16 @@ def test_numerical_failures_and_non_finite_estimates_count_as_failed(monkeypatch
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"n_sim": 0}, {"seed": -1}, {"seed": 1.5}, {"alpha": 1.0}, {"effect_ratio": 0.0}, {"design": {"seed": 3}}],
+    [
+        {"n_sim": 0},
+        {"seed": -1},
+        {"seed": 1.5},
+        {"alpha": 1.0},
+        {"effect_ratio": 0.0},
+        {"design": {"seed": 3}},
+        {"processes": 0},
+        {"processes": 1.5},
+    ],
 )
 def test_bad_arguments_raise(kwargs):
     with pytest.raises(ValueError):

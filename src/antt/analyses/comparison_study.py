@@ -7,6 +7,7 @@ error. Every table, sentence and result of the study says "simulated", whatever 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ MIN_RATE = 0.5
 #: Standard deviation of the yearly shock common to all communes, on the log scale: assumed (a panel's own is not
 #: estimated), as ``simulate_panel``'s default; the report states it.
 YEAR_SD = 0.1
+#: Replicates per process below which the study is drawn in the kernel alone: starting a process costs about 2 s,
+#: a replicate about half a second.
+MIN_REPLICATES_PER_PROCESS = 20
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,22 @@ def run(
     if replicates == 0 or shape is None:
         return None
     table = validation.comparison_study(
-        n_sim=replicates, seed=seed, alpha=analysis.alpha, design=shape, effect_ratio=effect_ratio, n_sc=intervals
+        n_sim=replicates,
+        seed=seed,
+        alpha=analysis.alpha,
+        design=shape,
+        effect_ratio=effect_ratio,
+        n_sc=intervals,
+        processes=processes(replicates),
     )
     return Study(table, shape, replicates, min(intervals, replicates), effect_ratio, analysis.alpha, seed)
+
+
+def processes(replicates: int) -> int:
+    """Processes drawing the study: one per core this process may use, but at least ``MIN_REPLICATES_PER_PROCESS``
+    replicates each. The study's table does not depend on it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, replicates // MIN_REPLICATES_PER_PROCESS))
 
 
 # ---------------------------------------------------------------- words

@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1043,6 +1043,43 @@ def _average_interval(res: Any, alpha: float, seed: int) -> tuple[EffectInterval
     return interval, _float(out["point_estimate"])
 
 
+def constant_effect_test(res: Any, seed: int) -> Callable[[float], float]:
+    """p(c) of CWZ's sharp-null test of a constant effect c per post year on diff-diff's fit ``res`` (q = 1, iid
+    permutations, ``CONFORMAL_N_IID`` draws seeded by ``seed``).
+
+    The numbers are those of ``res.conformal_test(c, q=1, scheme="iid", n_iid=CONFORMAL_N_IID, seed=seed)``, which
+    draws its 10,000 permutations again, in a Python loop, on every call: 90% of an interval's time (about 60
+    tests). Here the first test goes through that public call (its checks and warnings included) and the others
+    reuse the same permutations (the same generator and seed draw the same ones), through the functions
+    ``conformal_test`` itself calls. diff-diff is pinned; a test compares the p-values with the public call's."""
+    from diff_diff.conformal import _make_perms, _single_null_pvalue
+
+    state: dict[str, Any] = {}
+
+    def p_value(c: float) -> float:
+        if not state:
+            test = res.conformal_test(float(c), q=1, scheme="iid", n_iid=CONFORMAL_N_IID, seed=seed)
+            y1, y0, n_pre, n_post, _ = res._conformal_panel()
+            post = np.zeros(n_pre + n_post, dtype=bool)
+            post[n_pre:] = True
+            perms = _make_perms(n_pre + n_post, "iid", CONFORMAL_N_IID, np.random.default_rng(seed))
+            state.update(y1=y1, y0=y0, post=post, perms=perms)
+            return float(test["p_value"])
+        out = _single_null_pvalue(
+            state["y1"], state["y0"], state["post"], np.full(int(state["post"].sum()), float(c)), state["perms"], 1
+        )
+        if not out["converged"]:
+            # The public call's warning, so that the fit's library warnings do not depend on the path taken.
+            warnings.warn(
+                "conformal proxy did not fully converge; the p-value uses a near-optimal proxy.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return float(out["p_value"])
+
+    return p_value
+
+
 def _constant_effect_interval(res: Any, alpha: float, seed: int, center: float, step: float) -> EffectInterval:
     """Invert CWZ's sharp-null test of a constant effect c (q = 1, iid permutations): the hull of {c: p(c) > alpha}.
 
@@ -1054,11 +1091,11 @@ def _constant_effect_interval(res: Any, alpha: float, seed: int, center: float, 
     ends) and the edges bisected to ``_BISECTION_TOLERANCE * step``. ``details["contiguous"]`` is False when a grid
     point between the bounds is rejected (the reported interval is then the set's hull)."""
     cache: dict[float, float] = {}
+    p_value = constant_effect_test(res, seed)
 
     def accepted(c: float) -> bool:
         if c not in cache:
-            test = res.conformal_test(float(c), q=1, scheme="iid", n_iid=CONFORMAL_N_IID, seed=seed)
-            cache[c] = float(test["p_value"])
+            cache[c] = p_value(c)
         return cache[c] > alpha
 
     details: dict[str, Any] = {"scheme": "iid", "n_iid": CONFORMAL_N_IID, "q": 1, "seed": seed, "step": step}
