@@ -2,6 +2,10 @@
 rejection rates and failed replicates counted (simulated data only)."""
 
 import math
+import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -66,6 +70,47 @@ def test_drawn_in_parallel_processes_the_table_is_the_same(small):
     assert cv._chunks(5, 1) == [range(0, 5)]
     parallel = cv.comparison_draws(n_sim=3, n_sc=1, processes=2)
     pd.testing.assert_frame_equal(parallel, small, check_exact=True)
+
+
+_KILLED_PARENT = """
+import multiprocessing, threading, time, warnings
+warnings.simplefilter("ignore")
+from antt.models import comparison_validation as cv
+if __name__ == "__main__":
+    def tell():
+        while len(multiprocessing.active_children()) < 2:
+            time.sleep(0.05)
+        print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    threading.Thread(target=tell, daemon=True).start()
+    cv.comparison_draws(n_sim=400, n_sc=0, processes=2)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
+def test_the_study_processes_end_when_the_process_drawing_the_study_is_killed(tmp_path):
+    """A kernel killed mid-study (Ctrl-C, a dead worker) must not leave its study processes waiting forever."""
+    script = tmp_path / "study.py"
+    script.write_text(_KILLED_PARENT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        children = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(children) == 2 and all(_running(pid) for pid in children)
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in children)
 
 
 def test_the_first_replicates_do_not_depend_on_n_sim_and_null_not_on_the_effect():

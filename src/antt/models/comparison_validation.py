@@ -58,6 +58,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import numbers
+import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -252,6 +255,20 @@ def _chunks(n_sim: int, processes: int) -> list[range]:
     return [range(int(a), int(b)) for a, b in pairwise(bounds) if b > a]
 
 
+def _exit_with(parent: int) -> None:
+    """Run in each of the study's processes as it starts: end it once ``parent`` (the process drawing the study)
+    has ended. A kernel killed mid-study (a Ctrl-C, a dead worker) would otherwise leave its processes waiting
+    for more work forever. Checks once a second (the process is then adopted by another, so its parent id
+    changes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _replicate_rows(
     seed: int, alpha: float, arguments: dict[str, Any], effect_ratio: float, n_sc: int, replicates: range
 ) -> list[dict[str, Any]]:
@@ -303,7 +320,10 @@ def comparison_draws(
         # "spawn": the caller may be a Jupyter kernel, whose threads make fork unsafe; each child imports the
         # stack once (about 2 s) and then draws whole chunks.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=processes, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        )
+        with pool:
             parts = list(pool.map(draw, chunks))
     rows = [row for part in parts for row in part]
     out = pd.DataFrame(rows, columns=list(DRAW_COLUMNS))
