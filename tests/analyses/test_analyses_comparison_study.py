@@ -29,7 +29,7 @@ def test_the_simulated_panels_take_the_shape_of_the_panel_analysed(example):
 
 
 def test_the_study_is_drawn_in_the_kernel_unless_each_process_gets_enough_replicates(monkeypatch):
-    monkeypatch.setattr(comparison_study.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(comparison_study, "default_workers", lambda: 4)
     per = comparison_study.MIN_REPLICATES_PER_PROCESS
     assert comparison_study.processes(4) == comparison_study.processes(2 * per - 1) == 1
     assert comparison_study.processes(2 * per) == 2 and comparison_study.processes(200) == 4

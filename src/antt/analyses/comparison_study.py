@@ -7,7 +7,6 @@ error. Every table, sentence and result of the study says "simulated", whatever 
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 from antt.analyses.comparison import DESIGN_ORDER, ComparisonAnalysis, ComparisonInputs, design_name, labelled
 from antt.models import comparison_validation as validation
 from antt.models.comparison import RATE_PER, SCALE_RATE
+from antt.models.processes import default_workers
 from antt.reporting.display import show, show_text
 from antt.reporting.estimates import format_ratio
 from antt.reporting.language import MISSING, and_list, each_lang, format_decimal, format_level, message, translator
@@ -108,8 +108,7 @@ def run(
 def processes(replicates: int) -> int:
     """Processes drawing the study: one per core this process may use, but at least ``MIN_REPLICATES_PER_PROCESS``
     replicates each. The study's table does not depend on it."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, replicates // MIN_REPLICATES_PER_PROCESS))
+    return max(1, min(default_workers(), replicates // MIN_REPLICATES_PER_PROCESS))
 
 
 # ---------------------------------------------------------------- words

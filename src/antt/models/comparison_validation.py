@@ -57,13 +57,8 @@ and equal arguments give identical output. No files, no wall clock.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import numbers
-import os
-import threading
-import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -81,6 +76,7 @@ from antt.models.comparison import (
     staggered_did,
     synthetic_control,
 )
+from antt.models.processes import map_in_processes
 from antt.models.validation import mc_rate
 
 SCENARIOS = ("effect", "null")
@@ -256,20 +252,6 @@ def _chunks(n_sim: int, processes: int) -> list[range]:
     return [range(int(a), int(b)) for a, b in pairwise(bounds) if b > a]
 
 
-def _exit_with(parent: int) -> None:
-    """Run in each of the study's processes as it starts: end it once ``parent`` (the process drawing the study)
-    has ended. A kernel killed mid-study (a Ctrl-C, a dead worker) would otherwise leave its processes waiting
-    for more work forever. Checks once a second (the process is then adopted by another, so its parent id
-    changes)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 def _replicate_rows(
     seed: int, alpha: float, arguments: dict[str, Any], effect_ratio: float, n_sc: int, replicates: range
 ) -> list[dict[str, Any]]:
@@ -306,8 +288,9 @@ def comparison_draws(
     ratio); status "ran" or "failed" (failure: "design_refused" with the problem keys in ``detail``, the
     exception's class name with its message, or "non_finite_estimate"). ``design`` overrides keys of
     ``default_design()``. The synthetic control's intervals are computed on replicates 0 .. n_sc - 1 only
-    (``interval_computed``). ``processes`` > 1 draws chunks of replicates in that many spawned processes: the same
-    table, in about 1 / processes of the time on as many free cores (plus about 2 s for each process to start)."""
+    (``interval_computed``). ``processes`` > 1 draws chunks of replicates in that many spawned processes
+    (``antt.models.processes``): the same table, in about 1 / processes of the time on as many free cores (plus
+    about 2 s for each process to start)."""
     alpha = check_alpha(alpha)
     n_sim, seed, arguments, effect_ratio, n_sc = _arguments(n_sim, seed, design, effect_ratio, n_sc)
     processes = check_count(processes, "processes")
@@ -318,14 +301,7 @@ def comparison_draws(
     if processes == 1 or len(chunks) == 1:
         parts = [draw(chunk) for chunk in chunks]
     else:
-        # "spawn": the caller may be a Jupyter kernel, whose threads make fork unsafe; each child imports the
-        # stack once (about 2 s) and then draws whole chunks.
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=processes, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
-        )
-        with pool:
-            parts = list(pool.map(draw, chunks))
+        parts = map_in_processes(draw, [(chunk,) for chunk in chunks], processes)
     rows = [row for part in parts for row in part]
     out = pd.DataFrame(rows, columns=list(DRAW_COLUMNS))
     out["replicate"] = out["replicate"].astype(np.int64)

@@ -42,12 +42,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import multiprocessing
-import os
 import warnings
 import zlib
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +55,7 @@ from scipy import special, stats
 
 from antt.models._common import check_alpha, check_count
 from antt.models.its import AUTO_SLOPE_MIN_POINTS, fit_its
+from antt.models.processes import default_workers, map_in_processes
 from antt.models.proportions import proportion_interval
 from antt.models.sufficiency import InsufficientDataError, check_sufficiency
 
@@ -607,14 +605,6 @@ def _frame(part: _Part, rows: list[tuple]) -> pd.DataFrame:
     return out
 
 
-def default_workers() -> int:
-    """Worker processes by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _compute(parts: Sequence[_Part], workers: int) -> list[pd.DataFrame]:
     """Every draw of ``parts``, in order: in this process with one worker, else over a process pool.
 
@@ -633,13 +623,8 @@ def _compute(parts: Sequence[_Part], workers: int) -> list[pd.DataFrame]:
         for j, start, stop in tasks:
             rows[j].extend(_run_chunk(parts[j], start, stop))
     else:
-        pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn")
-        )
         try:
-            futures = [pool.submit(_run_chunk, parts[j], start, stop) for j, start, stop in tasks]
-            for (j, _, _), future in zip(tasks, futures):
-                rows[j].extend(future.result())
+            chunks = map_in_processes(_run_chunk, [(parts[j], start, stop) for j, start, stop in tasks], workers)
         except BrokenProcessPool as exc:
             warnings.warn(
                 f"the simulation's process pool broke ({exc}); computing in this process instead",
@@ -647,8 +632,8 @@ def _compute(parts: Sequence[_Part], workers: int) -> list[pd.DataFrame]:
                 stacklevel=4,
             )
             return _compute(parts, 1)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        for (j, _, _), chunk in zip(tasks, chunks):
+            rows[j].extend(chunk)
     return [_frame(part, r) for part, r in zip(parts, rows)]
 
 
